@@ -1,0 +1,31 @@
+#pragma once
+
+#include "master/clusterconfig.h"
+
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace cs {
+
+/// What `clusterscope` was asked to do, from its command line (see DESIGN.md).
+struct CliOptions {
+    enum class Mode { Window, WindowAndStart, Headless, Help, Version };
+    Mode mode = Mode::Window;
+    ClusterConfig config; ///< port, bind, workers, policy, chaos, worker program, limits
+    bool json = false; ///< headless: one JSON snapshot per line
+    int intervalMs = 1000; ///< headless report period
+    int metricsPort = -1; ///< -1: off
+    /// Which cluster fields were given on the command line (the window fills the rest from settings).
+    bool portGiven = false, bindGiven = false, workersGiven = false, policyGiven = false, chaosGiven = false;
+};
+
+struct CliError {
+    std::string message; ///< one sentence: what failed and what to do
+};
+
+/// Parses argv (argv[0] included). Never exits, never prints.
+std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const* argv);
+std::string usageText();
+
+} // namespace cs

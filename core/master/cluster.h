@@ -1,0 +1,66 @@
+#pragma once
+
+#include "master/clusterconfig.h"
+#include "master/snapshot.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cs {
+
+class Master;
+
+/// The one façade over the master. The master's event loop runs on a long-lived thread of
+/// its own (workers are forked from it, so PR_SET_PDEATHSIG holds); every call here is
+/// thread-safe and returns at once, except start().
+class Cluster {
+public:
+    Cluster();
+    ~Cluster(); ///< a running cluster is stopped fast; no worker outlives this object
+    Cluster(const Cluster&) = delete;
+    Cluster& operator=(const Cluster&) = delete;
+
+    struct StartResult {
+        bool ok = false;
+        std::string error; ///< one clear sentence when !ok
+    };
+    /// Validates, binds the port (so "port in use" is reported from the real bind) and starts
+    /// the master thread, which forks the workers. Fails when already running.
+    StartResult start(const ClusterConfig& config);
+
+    enum class StopMode { Graceful, Fast };
+    /// Graceful: stop accepting, drain, SIGKILL stragglers after the grace timeout.
+    /// A second graceful stop during a graceful one escalates to fast.
+    void stop(StopMode mode = StopMode::Graceful);
+    /// Blocks until the master thread has finished; true if it did within the timeout.
+    bool waitStopped(std::chrono::milliseconds timeout);
+    bool running() const;
+
+    void scale(int workers);
+    void addWorker();
+    void removeWorker();
+    /// Sends a signal to the slot's process; the exit is reported as KilledByUser.
+    void signalWorker(int slot, int signal);
+    /// Replaces every worker one by one: start the new one, wait until ready, drain the old.
+    void rollingRestart();
+    /// Clears a failed slot's crash history and respawns it.
+    void resetSlot(int slot);
+    void resetFailedSlots();
+
+    /// The latest snapshot; never null (an empty one before start).
+    std::shared_ptr<const Snapshot> snapshot() const;
+    /// Takes every event queued since the last call, oldest first.
+    std::vector<Event> takeEvents();
+    /// Called on the master thread whenever a new snapshot or new events are ready. Keep it
+    /// cheap and thread-safe (post to your own thread). Set before start().
+    void setNotifier(std::function<void()> notifier);
+
+private:
+    std::unique_ptr<Master> m_master;
+    std::function<void()> m_notifier;
+};
+
+} // namespace cs

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cs {
+
+/// How connections reach workers (the lesson the window teaches).
+enum class Policy {
+    RoundRobin, ///< the master accepts and hands each connection to the next ready worker
+    LeastConnections, ///< the master hands each connection to the worker with fewest open ones
+    Shared, ///< every worker accepts on one inherited listening socket (Node's SCHED_NONE)
+    ReusePort, ///< each worker binds its own SO_REUSEPORT socket; the kernel hashes
+};
+inline constexpr Policy kAllPolicies[] = { Policy::RoundRobin, Policy::LeastConnections, Policy::Shared,
+                                           Policy::ReusePort };
+std::string_view policyName(Policy policy) noexcept; ///< "round-robin", ...
+std::optional<Policy> parsePolicy(std::string_view name) noexcept;
+std::string_view policyExplanation(Policy policy) noexcept; ///< one line for tooltips and --help
+/// True when the master accepts and hands connections over (round-robin, least-connections).
+bool masterAccepts(Policy policy) noexcept;
+
+/// Crash-loop bookkeeping, after PM2 (min uptime, max restarts) and systemd (burst in an interval).
+struct RestartLimits {
+    int backoffInitialMs = 100; ///< delay before the second quick respawn; the first is immediate
+    int backoffMaxMs = 8000; ///< the doubling stops here
+    int stableAfterMs = 10000; ///< an incarnation up this long resets the back-off
+    int maxCrashes = 5; ///< this many unexpected exits ...
+    int crashWindowMs = 30000; ///< ... within this window mark the slot failed
+};
+
+struct ClusterConfig {
+    std::string bindAddress = "127.0.0.1";
+    std::uint16_t port = 8000; ///< 0 picks a free port (Snapshot::port tells which)
+    int workers = 0; ///< 0 means one per core
+    Policy policy = Policy::RoundRobin;
+    bool chaos = false; ///< enables /crash in the built-in worker
+    std::string workerProgram; ///< empty: the built-in worker next to this executable
+    std::vector<std::string> workerArgs; ///< extra arguments for the worker
+    int sampleIntervalMs = 500; ///< how often a new Snapshot is made
+    int heartbeatTimeoutMs = 5000; ///< a ready worker silent this long is killed ("timeout")
+    int startTimeoutMs = 10000; ///< a worker not ready this long after fork is killed
+    int gracefulTimeoutMs = 10000; ///< draining workers still alive then are SIGKILLed
+    std::uint64_t memoryLimitBytes = 0; ///< restart a worker whose RSS exceeds this; 0 = off
+    RestartLimits restart;
+};
+
+/// Resolves `workers == 0` and an empty worker program to their defaults.
+ClusterConfig withDefaults(ClusterConfig config);
+/// One clear sentence for the first thing wrong with a config, or nullopt when it is usable.
+std::optional<std::string> validate(const ClusterConfig& config);
+/// The built-in worker: `clusterscope-worker` beside the running executable, else in
+/// ../libexec/clusterscope/ relative to it; empty when neither exists.
+std::string defaultWorkerProgram();
+
+} // namespace cs

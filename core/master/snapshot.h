@@ -1,0 +1,108 @@
+#pragma once
+
+#include "master/clusterconfig.h"
+#include "metrics/histogram.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cs {
+
+enum class WorkerState {
+    Starting, ///< forked, not ready yet
+    Online, ///< ready and serving
+    Draining, ///< finishing in-flight requests before it exits
+    BackingOff, ///< crashed; waiting before the respawn
+    Failed, ///< crashed too often; no longer respawned until reset
+    Stopped, ///< not running and not meant to be (scaled down, cluster stopped)
+};
+std::string_view stateName(WorkerState state) noexcept;
+
+/// One worker slot as of one sample. Slots are 1..N and keep their number across respawns.
+struct WorkerSample {
+    int slot = 0;
+    int pid = 0; ///< 0 when no process runs in the slot
+    WorkerState state = WorkerState::Stopped;
+    double uptimeSeconds = 0; ///< of the current process
+    int restarts = 0; ///< respawns of this slot since the cluster started
+    std::uint64_t requests = 0; ///< served by this slot since the cluster started, over all its processes
+    double requestsPerSecond = 0; ///< over the last sample interval
+    std::uint32_t openConnections = 0;
+    std::uint64_t connectionsHandedOff = 0; ///< by the master to this slot (round-robin, least-connections)
+    std::uint64_t connectionsAccepted = 0; ///< by this slot, over all its processes
+    double cpuPercent = 0; ///< 100 = one whole core
+    std::uint64_t rssBytes = 0;
+    int core = -1; ///< the core it last ran on
+    double latencyP50Ms = 0; ///< over the last sample interval
+    double latencyP99Ms = 0;
+};
+
+struct CoreSample {
+    int index = 0;
+    double busyPercent = 0;
+};
+
+/// An immutable picture of the cluster; a new one every sample interval.
+struct Snapshot {
+    std::uint64_t sequence = 0;
+    double clusterUptimeSeconds = 0;
+    bool running = false;
+    std::string bindAddress;
+    std::uint16_t port = 0; ///< the real port, also when 0 was asked for
+    Policy policy = Policy::RoundRobin;
+    int masterPid = 0;
+    double masterCpuPercent = 0;
+    std::uint64_t masterRssBytes = 0;
+    std::vector<WorkerSample> workers; ///< ordered by slot
+    std::vector<CoreSample> cores;
+    double totalRequestsPerSecond = 0;
+    std::uint64_t totalRequests = 0;
+    double fairness = 1.0; ///< Jain's index over the slots' request counts
+    double connectionFairness = 1.0; ///< Jain's index over the slots' accepted connections
+    double latencyP50Ms = 0; ///< all workers, last sample interval
+    double latencyP99Ms = 0;
+    LatencyHistogram latency; ///< all workers, last sample interval
+};
+
+enum class EventKind {
+    Fork, ///< a process was started in a slot
+    Online, ///< it reported ready
+    Listening, ///< it accepts on its own listener (shared, reuseport)
+    Exit, ///< a process ended; see reason, exitCode, signal
+    Restart, ///< a respawn was scheduled or started
+    Failed, ///< the slot crashed too often and is no longer respawned
+    Reset, ///< a failed slot was reset by the user
+    Scaled, ///< the number of slots changed
+    Log, ///< a line the worker wrote on stdout/stderr (message), or a master note (slot 0)
+    Stopped, ///< the cluster has stopped; the last event
+};
+std::string_view eventKindName(EventKind kind) noexcept;
+
+enum class ExitReason {
+    None,
+    Crash, ///< ended by a signal nobody asked for
+    ExitCode, ///< exited on its own with a non-zero code
+    Clean, ///< exited on its own with 0
+    KilledByUser, ///< a signal sent through the façade
+    Timeout, ///< missed its heartbeat or its start deadline
+    MemoryLimit, ///< RSS went over the limit
+    Stopped, ///< stopped by the master (drain, scale down, cluster stop)
+    ChannelError, ///< wrote garbage on, or closed, its channel
+};
+std::string_view exitReasonName(ExitReason reason) noexcept;
+
+struct Event {
+    EventKind kind = EventKind::Log;
+    double time = 0; ///< seconds since the cluster started (same axis as Snapshot::clusterUptimeSeconds)
+    int slot = 0; ///< 0 for the master itself
+    int pid = 0;
+    ExitReason reason = ExitReason::None;
+    int exitCode = 0;
+    int signal = 0;
+    int delayMs = 0; ///< Restart: the back-off before the respawn
+    std::string message; ///< one readable line
+};
+
+} // namespace cs

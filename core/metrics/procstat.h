@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cs {
+
+/// Tick counters of one `cpuN` line of /proc/stat.
+struct CpuTimes {
+    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    std::uint64_t idleAll() const noexcept { return idle + iowait; }
+    std::uint64_t total() const noexcept { return user + nice + system + idle + iowait + irq + softirq + steal; }
+};
+
+/// The per-core lines (`cpu0`, `cpu1`, ...) of /proc/stat, in core order; the aggregate
+/// `cpu` line is skipped. Malformed lines are skipped, never fatal.
+std::vector<CpuTimes> parseProcStat(std::string_view text);
+
+/// The fields of /proc/PID/stat Clusterscope uses. The command name may hold spaces and
+/// parentheses, so parsing starts after the last ')'.
+struct ProcessStat {
+    int pid = 0;
+    char state = '?';
+    std::uint64_t utimeTicks = 0;
+    std::uint64_t stimeTicks = 0;
+    std::uint64_t startTimeTicks = 0;
+    std::int64_t rssPages = 0;
+    int processor = -1; ///< core the task last ran on
+};
+std::optional<ProcessStat> parseProcPidStat(std::string_view text);
+
+/// Turns successive /proc/stat readings into busy percentages per core. Copes with
+/// counters that go backwards (a core hot-unplugged, a counter reset): that core reads 0
+/// for one sample instead of a nonsense value. Cores that appear or vanish are handled.
+class CpuUsageComputer {
+public:
+    /// Returns one busy percentage (0..100) per core of `now`; all 0 on the first call.
+    std::vector<double> update(const std::vector<CpuTimes>& now);
+
+private:
+    std::vector<CpuTimes> m_previous;
+};
+
+/// CPU % of a process between two samples: 100 means one whole core.
+double processCpuPercent(std::uint64_t ticksBefore, std::uint64_t ticksNow, double elapsedSeconds,
+                         long ticksPerSecond) noexcept;
+
+/// Reads a whole /proc (or any small) file; nullopt when it cannot be opened.
+std::optional<std::string> readSmallFile(const std::string& path);
+
+} // namespace cs
