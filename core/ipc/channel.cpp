@@ -1,0 +1,94 @@
+#include "ipc/channel.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace cs::ipc {
+
+SocketPair makeChannel(std::error_code& ec)
+{
+    int fds[2] = { -1, -1 };
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0) {
+        ec.assign(errno, std::system_category());
+        return {};
+    }
+    ec.clear();
+    return { fds[0], fds[1] };
+}
+
+int sendPacket(int channelFd, std::span<const std::byte> packet, int passFd) noexcept
+{
+    iovec iov { const_cast<std::byte*>(packet.data()), packet.size() };
+    msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    if (passFd >= 0) {
+        std::memset(control, 0, sizeof(control));
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof(control);
+        cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(cmsg), &passFd, sizeof(int));
+    }
+    for (;;) {
+        if (::sendmsg(channelFd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return errno;
+    }
+}
+
+int sendMessage(int channelFd, const Message& message, int passFd)
+{
+    thread_local std::vector<std::byte> buffer;
+    encode(message, buffer);
+    return sendPacket(channelFd, buffer, passFd);
+}
+
+Received receivePacket(int channelFd, std::span<std::byte> buffer) noexcept
+{
+    Received result;
+    iovec iov { buffer.data(), buffer.size() };
+    msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    // Room for a few descriptors: a hostile peer may attach more than one; we close extras.
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n;
+    do {
+        n = ::recvmsg(channelFd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        result.error = errno;
+        return result;
+    }
+    for (cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+            continue;
+        const std::size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t i = 0; i < count; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+            if (result.fd < 0)
+                result.fd = fd;
+            else
+                ::close(fd);
+        }
+    }
+    result.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+    // A zero-length read on SEQPACKET means the peer closed (we never send empty packets).
+    result.eof = (n == 0);
+    result.size = static_cast<std::size_t>(n);
+    return result;
+}
+
+} // namespace cs::ipc
