@@ -1,0 +1,327 @@
+#include "worker/server.h"
+
+#include "ipc/channel.h"
+#include "ipc/message.h"
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/address.hpp>
+
+namespace cs::worker {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTelemetryPeriod = std::chrono::milliseconds(100);
+constexpr auto kSweepPeriod = std::chrono::milliseconds(50);
+constexpr std::uint32_t kSignalGraceMs = 10000;
+// Accepting a bounded batch per wake-up keeps one busy worker from starving its own
+// connections when the listener is shared.
+constexpr int kAcceptBatch = 64;
+
+tcp protocolOf(int fd)
+{
+    sockaddr_storage address {};
+    socklen_t length = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0 && address.ss_family == AF_INET6)
+        return tcp::v6();
+    return tcp::v4();
+}
+
+} // namespace
+
+Server::Server(asio::io_context& io, const WorkerOptions& options)
+    : m_io(io)
+    , m_options(options)
+    , m_responses(options.slot, static_cast<int>(::getpid()))
+    , m_telemetryTimer(io)
+    , m_sweepTimer(io)
+    , m_graceTimer(io)
+    , m_acceptRetryTimer(io)
+    , m_signals(io)
+{
+}
+
+Server::~Server() = default;
+
+std::string Server::start()
+{
+    if (m_options.mode != AcceptMode::Handoff) {
+        if (auto error = openListener(); !error.empty())
+            return error;
+    }
+    if (m_options.ipcFd >= 0) {
+        boost::system::error_code ec;
+        m_channel.emplace(m_io);
+        m_channel->assign(m_options.ipcFd, ec);
+        if (ec)
+            return "The master's channel (fd " + std::to_string(m_options.ipcFd) + ") is not usable: " + ec.message() + ".";
+        if (int error = ipc::sendMessage(m_options.ipcFd, ipc::Ready { static_cast<std::int32_t>(::getpid()) }); error != 0)
+            return "Could not report readiness to the master: " + std::string(std::strerror(error)) + ".";
+        if (m_acceptor)
+            ipc::sendMessage(m_options.ipcFd, ipc::Listening {});
+        waitChannel();
+        scheduleTelemetry();
+    } else {
+        const auto endpoint = m_acceptor->local_endpoint();
+        const auto address = endpoint.address();
+        const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+        std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(endpoint.port()));
+        std::fflush(stdout);
+    }
+    if (m_acceptor)
+        waitAccept();
+    waitSignals();
+    scheduleSweep();
+    return {};
+}
+
+std::string Server::openListener()
+{
+    boost::system::error_code ec;
+    if (m_options.mode == AcceptMode::Shared) {
+        m_acceptor.emplace(m_io);
+        m_acceptor->assign(protocolOf(m_options.listenFd), m_options.listenFd, ec);
+        if (ec)
+            return "The inherited listening socket (fd " + std::to_string(m_options.listenFd) + ") is not usable: " + ec.message() + ".";
+    } else {
+        const auto address = asio::ip::make_address(m_options.bindAddress, ec);
+        if (ec)
+            return "The bind address \"" + m_options.bindAddress + "\" is not an IP address.";
+        const tcp::endpoint endpoint(address, m_options.port);
+        m_acceptor.emplace(m_io);
+        auto& acceptor = *m_acceptor;
+        acceptor.open(endpoint.protocol(), ec);
+        if (!ec)
+            acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec)
+            acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+        if (!ec)
+            acceptor.bind(endpoint, ec);
+        if (!ec)
+            acceptor.listen(tcp::acceptor::max_listen_connections, ec);
+        if (ec)
+            return "Could not listen on " + m_options.bindAddress + ":" + std::to_string(m_options.port) + ": " + ec.message() + ".";
+    }
+    m_acceptor->native_non_blocking(true, ec);
+    return {};
+}
+
+void Server::waitAccept()
+{
+    m_acceptor->async_wait(tcp::acceptor::wait_read, [this](const boost::system::error_code& ec) {
+        if (ec || m_draining || !m_acceptor->is_open())
+            return;
+        acceptReady();
+    });
+}
+
+void Server::acceptReady()
+{
+    for (int i = 0; i < kAcceptBatch; ++i) {
+        const int fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            adopt(fd);
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        // Out of descriptors or memory: report once per attempt and back off instead of spinning.
+        std::fprintf(stderr, "clusterscope-worker %d: accept failed: %s\n", m_options.slot, std::strerror(errno));
+        m_acceptRetryTimer.expires_after(std::chrono::milliseconds(100));
+        m_acceptRetryTimer.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec && !m_draining)
+                waitAccept();
+        });
+        return;
+    }
+    waitAccept();
+}
+
+void Server::adopt(int fd)
+{
+    if (m_draining || m_open >= m_options.maxConnections) {
+        ::close(fd);
+        return;
+    }
+    ++m_accepted;
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    boost::system::error_code ec;
+    tcp::socket socket(m_io);
+    socket.assign(protocolOf(fd), fd, ec);
+    if (ec) {
+        ::close(fd);
+        return;
+    }
+    std::make_shared<Session>(*this, std::move(socket))->start();
+}
+
+void Server::sessionOpened(Session& session)
+{
+    ++m_open;
+    m_sessions.push_back(session);
+}
+
+void Server::sessionClosed()
+{
+    --m_open;
+    if (m_draining && m_open == 0)
+        stop();
+}
+
+void Server::waitChannel()
+{
+    m_channel->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+        if (!ec && !m_stopped)
+            channelReady();
+    });
+}
+
+void Server::channelReady()
+{
+    std::array<std::byte, ipc::kMaxPacket> buffer;
+    for (;;) {
+        const ipc::Received received = ipc::receivePacket(m_options.ipcFd, buffer);
+        if (received.error == EAGAIN || received.error == EWOULDBLOCK)
+            break;
+        if (received.error != 0 || received.eof) {
+            // The master is gone (or the channel broke): finish what is in flight and leave.
+            m_channel->close();
+            beginDrain(kSignalGraceMs);
+            return;
+        }
+        const ipc::Decoded decoded = received.truncated
+            ? ipc::Decoded { std::nullopt, ipc::DecodeError::LengthMismatch }
+            : ipc::decode(std::span<const std::byte>(buffer.data(), received.size));
+        if (!decoded.message) {
+            std::fprintf(stderr, "clusterscope-worker %d: ignored a message from the master: %s\n",
+                         m_options.slot, ipc::describe(decoded.error));
+            if (received.fd >= 0)
+                ::close(received.fd);
+            continue;
+        }
+        if (std::holds_alternative<ipc::Connection>(*decoded.message)) {
+            if (received.fd < 0)
+                std::fprintf(stderr, "clusterscope-worker %d: a connection hand-off came without a socket\n", m_options.slot);
+            else
+                adopt(received.fd); // closes it at once while draining
+            continue;
+        }
+        if (received.fd >= 0)
+            ::close(received.fd);
+        if (const auto* drain = std::get_if<ipc::Drain>(&*decoded.message))
+            beginDrain(drain->graceMs);
+        if (m_stopped)
+            return;
+    }
+    waitChannel();
+}
+
+void Server::sendTelemetry()
+{
+    if (!m_channel || !m_channel->is_open())
+        return;
+    ipc::Telemetry telemetry;
+    telemetry.requests = m_requests;
+    telemetry.openConnections = m_open;
+    telemetry.connectionsAccepted = m_accepted;
+    telemetry.latency = m_latency.counts();
+    // EAGAIN just drops one report: the next one carries the same cumulative counters.
+    ipc::sendMessage(m_options.ipcFd, telemetry);
+}
+
+void Server::scheduleTelemetry()
+{
+    m_telemetryTimer.expires_after(kTelemetryPeriod);
+    m_telemetryTimer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_stopped)
+            return;
+        sendTelemetry();
+        scheduleTelemetry();
+    });
+}
+
+void Server::scheduleSweep()
+{
+    m_sweepTimer.expires_after(kSweepPeriod);
+    m_sweepTimer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_stopped)
+            return;
+        const auto now = Session::Clock::now();
+        // Closing only cancels operations; no session is destroyed while we iterate.
+        for (Session& session : m_sessions)
+            session.checkDeadline(now);
+        scheduleSweep();
+    });
+}
+
+void Server::waitSignals()
+{
+    m_signals.add(SIGTERM);
+    m_signals.add(SIGINT);
+    m_signals.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec || m_stopped)
+            return;
+        beginDrain(kSignalGraceMs);
+        waitSignals();
+    });
+}
+
+void Server::beginDrain(std::uint32_t graceMs)
+{
+    if (m_draining)
+        return;
+    m_draining = true;
+    boost::system::error_code ignored;
+    if (m_acceptor)
+        m_acceptor->close(ignored);
+    m_acceptRetryTimer.cancel();
+    for (Session& session : m_sessions)
+        session.drain();
+    if (m_open == 0)
+        return stop();
+    m_graceTimer.expires_after(std::chrono::milliseconds(graceMs));
+    m_graceTimer.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec)
+            stop();
+    });
+}
+
+// Cancels everything so that io_context::run() returns once the last handler has run;
+// sessions are destroyed while the server still exists.
+void Server::stop()
+{
+    if (m_stopped)
+        return;
+    m_stopped = true;
+    m_draining = true;
+    sendTelemetry(); // the final counters, so the master's totals are exact
+    boost::system::error_code ignored;
+    if (m_acceptor)
+        m_acceptor->close(ignored);
+    if (m_channel)
+        m_channel->close(ignored);
+    m_telemetryTimer.cancel();
+    m_sweepTimer.cancel();
+    m_graceTimer.cancel();
+    m_acceptRetryTimer.cancel();
+    m_signals.cancel(ignored);
+    for (Session& session : m_sessions)
+        session.forceClose();
+}
+
+} // namespace cs::worker

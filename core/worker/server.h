@@ -1,0 +1,80 @@
+#pragma once
+
+#include "metrics/histogram.h"
+#include "worker/responses.h"
+#include "worker/session.h"
+#include "worker/workeroptions.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
+
+namespace cs::worker {
+
+/// The worker process's one event loop: takes connections (from its own or an inherited
+/// listener, or handed over the channel), owns the sessions, reports telemetry to the
+/// master, and drains on request.
+class Server {
+public:
+    Server(boost::asio::io_context& io, const WorkerOptions& options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Opens the listener or the channel, installs signal handling and announces itself.
+    /// Returns one sentence for the user on failure, empty on success.
+    std::string start();
+
+    // For sessions.
+    const WorkerOptions& options() const { return m_options; }
+    const Responses& responses() const { return m_responses; }
+    bool draining() const { return m_draining; }
+    void recordRequest(std::uint64_t micros) noexcept
+    {
+        ++m_requests;
+        m_latency.record(micros);
+    }
+    void sessionOpened(Session& session);
+    void sessionClosed();
+
+private:
+    std::string openListener();
+    void waitAccept();
+    void acceptReady();
+    void adopt(int fd);
+    void waitChannel();
+    void channelReady();
+    void sendTelemetry();
+    void scheduleTelemetry();
+    void scheduleSweep();
+    void waitSignals();
+    void beginDrain(std::uint32_t graceMs);
+    void stop();
+
+    boost::asio::io_context& m_io;
+    WorkerOptions m_options;
+    Responses m_responses;
+    std::optional<boost::asio::ip::tcp::acceptor> m_acceptor;
+    std::optional<boost::asio::posix::stream_descriptor> m_channel;
+    boost::asio::steady_timer m_telemetryTimer;
+    boost::asio::steady_timer m_sweepTimer;
+    boost::asio::steady_timer m_graceTimer;
+    boost::asio::steady_timer m_acceptRetryTimer;
+    boost::asio::signal_set m_signals;
+    boost::intrusive::list<Session, boost::intrusive::constant_time_size<false>> m_sessions;
+    LatencyHistogram m_latency;
+    std::uint64_t m_requests = 0;
+    std::uint32_t m_open = 0;
+    std::uint32_t m_accepted = 0;
+    bool m_draining = false;
+    bool m_stopped = false;
+};
+
+} // namespace cs::worker

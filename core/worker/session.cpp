@@ -1,0 +1,361 @@
+#include "worker/session.h"
+
+#include "worker/server.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include <sys/socket.h>
+
+#include <boost/asio/write.hpp>
+
+namespace cs::worker {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::size_t kInitialBuffer = 4096;
+// Beast needs the whole header in one piece; the parser's header limit stays below this.
+constexpr std::size_t kMaxBuffer = 32768;
+// Stop answering a pipelined batch once this much output waits, so a client that sends a
+// flood of requests without reading cannot grow our memory.
+constexpr std::size_t kMaxBatchOutput = 65536;
+// After an error response, how long to read and discard what the client still sends so the
+// close does not reset the connection before the client has read our answer.
+constexpr auto kLinger = std::chrono::seconds(1);
+
+void burnCpu(std::uint32_t ms)
+{
+    auto cpuNow = [] {
+        timespec ts {};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    };
+    const std::int64_t until = cpuNow() + std::int64_t(ms) * 1000000;
+    volatile std::uint64_t sink = 0;
+    while (cpuNow() < until) {
+        for (int i = 0; i < 1000; ++i)
+            sink = sink + static_cast<std::uint64_t>(i);
+    }
+}
+
+// "<prefix><n><suffix>" in a stack buffer: small bodies without a heap allocation.
+std::string_view formatBody(char (&buffer)[64], std::string_view prefix, std::uint32_t n, std::string_view suffix)
+{
+    char* p = std::copy(prefix.begin(), prefix.end(), buffer);
+    p = std::to_chars(p, buffer + 32, n).ptr;
+    p = std::copy(suffix.begin(), suffix.end(), p);
+    return { buffer, static_cast<std::size_t>(p - buffer) };
+}
+
+} // namespace
+
+Session::Session(Server& server, asio::ip::tcp::socket socket)
+    : m_server(server)
+    , m_socket(std::move(socket))
+    , m_timer(m_socket.get_executor())
+{
+}
+
+Session::~Session()
+{
+    // Out of the server's list first: sessionClosed() may stop the server, which walks it.
+    SessionHook::unlink();
+    m_server.sessionClosed();
+}
+
+void Session::start()
+{
+    m_in.resize(kInitialBuffer);
+    m_out.reserve(1024);
+    m_readTime = Clock::now();
+    // A new connection has to deliver its first header in time, like any other request.
+    m_deadline = m_readTime + std::chrono::milliseconds(m_server.options().headerTimeoutMs);
+    m_server.sessionOpened(*this);
+    pump();
+}
+
+bool Session::idle() const
+{
+    return m_reading && !m_parser && m_begin == m_end && m_out.empty() && !m_pendingSleep;
+}
+
+void Session::checkDeadline(Clock::time_point now)
+{
+    if (!m_closed && now >= m_deadline)
+        forceClose();
+}
+
+void Session::drain()
+{
+    if (idle() || m_lingering)
+        forceClose();
+    // Otherwise the response in progress goes out with Connection: close (see handleRequest).
+}
+
+void Session::forceClose()
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    boost::system::error_code ignored;
+    m_socket.close(ignored);
+    m_timer.cancel();
+}
+
+// The connection's state machine; runs whenever no asynchronous operation is in flight.
+void Session::pump()
+{
+    for (;;) {
+        if (m_closed)
+            return;
+        if (!m_pendingSleep && !m_closing)
+            parseBuffered();
+        if (!m_out.empty()) {
+            if (!sendNow())
+                return; // an asynchronous write continues, or the connection failed
+            continue; // more pipelined requests may wait in the buffer
+        }
+        if (m_pendingSleep)
+            return startSleep();
+        if (m_closing)
+            return finish();
+        if (m_server.draining() && !m_parser && m_begin == m_end)
+            return finish();
+        return read();
+    }
+}
+
+void Session::parseBuffered()
+{
+    while (m_begin < m_end) {
+        if (!m_parser) {
+            m_parser.emplace();
+            m_parser->body_limit(m_server.options().maxBodyBytes);
+            if (m_served > 0) // the first request keeps the deadline set when the connection came
+                m_deadline = m_readTime + std::chrono::milliseconds(m_server.options().headerTimeoutMs);
+        }
+        boost::beast::error_code ec;
+        const std::size_t used = m_parser->put(asio::buffer(m_in.data() + m_begin, m_end - m_begin), ec);
+        m_begin += used;
+        if (ec == http::error::need_more) {
+            // A request line that can no longer fit is refused before the header limit is reached.
+            if (!m_parser->is_header_done() && firstLineLength() > RequestParser::kMaxTarget + 32)
+                respondError(414);
+            break;
+        }
+        if (ec) {
+            respondError(errorStatus(ec));
+            break;
+        }
+        if (!m_parser->is_done()) {
+            if (used == 0)
+                break;
+            continue;
+        }
+        handleRequest();
+        m_parser.reset();
+        if (m_pendingSleep || m_closing || m_out.size() >= kMaxBatchOutput)
+            break;
+    }
+    if (m_begin == m_end)
+        m_begin = m_end = 0;
+}
+
+std::size_t Session::firstLineLength() const
+{
+    const char* start = m_in.data() + m_begin;
+    const void* newline = std::memchr(start, '\n', m_end - m_begin);
+    return newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - start) : m_end - m_begin;
+}
+
+int Session::errorStatus(const boost::beast::error_code& ec) const
+{
+    if (m_parser && m_parser->rejectStatus() != 0)
+        return m_parser->rejectStatus();
+    if (ec == http::error::header_limit)
+        return firstLineLength() > RequestParser::kMaxTarget + 32 ? 414 : 431;
+    if (ec == http::error::body_limit)
+        return 413;
+    return 400;
+}
+
+void Session::respondError(int status)
+{
+    std::string_view body;
+    switch (status) {
+    case 413: body = "Request body too large\n"; break;
+    case 414: body = "Request target too long\n"; break;
+    case 431: body = "Request header fields too large\n"; break;
+    default: body = "Malformed request\n"; break;
+    }
+    m_server.responses().append(m_out, status, body, false, false);
+    m_closing = true;
+    m_parser.reset();
+    recordLatency();
+}
+
+void Session::recordLatency()
+{
+    ++m_served;
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_readTime).count();
+    m_server.recordRequest(static_cast<std::uint64_t>(std::max<std::int64_t>(micros, 0)));
+}
+
+void Session::handleRequest()
+{
+    const RequestParser& request = *m_parser;
+    const bool keepAlive = request.keep_alive() && !m_server.draining();
+    const bool head = request.isHead();
+    const Responses& responses = m_server.responses();
+    char scratch[64];
+    switch (request.route()) {
+    case Route::Root:
+        responses.appendRoot(m_out, keepAlive, head);
+        break;
+    case Route::Cpu:
+        burnCpu(request.millis());
+        responses.append(m_out, 200, formatBody(scratch, "burned ", request.millis(), " ms of CPU\n"), keepAlive, head);
+        break;
+    case Route::Sleep:
+        // Answered when the timer fires; later pipelined requests wait for it to keep order.
+        m_pendingSleep = true;
+        m_sleepMs = request.millis();
+        m_sleepKeepAlive = request.keep_alive();
+        m_sleepHead = head;
+        return;
+    case Route::Crash:
+        if (m_server.options().chaos)
+            std::abort(); // the point of /crash: die mid-request, no response
+        responses.append(m_out, 404, "Not found\n", keepAlive, head);
+        break;
+    case Route::NotFound:
+        responses.append(m_out, 404, "Not found\n", keepAlive, head);
+        break;
+    case Route::BadQuery:
+        responses.append(m_out, 400, "Expected ms=N within the allowed range\n", false, head);
+        m_closing = true;
+        break;
+    case Route::BadMethod:
+        responses.append(m_out, 405, "Only GET and HEAD are served\n", false, head);
+        m_closing = true;
+        break;
+    }
+    if (!keepAlive)
+        m_closing = true;
+    recordLatency();
+}
+
+void Session::startSleep()
+{
+    m_deadline = Clock::time_point::max(); // the client waits for us, not the other way round
+    m_timer.expires_after(std::chrono::milliseconds(m_sleepMs));
+    m_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || self->m_closed)
+            return;
+        char scratch[64];
+        const bool keepAlive = self->m_sleepKeepAlive && !self->m_server.draining();
+        self->m_server.responses().append(self->m_out, 200, formatBody(scratch, "slept ", self->m_sleepMs, " ms\n"),
+                                          keepAlive, self->m_sleepHead);
+        self->m_pendingSleep = false;
+        if (!keepAlive)
+            self->m_closing = true;
+        self->recordLatency();
+        self->pump();
+    });
+}
+
+// Tries to send the whole batch at once; true when it went out synchronously.
+bool Session::sendNow()
+{
+    const ssize_t sent = ::send(m_socket.native_handle(), m_out.data(), m_out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent == static_cast<ssize_t>(m_out.size())) {
+        m_out.clear();
+        return true;
+    }
+    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        forceClose(); // the peer is gone: a normal end, not an error worth reporting
+        return false;
+    }
+    const std::size_t offset = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
+    asio::async_write(m_socket, asio::buffer(m_out.data() + offset, m_out.size() - offset),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                          if (ec || self->m_closed)
+                              return self->forceClose();
+                          self->m_out.clear();
+                          self->pump();
+                      });
+    return false;
+}
+
+void Session::read()
+{
+    if (m_parser && m_parser->is_header_done()) {
+        // Reading a body: it only has to keep coming.
+        m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
+    } else if (!m_parser && m_begin == m_end && m_served > 0) {
+        m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
+    }
+    // Otherwise a header is on its way and the deadline set when it began stands.
+    if (m_end == m_in.size()) {
+        if (m_begin > 0) {
+            std::memmove(m_in.data(), m_in.data() + m_begin, m_end - m_begin);
+            m_end -= m_begin;
+            m_begin = 0;
+        }
+        if (m_end == m_in.size())
+            m_in.resize(std::min(m_in.size() * 2, kMaxBuffer));
+        if (m_end == m_in.size()) { // cannot happen below the parser's limits, but never spin
+            respondError(431);
+            return pump();
+        }
+    }
+    m_reading = true;
+    m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
+                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                 self->m_reading = false;
+                                 if (ec || self->m_closed)
+                                     return self->forceClose(); // EOF included: a normal close
+                                 self->m_end += n;
+                                 self->m_readTime = Clock::now();
+                                 self->pump();
+                             });
+}
+
+void Session::finish()
+{
+    boost::system::error_code ignored;
+    m_socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    // With nothing unread a plain close sends FIN; unread bytes would make it a reset that
+    // can destroy the response before the client reads it, so those are drained first.
+    if (m_begin == m_end && !m_parser) {
+        int pending = 0;
+        if (::recv(m_socket.native_handle(), &pending, sizeof(pending), MSG_DONTWAIT | MSG_PEEK) < 0
+            && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return forceClose();
+    }
+    m_lingering = true;
+    m_deadline = Clock::now() + kLinger;
+    m_begin = m_end = 0;
+    linger();
+}
+
+void Session::linger()
+{
+    m_reading = true;
+    m_socket.async_read_some(asio::buffer(m_in.data(), m_in.size()),
+                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                                 self->m_reading = false;
+                                 if (ec || self->m_closed)
+                                     return self->forceClose();
+                                 self->linger();
+                             });
+}
+
+} // namespace cs::worker

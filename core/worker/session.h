@@ -1,0 +1,80 @@
+#pragma once
+
+#include "worker/requestparser.h"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list_hook.hpp>
+
+namespace cs::worker {
+
+class Server;
+
+using SessionHook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+/// One HTTP connection. It keeps exactly one asynchronous operation in flight (a read, a
+/// write or a /sleep timer), which holds a shared_ptr to it; when none is left it is gone.
+/// Requests are answered in order: every complete request already buffered is answered
+/// into one output buffer, which goes out with one send.
+class Session : public std::enable_shared_from_this<Session>, public SessionHook {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    Session(Server& server, boost::asio::ip::tcp::socket socket);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start();
+    /// Called by the server's sweep: closes the connection when its deadline has passed.
+    void checkDeadline(Clock::time_point now);
+    /// The worker drains: an idle keep-alive connection closes now, a busy one after its
+    /// current response (which says Connection: close).
+    void drain();
+    /// Closes the socket and cancels the timer, whatever the state.
+    void forceClose();
+
+private:
+    void pump();
+    void parseBuffered();
+    void handleRequest();
+    void respondError(int status);
+    int errorStatus(const boost::beast::error_code& ec) const;
+    std::size_t firstLineLength() const;
+    bool sendNow();
+    void read();
+    void startSleep();
+    void finish();
+    void linger();
+    void recordLatency();
+    bool idle() const;
+
+    Server& m_server;
+    boost::asio::ip::tcp::socket m_socket;
+    boost::asio::steady_timer m_timer; ///< /sleep only
+    std::optional<RequestParser> m_parser; ///< engaged while a request is being read
+    std::vector<char> m_in; ///< flat read buffer, bytes [m_begin, m_end) are unparsed
+    std::size_t m_begin = 0;
+    std::size_t m_end = 0;
+    std::string m_out; ///< responses of the current batch, sent with one syscall
+    Clock::time_point m_readTime; ///< when the latest bytes arrived: a request's start
+    Clock::time_point m_deadline;
+    std::uint64_t m_served = 0;
+    std::uint32_t m_sleepMs = 0;
+    bool m_sleepKeepAlive = false;
+    bool m_sleepHead = false;
+    bool m_pendingSleep = false;
+    bool m_reading = false;
+    bool m_closing = false; ///< close once m_out is sent
+    bool m_lingering = false;
+    bool m_closed = false;
+};
+
+} // namespace cs::worker

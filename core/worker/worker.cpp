@@ -1,0 +1,78 @@
+#include "worker/worker.h"
+
+#include "worker/server.h"
+#include "worker/workeroptions.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+namespace cs {
+
+namespace {
+
+extern "C" void quitAtOnce(int)
+{
+    ::_exit(0); // SIGQUIT: the fast stop; async-signal-safe, even in the middle of /cpu
+}
+
+std::map<std::string, std::string> workerEnvironment()
+{
+    std::map<std::string, std::string> env;
+    for (const char* name : { "CLUSTERSCOPE_WORKER_ID", "CLUSTERSCOPE_IPC_FD", "CLUSTERSCOPE_LISTEN_FD" }) {
+        if (const char* value = std::getenv(name))
+            env[name] = value;
+    }
+    return env;
+}
+
+} // namespace
+
+int runWorker(int argc, char** argv)
+{
+    const std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    const worker::ParsedOptions parsed = worker::parseWorkerOptions(args, workerEnvironment());
+    if (!parsed.error.empty()) {
+        std::fprintf(stderr, "clusterscope-worker: %s\n", parsed.error.c_str());
+        return 2;
+    }
+    if (parsed.options.help) {
+        std::fputs(worker::workerUsage(), stdout);
+        return 0;
+    }
+
+    std::signal(SIGPIPE, SIG_IGN);
+    struct sigaction quit {};
+    quit.sa_handler = quitAtOnce;
+    sigemptyset(&quit.sa_mask);
+    ::sigaction(SIGQUIT, &quit, nullptr);
+    if (parsed.options.ipcFd >= 0) {
+        // Dying with the master; the channel's EOF would also tell us, this is the backstop.
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    }
+
+    try {
+        boost::asio::io_context io(1);
+        worker::Server server(io, parsed.options);
+        if (const std::string error = server.start(); !error.empty()) {
+            std::fprintf(stderr, "clusterscope-worker %d: %s\n", parsed.options.slot, error.c_str());
+            return 1;
+        }
+        io.run();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "clusterscope-worker %d: stopped by an internal error: %s\n", parsed.options.slot, e.what());
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace cs

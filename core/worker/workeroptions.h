@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cs::worker {
+
+/// How connections reach this worker.
+enum class AcceptMode {
+    Handoff, ///< accepted by the master, passed over the IPC channel (SCM_RIGHTS)
+    Shared, ///< accept on the inherited listening socket (CLUSTERSCOPE_LISTEN_FD)
+    ReusePort, ///< bind an own SO_REUSEPORT socket on bind/port
+};
+
+/// Everything the worker is told at start, validated.
+struct WorkerOptions {
+    int slot = 1;
+    bool chaos = false;
+    AcceptMode mode = AcceptMode::ReusePort;
+    std::string bindAddress = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::uint32_t headerTimeoutMs = 10000;
+    std::uint32_t idleTimeoutMs = 30000;
+    std::uint32_t maxConnections = 10000;
+    std::uint64_t maxBodyBytes = 1048576;
+    int ipcFd = -1; ///< -1: standalone
+    int listenFd = -1; ///< mode Shared only
+    bool help = false;
+};
+
+/// The result of reading the command line: options, or one sentence for the user.
+struct ParsedOptions {
+    WorkerOptions options;
+    std::string error; ///< empty when the options are valid
+};
+
+/// Reads argv (without argv[0]) and the CLUSTERSCOPE_WORKER_ID / _IPC_FD / _LISTEN_FD
+/// variables given in `env`. Pure: no I/O, so it can be tested with tables.
+ParsedOptions parseWorkerOptions(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& env);
+
+/// The --help text.
+const char* workerUsage();
+
+} // namespace cs::worker
