@@ -1,0 +1,147 @@
+#include "adapter/clusteradapter.h"
+
+#include <chrono>
+
+#include <QMetaObject>
+#include <QMetaType>
+
+namespace cs::ui {
+
+void registerMetaTypes()
+{
+    qRegisterMetaType<cs::Event>("cs::Event");
+    qRegisterMetaType<QList<cs::Event>>("QList<cs::Event>");
+    qRegisterMetaType<std::shared_ptr<const cs::Snapshot>>("std::shared_ptr<const cs::Snapshot>");
+    qRegisterMetaType<cs::ClusterConfig>("cs::ClusterConfig");
+}
+
+ClusterAdapter::ClusterAdapter(QObject* parent)
+    : QObject(parent)
+    , m_cluster(std::make_unique<Cluster>())
+{
+    registerMetaTypes();
+}
+
+ClusterAdapter::~ClusterAdapter()
+{
+    // Destroying the Cluster stops it fast and joins the master thread, so no notifier call
+    // can race with this object's destruction; queued calls die with the QObject.
+    m_cluster.reset();
+}
+
+bool ClusterAdapter::running() const
+{
+    return m_cluster && m_cluster->running();
+}
+
+std::shared_ptr<const Snapshot> ClusterAdapter::snapshot() const
+{
+    return m_cluster->snapshot();
+}
+
+void ClusterAdapter::start(const cs::ClusterConfig& config)
+{
+    if (m_cluster->running()) {
+        Q_EMIT launchFailed(tr("The cluster is already running; stop it before starting it again."));
+        return;
+    }
+    // A fresh Cluster per run: the previous one has stopped, and its counters and event
+    // queue must not leak into the new run.
+    m_cluster = std::make_unique<Cluster>();
+    m_cluster->setNotifier([this] {
+        // Master thread: post at most one delivery at a time; deliver() takes everything.
+        if (!m_pending.exchange(true))
+            QMetaObject::invokeMethod(this, &ClusterAdapter::deliver, Qt::QueuedConnection);
+    });
+    m_lastSequence = ~std::uint64_t(0);
+    const Cluster::StartResult result = m_cluster->start(config);
+    if (!result.ok) {
+        Q_EMIT launchFailed(QString::fromStdString(result.error));
+        return;
+    }
+    m_config = config;
+    setRunning(true);
+}
+
+void ClusterAdapter::stop()
+{
+    if (m_cluster->running())
+        m_cluster->stop(Cluster::StopMode::Graceful);
+}
+
+bool ClusterAdapter::shutdown(int timeoutMs)
+{
+    if (!m_cluster->running())
+        return true;
+    m_cluster->stop(Cluster::StopMode::Graceful);
+    const auto half = std::chrono::milliseconds(timeoutMs / 2);
+    if (m_cluster->waitStopped(half))
+        return true;
+    m_cluster->stop(Cluster::StopMode::Fast);
+    return m_cluster->waitStopped(half);
+}
+
+void ClusterAdapter::rollingRestart()
+{
+    if (m_cluster->running())
+        m_cluster->rollingRestart();
+}
+
+void ClusterAdapter::scaleUp()
+{
+    if (m_cluster->running())
+        m_cluster->addWorker();
+}
+
+void ClusterAdapter::scaleDown()
+{
+    if (m_cluster->running())
+        m_cluster->removeWorker();
+}
+
+void ClusterAdapter::killWorker(int slot, int signal)
+{
+    if (m_cluster->running())
+        m_cluster->signalWorker(slot, signal);
+}
+
+void ClusterAdapter::resetSlot(int slot)
+{
+    if (m_cluster->running())
+        m_cluster->resetSlot(slot);
+}
+
+void ClusterAdapter::deliver()
+{
+    // Clear first: a notification arriving while we read is delivered by the next call.
+    m_pending.store(false);
+    std::vector<Event> taken = m_cluster->takeEvents();
+    bool stopped = false;
+    if (!taken.empty()) {
+        QList<cs::Event> events;
+        events.reserve(qsizetype(taken.size()));
+        for (Event& event : taken) {
+            stopped = stopped || event.kind == EventKind::Stopped;
+            events.append(std::move(event));
+        }
+        Q_EMIT eventsArrived(events);
+    }
+    std::shared_ptr<const Snapshot> snap = m_cluster->snapshot();
+    if (snap && snap->sequence != m_lastSequence) {
+        m_lastSequence = snap->sequence;
+        Q_EMIT snapshotReady(snap);
+    }
+    // The Stopped event is the last word even if the master thread is still unwinding.
+    if (stopped || !m_cluster->running())
+        setRunning(false);
+}
+
+void ClusterAdapter::setRunning(bool running)
+{
+    if (running == m_running)
+        return;
+    m_running = running;
+    Q_EMIT runningChanged(running);
+}
+
+} // namespace cs::ui

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "master/cluster.h"
+#include "master/clusterconfig.h"
+#include "master/snapshot.h"
+
+#include <atomic>
+#include <memory>
+
+#include <QList>
+#include <QObject>
+#include <QString>
+
+namespace cs::ui {
+
+/// The one QObject over the core: owns cs::Cluster, moves its notifications from the master
+/// thread onto the GUI thread (coalesced: at most one queued call pending) and re-emits
+/// them as signals. Everything else in the window talks to the cluster through here.
+class ClusterAdapter : public QObject {
+    Q_OBJECT
+public:
+    explicit ClusterAdapter(QObject* parent = nullptr);
+    ~ClusterAdapter() override; ///< stops a running cluster fast; no worker outlives it
+
+    bool running() const;
+    /// The latest snapshot (never null).
+    std::shared_ptr<const Snapshot> snapshot() const;
+    /// The config of the last successful start.
+    const ClusterConfig& config() const { return m_config; }
+
+    /// Graceful stop, waiting at most `timeoutMs` before escalating to a fast stop.
+    /// Returns true when the master had finished in time. Used when the window closes.
+    bool shutdown(int timeoutMs);
+
+public Q_SLOTS:
+    void start(const cs::ClusterConfig& config);
+    void stop();
+    void rollingRestart();
+    void scaleUp();
+    void scaleDown();
+    void killWorker(int slot, int signal);
+    void resetSlot(int slot);
+
+Q_SIGNALS:
+    void snapshotReady(std::shared_ptr<const cs::Snapshot> snapshot);
+    void eventsArrived(QList<cs::Event> events);
+    void launchFailed(QString message);
+    void runningChanged(bool running);
+
+private:
+    void deliver(); ///< GUI thread: takes the snapshot and the events and emits them
+    void setRunning(bool running);
+
+    std::unique_ptr<Cluster> m_cluster;
+    ClusterConfig m_config;
+    std::atomic<bool> m_pending { false };
+    std::uint64_t m_lastSequence = ~std::uint64_t(0);
+    bool m_running = false;
+};
+
+/// Registers the types the signals carry (idempotent).
+void registerMetaTypes();
+
+} // namespace cs::ui
+
+Q_DECLARE_METATYPE(cs::Event)
+Q_DECLARE_METATYPE(std::shared_ptr<const cs::Snapshot>)

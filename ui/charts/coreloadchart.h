@@ -1,0 +1,20 @@
+#pragma once
+
+#include "charts/timechart.h"
+
+namespace cs::ui {
+
+class TimeSeriesModel;
+
+/// Busy % of each CPU core over the last 60 s, one line per core.
+class CoreLoadChart : public TimeChart {
+    Q_OBJECT
+public:
+    explicit CoreLoadChart(TimeSeriesModel* model, QWidget* parent = nullptr);
+    void refresh(double now) override;
+
+private:
+    TimeSeriesModel* m_model;
+};
+
+} // namespace cs::ui

@@ -1,0 +1,30 @@
+#include "charts/latencychart.h"
+
+#include "charts/chartstyle.h"
+#include "models/timeseriesmodel.h"
+
+#include <QLineSeries>
+#include <QValueAxis>
+
+namespace cs::ui {
+
+LatencyChart::LatencyChart(TimeSeriesModel* model, QWidget* parent)
+    : TimeChart(tr("Latency (all workers)"), tr("ms"), parent)
+    , m_model(model)
+{
+    m_y->setLabelFormat(QStringLiteral("%.1f"));
+    setToolTip(tr("Median (p50) and 99th-percentile (p99) time to serve a request, per sample interval"));
+}
+
+void LatencyChart::refresh(double now)
+{
+    ensureLines(
+        m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
+        [](int i) { return i == 0 ? QColor(0x4e79a7) : QColor(0xe15759); });
+    for (int i = 0; i < m_lines.size(); ++i)
+        m_lines[i]->replace(m_model->points(i));
+    m_y->setRange(0, niceCeiling(m_model->maxValue() * 1.1, 1));
+    slide(now);
+}
+
+} // namespace cs::ui

@@ -1,0 +1,83 @@
+#include "charts/timechart.h"
+
+#include "charts/chartstyle.h"
+
+#include <algorithm>
+
+#include <QChart>
+#include <QEvent>
+#include <QLineSeries>
+#include <QPen>
+#include <QValueAxis>
+
+namespace cs::ui {
+
+TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* parent, QAbstractAxis* yAxis)
+    : QChartView(parent)
+    , m_chart(new QChart)
+    , m_x(new QValueAxis)
+    , m_yAxis(yAxis ? yAxis : new QValueAxis)
+    , m_y(qobject_cast<QValueAxis*>(m_yAxis))
+{
+    setChart(m_chart); // the view owns the chart
+    setRenderHint(QPainter::Antialiasing);
+    setMinimumSize(260, 170);
+    m_chart->setTitle(title);
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_yAxis, Qt::AlignLeft);
+    m_x->setLabelFormat(QStringLiteral("%.0f s"));
+    m_x->setTickCount(7); // every 10 s over the 60 s window
+    m_x->setRange(0, kWindowSeconds);
+    m_yAxis->setTitleText(yTitle);
+    if (m_y) {
+        m_y->setLabelFormat(QStringLiteral("%.0f"));
+        m_y->setTickCount(5);
+        m_y->setRange(0, 1);
+    }
+    restyle();
+}
+
+void TimeChart::changeEvent(QEvent* event)
+{
+    QChartView::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        restyle();
+}
+
+void TimeChart::restyle()
+{
+    applyChartStyle(m_chart, palette());
+    applyAxisStyle(m_x, palette());
+    applyAxisStyle(m_yAxis, palette());
+    // setTheme recolours series: put our colours back.
+    for (QLineSeries* line : std::as_const(m_lines)) {
+        QPen pen = line->pen();
+        pen.setColor(line->property("csColor").value<QColor>());
+        pen.setWidthF(line->property("csWidth").toReal());
+        line->setPen(pen);
+    }
+}
+
+void TimeChart::slide(double now)
+{
+    const double right = std::max(now, kWindowSeconds);
+    m_x->setRange(right - kWindowSeconds, right);
+}
+
+QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal width)
+{
+    auto* line = new QLineSeries;
+    line->setName(name);
+    line->setProperty("csColor", color);
+    line->setProperty("csWidth", width);
+    m_chart->addSeries(line);
+    line->attachAxis(m_x);
+    line->attachAxis(m_yAxis);
+    QPen pen(color, width);
+    pen.setCapStyle(Qt::RoundCap);
+    pen.setJoinStyle(Qt::RoundJoin);
+    line->setPen(pen);
+    return line;
+}
+
+} // namespace cs::ui

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QChartView>
+#include <QList>
+
+class QChart;
+class QValueAxis;
+class QLineSeries;
+class QAbstractAxis;
+
+namespace cs::ui {
+
+/// The common frame of the live charts: a value y axis under a time x axis that slides
+/// over the last 60 s of cluster time, styled from the palette. Subclasses feed whole
+/// series with replace() in refresh(); nothing animates and nothing updates point by point.
+class TimeChart : public QChartView {
+    Q_OBJECT
+public:
+    /// `yAxis` replaces the default value axis (the chart takes it); m_y is then null.
+    TimeChart(const QString& title, const QString& yTitle, QWidget* parent = nullptr,
+              QAbstractAxis* yAxis = nullptr);
+
+    /// Re-reads the model and slides the time axis so that `now` is the right edge.
+    virtual void refresh(double now) = 0;
+    static constexpr double kWindowSeconds = 60.0;
+
+protected:
+    void changeEvent(QEvent* event) override;
+    /// Restyles after a palette change (light/dark switch).
+    virtual void restyle();
+    void slide(double now);
+    /// Makes `count` line series exist, each with a colour from `color(i)` and a name from
+    /// `name(i)`, attached to both axes.
+    template<typename NameFn, typename ColorFn>
+    void ensureLines(int count, NameFn name, ColorFn color);
+    QLineSeries* makeLine(const QString& name, const QColor& color, qreal width = 2.0);
+
+    QChart* m_chart;
+    QValueAxis* m_x;
+    QAbstractAxis* m_yAxis;
+    QValueAxis* m_y; ///< m_yAxis when it is a value axis, else null
+    QList<QLineSeries*> m_lines;
+};
+
+template<typename NameFn, typename ColorFn>
+void TimeChart::ensureLines(int count, NameFn name, ColorFn color)
+{
+    while (m_lines.size() < count) {
+        const int i = int(m_lines.size());
+        m_lines.append(makeLine(name(i), color(i)));
+    }
+}
+
+} // namespace cs::ui

@@ -1,0 +1,30 @@
+#include "charts/workerratechart.h"
+
+#include "charts/chartstyle.h"
+#include "models/slotpalette.h"
+#include "models/timeseriesmodel.h"
+
+#include <QLineSeries>
+#include <QValueAxis>
+
+namespace cs::ui {
+
+WorkerRateChart::WorkerRateChart(TimeSeriesModel* model, QWidget* parent)
+    : TimeChart(tr("Requests per second per worker"), tr("req/s"), parent)
+    , m_model(model)
+{
+    setToolTip(tr("Requests each worker serves per second; a line keeps its slot's colour across respawns"));
+}
+
+void WorkerRateChart::refresh(double now)
+{
+    ensureLines(
+        m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
+        [](int i) { return slotColor(i + 1); });
+    for (int i = 0; i < m_lines.size(); ++i)
+        m_lines[i]->replace(m_model->points(i));
+    m_y->setRange(0, niceCeiling(m_model->maxValue() * 1.1, 10));
+    slide(now);
+}
+
+} // namespace cs::ui

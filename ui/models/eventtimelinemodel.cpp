@@ -1,0 +1,161 @@
+#include "models/eventtimelinemodel.h"
+
+#include "models/logmodel.h"
+
+namespace cs::ui {
+
+EventTimelineModel::EventTimelineModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+int EventTimelineModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_markers.size());
+}
+
+int EventTimelineModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant EventTimelineModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Marker& m = m_markers[std::size_t(index.row())];
+    if (role == CategoryRole)
+        return int(m.category);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Time: return formatClusterTime(m.time);
+    case Slot: return m.slot;
+    case What: return categoryName(m.category);
+    case Detail: return m.detail;
+    default: return {};
+    }
+}
+
+QVariant EventTimelineModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation == Qt::Horizontal && role == Qt::DisplayRole) {
+        switch (section) {
+        case Time: return tr("Time");
+        case Slot: return tr("Slot");
+        case What: return tr("What");
+        case Detail: return tr("Detail");
+        }
+    }
+    return QAbstractTableModel::headerData(section, orientation, role);
+}
+
+bool EventTimelineModel::categorize(const Event& event, Category* category)
+{
+    switch (event.kind) {
+    case EventKind::Restart:
+        *category = Category::Respawn;
+        return true;
+    case EventKind::Failed:
+        *category = Category::Failed;
+        return true;
+    case EventKind::Exit:
+        switch (event.reason) {
+        case ExitReason::Crash:
+            *category = Category::Crash;
+            return true;
+        case ExitReason::ExitCode:
+            *category = Category::ExitCode;
+            return true;
+        case ExitReason::KilledByUser:
+            *category = Category::KilledByUser;
+            return true;
+        case ExitReason::Timeout:
+        case ExitReason::MemoryLimit:
+        case ExitReason::ChannelError:
+            *category = Category::Timeout;
+            return true;
+        case ExitReason::None:
+        case ExitReason::Clean:
+        case ExitReason::Stopped:
+            return false;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+QString EventTimelineModel::categoryName(Category category)
+{
+    switch (category) {
+    case Category::Crash: return tr("Crash (signal)");
+    case Category::ExitCode: return tr("Exit code");
+    case Category::KilledByUser: return tr("Killed by user");
+    case Category::Timeout: return tr("Timeout / limit");
+    case Category::Respawn: return tr("Respawn");
+    case Category::Failed: return tr("Slot failed");
+    }
+    return {};
+}
+
+void EventTimelineModel::addEvents(const QList<cs::Event>& events)
+{
+    std::vector<Marker> fresh;
+    for (const Event& e : events) {
+        Category category;
+        if (!categorize(e, &category))
+            continue;
+        QString detail;
+        if (e.kind == EventKind::Exit)
+            detail = e.signal != 0 ? tr("pid %1, signal %2").arg(e.pid).arg(e.signal)
+                                   : tr("pid %1, code %2").arg(e.pid).arg(e.exitCode);
+        else if (e.kind == EventKind::Restart)
+            detail = tr("after %1 ms").arg(e.delayMs);
+        else
+            detail = QString::fromStdString(e.message);
+        fresh.push_back(Marker { e.time, e.slot, category, detail });
+    }
+    if (fresh.empty())
+        return;
+    const int first = int(m_markers.size());
+    beginInsertRows({}, first, first + int(fresh.size()) - 1);
+    for (Marker& m : fresh) {
+        ++m_counts[std::size_t(m.category)];
+        m_markers.push_back(std::move(m));
+    }
+    endInsertRows();
+}
+
+void EventTimelineModel::slideTo(double now)
+{
+    std::size_t drop = 0;
+    while (drop < m_markers.size() && m_markers[drop].time < now - m_window)
+        ++drop;
+    if (drop == 0)
+        return;
+    beginRemoveRows({}, 0, int(drop) - 1);
+    for (std::size_t i = 0; i < drop; ++i)
+        --m_counts[std::size_t(m_markers[i].category)];
+    m_markers.erase(m_markers.begin(), m_markers.begin() + std::ptrdiff_t(drop));
+    endRemoveRows();
+}
+
+void EventTimelineModel::clear()
+{
+    beginResetModel();
+    m_markers.clear();
+    m_counts = {};
+    endResetModel();
+}
+
+QList<QPointF> EventTimelineModel::points(Category category) const
+{
+    QList<QPointF> out;
+    for (const Marker& m : m_markers)
+        if (m.category == category)
+            out.append(QPointF(m.time, m.slot));
+    return out;
+}
+
+} // namespace cs::ui

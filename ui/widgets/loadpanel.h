@@ -1,0 +1,67 @@
+#pragma once
+
+#include <memory>
+
+#include <QGroupBox>
+#include <QString>
+
+class QComboBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QRadioButton;
+class QSpinBox;
+class QTimer;
+
+namespace cs {
+class LoadGenerator;
+}
+
+namespace cs::ui {
+
+/// Drives the load generator against the running cluster: connections, duration, rate,
+/// keep-alive or a new connection per request, which path; Start/Stop, a progress bar
+/// and the summary when it is done. The generator runs on its own threads; its progress
+/// is polled on the GUI thread, so nothing crosses threads but a few atomics.
+class LoadPanel : public QGroupBox {
+    Q_OBJECT
+public:
+    explicit LoadPanel(QWidget* parent = nullptr);
+    ~LoadPanel() override; ///< stops a running load
+
+    /// Where the load goes; an empty host (cluster not running) disables Start.
+    void setTarget(const QString& host, quint16 port);
+    bool running() const;
+    QString summaryText() const;
+
+public Q_SLOTS:
+    void start();
+    void stop();
+
+Q_SIGNALS:
+    void finished(const QString& summary);
+
+private:
+    void poll();
+    void finish();
+    void updateButtons();
+
+    struct Progress;
+    std::unique_ptr<LoadGenerator> m_generator;
+    std::shared_ptr<Progress> m_progress;
+    QString m_host;
+    quint16 m_port = 0;
+    QSpinBox* m_connections;
+    QSpinBox* m_duration;
+    QSpinBox* m_rate;
+    QRadioButton* m_keepAlive;
+    QRadioButton* m_newConnection;
+    QComboBox* m_path;
+    QPushButton* m_start;
+    QPushButton* m_stop;
+    QProgressBar* m_bar;
+    QLabel* m_summary;
+    QTimer* m_poll;
+};
+
+} // namespace cs::ui

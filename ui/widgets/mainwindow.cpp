@@ -1,0 +1,396 @@
+#include "widgets/mainwindow.h"
+
+#include "adapter/clusteradapter.h"
+#include "charts/coreloadchart.h"
+#include "charts/distributionchart.h"
+#include "charts/latencychart.h"
+#include "charts/restarttimelinechart.h"
+#include "charts/workerratechart.h"
+#include "models/eventtimelinemodel.h"
+#include "models/logmodel.h"
+#include "models/timeseriesmodel.h"
+#include "models/workertablemodel.h"
+#include "widgets/banner.h"
+#include "widgets/launcherpanel.h"
+#include "widgets/loadpanel.h"
+#include "widgets/logview.h"
+#include "widgets/workertableview.h"
+
+#include <cmath>
+#include <limits>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QGridLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPointer>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace cs::ui {
+
+namespace {
+
+constexpr int kRefreshMs = 250; // charts redraw at most 4 times a second, only when new data came
+constexpr int kShutdownMs = 6000;
+
+QLabel* statusLabel(QWidget* parent, const QString& tip)
+{
+    auto* label = new QLabel(parent);
+    label->setToolTip(tip);
+    label->setContentsMargins(8, 0, 8, 0);
+    return label;
+}
+
+} // namespace
+
+MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
+    : QMainWindow(parent)
+    , m_adapter(new ClusterAdapter(this))
+    , m_workers(new WorkerTableModel(this))
+    , m_log(new LogModel(LogModel::kDefaultCapacity, this))
+    , m_coreSeries(new TimeSeriesModel(this))
+    , m_rateSeries(new TimeSeriesModel(this))
+    , m_latencySeries(new TimeSeriesModel(this))
+    , m_timeline(new EventTimelineModel(this))
+    , m_refresh(new QTimer(this))
+{
+    setWindowTitle(tr("Clusterscope"));
+    setObjectName(QStringLiteral("mainWindow"));
+    m_latencySeries->setSeriesNames({ tr("p50"), tr("p99") });
+
+    // Left column: what to run and what load to throw at it.
+    m_launcher = new LauncherPanel;
+    m_launcher->applyOptions(options);
+    m_load = new LoadPanel;
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(6, 6, 6, 6);
+    leftLayout->addWidget(m_launcher);
+    leftLayout->addWidget(m_load);
+    leftLayout->addStretch(1);
+    auto* leftScroll = new QScrollArea;
+    leftScroll->setWidget(left);
+    leftScroll->setWidgetResizable(true);
+    leftScroll->setFrameShape(QFrame::NoFrame);
+    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    leftScroll->setMinimumWidth(left->sizeHint().width() + 12);
+
+    // Right: banner, charts over table + log.
+    m_banner = new Banner;
+    m_coreChart = new CoreLoadChart(m_coreSeries);
+    m_rateChart = new WorkerRateChart(m_rateSeries);
+    m_latencyChart = new LatencyChart(m_latencySeries);
+    m_distributionChart = new DistributionChart(m_workers);
+    m_timelineChart = new RestartTimelineChart(m_timeline);
+    m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
+    m_rateChart->setObjectName(QStringLiteral("workerRateChart"));
+    m_latencyChart->setObjectName(QStringLiteral("latencyChart"));
+    m_distributionChart->setObjectName(QStringLiteral("distributionChart"));
+    m_timelineChart->setObjectName(QStringLiteral("restartTimelineChart"));
+    auto* charts = new QWidget;
+    auto* grid = new QGridLayout(charts);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setSpacing(6);
+    grid->addWidget(m_coreChart, 0, 0);
+    grid->addWidget(m_rateChart, 0, 1);
+    grid->addWidget(m_latencyChart, 0, 2);
+    grid->addWidget(m_distributionChart, 1, 0);
+    grid->addWidget(m_timelineChart, 1, 1, 1, 2);
+    for (int c = 0; c < 3; ++c)
+        grid->setColumnStretch(c, 1);
+
+    m_workerView = new WorkerTableView(m_workers);
+    m_logView = new LogView(m_log);
+    m_bottomSplitter = new QSplitter(Qt::Horizontal);
+    m_bottomSplitter->addWidget(m_workerView);
+    m_bottomSplitter->addWidget(m_logView);
+    m_bottomSplitter->setStretchFactor(0, 3);
+    m_bottomSplitter->setStretchFactor(1, 2);
+    m_mainSplitter = new QSplitter(Qt::Vertical);
+    m_mainSplitter->addWidget(charts);
+    m_mainSplitter->addWidget(m_bottomSplitter);
+    m_mainSplitter->setStretchFactor(0, 3);
+    m_mainSplitter->setStretchFactor(1, 1);
+    m_mainSplitter->setChildrenCollapsible(false);
+
+    auto* right = new QWidget;
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 6, 6, 0);
+    rightLayout->setSpacing(6);
+    rightLayout->addWidget(m_banner);
+    rightLayout->addWidget(m_mainSplitter, 1);
+
+    auto* top = new QSplitter(Qt::Horizontal);
+    top->setObjectName(QStringLiteral("topSplitter"));
+    top->addWidget(leftScroll);
+    top->addWidget(right);
+    top->setStretchFactor(0, 0);
+    top->setStretchFactor(1, 1);
+    top->setChildrenCollapsible(false);
+    setCentralWidget(top);
+
+    m_statusRate = statusLabel(this, tr("Requests per second served by all workers"));
+    m_statusFairness = statusLabel(this, tr("Jain's fairness index over the workers' request counts: 1 = perfectly even"));
+    m_statusWorkers = statusLabel(this, tr("Workers online out of all slots"));
+    m_statusUptime = statusLabel(this, tr("How long the cluster has been running"));
+    m_statusPolicy = statusLabel(this, tr("The scheduling policy in force"));
+    m_statusPort = statusLabel(this, tr("Where the cluster listens"));
+    for (QLabel* label : { m_statusRate, m_statusFairness, m_statusWorkers, m_statusUptime, m_statusPolicy, m_statusPort })
+        statusBar()->addPermanentWidget(label);
+    statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
+
+    buildMenus();
+
+    connect(m_launcher, &LauncherPanel::startRequested, m_adapter, &ClusterAdapter::start);
+    connect(m_launcher, &LauncherPanel::stopRequested, m_adapter, &ClusterAdapter::stop);
+    connect(m_launcher, &LauncherPanel::rollingRestartRequested, m_adapter, &ClusterAdapter::rollingRestart);
+    connect(m_launcher, &LauncherPanel::scaleUpRequested, m_adapter, &ClusterAdapter::scaleUp);
+    connect(m_launcher, &LauncherPanel::scaleDownRequested, m_adapter, &ClusterAdapter::scaleDown);
+    connect(m_adapter, &ClusterAdapter::snapshotReady, this, &MainWindow::onSnapshot);
+    connect(m_adapter, &ClusterAdapter::eventsArrived, this, &MainWindow::onEvents);
+    connect(m_adapter, &ClusterAdapter::launchFailed, this, &MainWindow::onLaunchFailed);
+    connect(m_adapter, &ClusterAdapter::runningChanged, this, &MainWindow::onRunningChanged);
+    connect(m_workerView, &WorkerTableView::signalRequested, m_adapter, &ClusterAdapter::killWorker);
+    connect(m_workerView, &WorkerTableView::resetRequested, m_adapter, &ClusterAdapter::resetSlot);
+    connect(m_workerView, &WorkerTableView::crashRequested, this, &MainWindow::sendCrashRequest);
+    connect(m_banner, &Banner::actionTriggered, m_adapter, [this](int slot) {
+        if (slot > 0)
+            m_adapter->resetSlot(slot);
+    });
+    connect(m_load, &LoadPanel::finished, this, [this](const QString& summary) {
+        m_log->addNote(m_snapshot ? m_snapshot->clusterUptimeSeconds : 0, tr("Load finished: %1").arg(summary));
+    });
+    connect(m_refresh, &QTimer::timeout, this, [this] {
+        if (m_chartsDirty)
+            refreshCharts();
+    });
+    m_refresh->start(kRefreshMs);
+
+    QSettings settings;
+    resize(1440, 900);
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
+    m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray());
+    onRunningChanged(false);
+    updateStatus(Snapshot {});
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu* cluster = menuBar()->addMenu(tr("&Cluster"));
+    auto add = [&](const QString& text, const QKeySequence& key, const QString& tip, auto slot) {
+        QAction* action = cluster->addAction(text);
+        action->setShortcut(key);
+        action->setToolTip(tip);
+        action->setStatusTip(tip);
+        connect(action, &QAction::triggered, this, slot);
+        return action;
+    };
+    add(tr("&Start"), QKeySequence(Qt::Key_F5), tr("Fork the workers and start serving"), [this] { startCluster(); });
+    add(tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5), tr("Stop gracefully"), [this] { m_adapter->stop(); });
+    add(tr("&Rolling restart"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+        tr("Replace every worker one by one"), [this] { m_adapter->rollingRestart(); });
+    QAction* up = add(tr("&Add a worker"), QKeySequence(Qt::CTRL | Qt::Key_Plus), tr("Fork one more worker"),
+                      [this] { m_adapter->scaleUp(); });
+    up->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence(Qt::CTRL | Qt::Key_Equal) });
+    add(tr("R&emove a worker"), QKeySequence(Qt::CTRL | Qt::Key_Minus), tr("Drain and stop the highest slot"),
+        [this] { m_adapter->scaleDown(); });
+    cluster->addSeparator();
+    add(tr("&Quit"), QKeySequence::Quit, tr("Stop the cluster and close the window"), [this] { close(); });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* policies = help->addAction(tr("&Scheduling policies"));
+    connect(policies, &QAction::triggered, this, [this] {
+        QString text = tr("<p>How connections reach the workers:</p><ul>");
+        for (Policy policy : kAllPolicies)
+            text += QStringLiteral("<li><b>%1</b> — %2</li>")
+                        .arg(QString::fromLatin1(policyName(policy)), QString::fromUtf8(policyExplanation(policy)));
+        text += tr("</ul><p>Start a cluster, run some load, and compare the <i>Share per worker</i> chart "
+                   "and its Jain index between policies.</p>");
+        QMessageBox::information(this, tr("Scheduling policies"), text);
+    });
+    QAction* about = help->addAction(tr("&About Clusterscope"));
+    connect(about, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About Clusterscope"),
+                           tr("<p><b>Clusterscope %1</b></p><p>Run a web server on every core and watch how "
+                              "connections spread over the workers, and what happens when one dies.</p>")
+                               .arg(QStringLiteral(CLUSTERSCOPE_VERSION)));
+    });
+}
+
+void MainWindow::startCluster()
+{
+    m_launcher->requestStart();
+}
+
+void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
+{
+    if (!snapshot)
+        return;
+    m_snapshot = snapshot;
+    const Snapshot& s = *snapshot;
+    const double t = s.clusterUptimeSeconds;
+    m_workers->setSnapshot(snapshot);
+
+    QStringList coreNames;
+    std::vector<double> coreLoad;
+    for (const CoreSample& core : s.cores) {
+        coreNames.append(tr("cpu%1").arg(core.index));
+        coreLoad.push_back(core.busyPercent);
+    }
+    m_coreSeries->setSeriesNames(coreNames);
+    m_coreSeries->append(t, coreLoad);
+
+    // Series i is slot i + 1, so a slot keeps its line (and colour) across respawns.
+    int maxSlot = 0;
+    for (const WorkerSample& w : s.workers)
+        maxSlot = std::max(maxSlot, w.slot);
+    QStringList slotNames;
+    for (int slot = 1; slot <= maxSlot; ++slot)
+        slotNames.append(QStringLiteral("#%1").arg(slot));
+    m_rateSeries->setSeriesNames(slotNames);
+    std::vector<double> rates(std::size_t(maxSlot), std::numeric_limits<double>::quiet_NaN());
+    for (const WorkerSample& w : s.workers)
+        if (w.slot > 0)
+            rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
+    m_rateSeries->append(t, rates);
+
+    m_latencySeries->append(t, { s.latencyP50Ms, s.latencyP99Ms });
+    m_timeline->slideTo(t);
+    m_timelineChart->setSlotCount(maxSlot);
+
+    if (s.running)
+        m_load->setTarget(QString::fromStdString(s.bindAddress), s.port);
+    updateStatus(s);
+    m_chartsDirty = true;
+}
+
+void MainWindow::onEvents(const QList<cs::Event>& events)
+{
+    m_log->addEvents(events);
+    m_timeline->addEvents(events);
+    for (const Event& e : events) {
+        if (e.kind == EventKind::Failed) {
+            m_banner->showMessage(Banner::Kind::Error,
+                                  tr("Worker slot #%1 crashed too often and is no longer restarted. "
+                                     "Fix the cause, then reset it.")
+                                      .arg(e.slot),
+                                  tr("Reset slot #%1").arg(e.slot), e.slot);
+        } else if (e.kind == EventKind::Reset && m_banner->isVisible() && m_banner->tag() == e.slot) {
+            m_banner->hide();
+        }
+    }
+    m_chartsDirty = true;
+}
+
+void MainWindow::onLaunchFailed(const QString& message)
+{
+    m_launcher->showError(message);
+    m_banner->showMessage(Banner::Kind::Error, tr("The cluster could not start: %1").arg(message));
+    m_log->addNote(0, tr("Could not start: %1").arg(message));
+    statusBar()->showMessage(tr("Could not start."), 5000);
+}
+
+void MainWindow::onRunningChanged(bool running)
+{
+    m_launcher->setRunning(running);
+    m_workerView->setChaos(running && m_adapter->config().chaos);
+    if (running) {
+        // A new run: start the charts and the timeline afresh.
+        m_banner->hide();
+        m_coreSeries->clear();
+        m_rateSeries->clear();
+        m_latencySeries->clear();
+        m_timeline->clear();
+        m_snapshot.reset();
+        statusBar()->showMessage(tr("Starting…"), 3000);
+    } else {
+        m_load->stop();
+        m_load->setTarget({}, 0);
+        statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
+    }
+    m_chartsDirty = true;
+}
+
+void MainWindow::refreshCharts()
+{
+    m_chartsDirty = false;
+    const double now = m_snapshot ? m_snapshot->clusterUptimeSeconds : 0.0;
+    m_coreChart->refresh(now);
+    m_rateChart->refresh(now);
+    m_latencyChart->refresh(now);
+    m_timelineChart->refresh(now);
+    m_distributionChart->refresh();
+}
+
+void MainWindow::updateStatus(const Snapshot& s)
+{
+    int online = 0;
+    for (const WorkerSample& w : s.workers)
+        online += w.state == WorkerState::Online ? 1 : 0;
+    const bool live = s.running;
+    m_statusRate->setText(live ? tr("%L1 req/s").arg(s.totalRequestsPerSecond, 0, 'f', 0) : tr("– req/s"));
+    m_statusFairness->setText(live ? tr("fairness %1").arg(s.fairness, 0, 'f', 2) : tr("fairness –"));
+    m_statusWorkers->setText(live ? tr("%1/%2 online").arg(online).arg(s.workers.size()) : tr("no workers"));
+    m_statusUptime->setText(live ? tr("up %1").arg(formatDuration(s.clusterUptimeSeconds)) : tr("not running"));
+    m_statusPolicy->setText(live ? QString::fromLatin1(policyName(s.policy)) : QString());
+    m_statusPort->setText(live ? QStringLiteral("%1:%2").arg(QString::fromStdString(s.bindAddress)).arg(s.port) : QString());
+    if (live && statusBar()->currentMessage().startsWith(tr("Starting")))
+        statusBar()->clearMessage();
+}
+
+void MainWindow::sendCrashRequest()
+{
+    if (!m_snapshot || !m_snapshot->running)
+        return;
+    QString host = QString::fromStdString(m_snapshot->bindAddress);
+    if (host == QLatin1String("0.0.0.0") || host.isEmpty())
+        host = QStringLiteral("127.0.0.1");
+    else if (host == QLatin1String("::"))
+        host = QStringLiteral("::1");
+    // Fire and forget: the worker aborts mid-request, so no answer is expected. The socket
+    // cleans itself up on disconnect, or after a short bound.
+    auto* socket = new QTcpSocket(this);
+    connect(socket, &QTcpSocket::connected, socket, [socket, host] {
+        socket->write(QStringLiteral("GET /crash HTTP/1.1\r\nHost: %1\r\nConnection: close\r\n\r\n").arg(host).toLatin1());
+    });
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    connect(socket, &QTcpSocket::errorOccurred, socket, &QObject::deleteLater);
+    QTimer::singleShot(3000, socket, &QObject::deleteLater);
+    socket->connectToHost(host, m_snapshot->port);
+    m_log->addNote(m_snapshot->clusterUptimeSeconds, tr("Sent GET /crash"));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (!m_closing) {
+        m_closing = true;
+        QSettings settings;
+        settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
+        settings.setValue(QStringLiteral("window/bottomSplitter"), m_bottomSplitter->saveState());
+        m_launcher->saveSettings();
+        m_load->stop();
+        if (m_adapter->running()) {
+            statusBar()->showMessage(tr("Stopping the workers…"));
+            QApplication::setOverrideCursor(Qt::WaitCursor);
+            m_adapter->shutdown(kShutdownMs);
+            QApplication::restoreOverrideCursor();
+        }
+    }
+    event->accept();
+}
+
+} // namespace cs::ui

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "cli/options.h"
+#include "master/snapshot.h"
+
+#include <memory>
+
+#include <QList>
+#include <QMainWindow>
+
+class QLabel;
+class QSplitter;
+class QTimer;
+
+namespace cs::ui {
+
+class Banner;
+class ClusterAdapter;
+class CoreLoadChart;
+class DistributionChart;
+class EventTimelineModel;
+class LatencyChart;
+class LauncherPanel;
+class LoadPanel;
+class LogModel;
+class LogView;
+class RestartTimelineChart;
+class TimeSeriesModel;
+class WorkerRateChart;
+class WorkerTableModel;
+class WorkerTableView;
+
+/// The monitor: launcher and load generator on the left; charts (core load, req/s per
+/// worker, latency, share per worker, exits and respawns) over the worker table and the
+/// log on the right; a status bar with the totals. The data path reads in onSnapshot():
+/// snapshot -> models; refreshCharts(): models -> charts at a steady rate.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(const CliOptions& options = {}, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    ClusterAdapter* adapter() const { return m_adapter; }
+    LauncherPanel* launcher() const { return m_launcher; }
+    WorkerTableModel* workerModel() const { return m_workers; }
+    WorkerTableView* workerView() const { return m_workerView; }
+    RestartTimelineChart* timelineChart() const { return m_timelineChart; }
+    EventTimelineModel* timelineModel() const { return m_timeline; }
+    LogModel* logModel() const { return m_log; }
+    Banner* banner() const { return m_banner; }
+
+public Q_SLOTS:
+    void startCluster();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot);
+    void onEvents(const QList<cs::Event>& events);
+    void onLaunchFailed(const QString& message);
+    void onRunningChanged(bool running);
+    void refreshCharts();
+    void updateStatus(const Snapshot& snapshot);
+    void sendCrashRequest();
+
+    ClusterAdapter* m_adapter;
+    WorkerTableModel* m_workers;
+    LogModel* m_log;
+    TimeSeriesModel* m_coreSeries;
+    TimeSeriesModel* m_rateSeries;
+    TimeSeriesModel* m_latencySeries;
+    EventTimelineModel* m_timeline;
+
+    LauncherPanel* m_launcher;
+    LoadPanel* m_load;
+    Banner* m_banner;
+    CoreLoadChart* m_coreChart;
+    WorkerRateChart* m_rateChart;
+    LatencyChart* m_latencyChart;
+    DistributionChart* m_distributionChart;
+    RestartTimelineChart* m_timelineChart;
+    WorkerTableView* m_workerView;
+    LogView* m_logView;
+    QSplitter* m_mainSplitter;
+    QSplitter* m_bottomSplitter;
+    QTimer* m_refresh;
+    QLabel* m_statusRate;
+    QLabel* m_statusFairness;
+    QLabel* m_statusWorkers;
+    QLabel* m_statusUptime;
+    QLabel* m_statusPolicy;
+    QLabel* m_statusPort;
+
+    std::shared_ptr<const Snapshot> m_snapshot;
+    bool m_chartsDirty = false;
+    bool m_closing = false;
+};
+
+} // namespace cs::ui

@@ -1,0 +1,99 @@
+#include "widgets/workertableview.h"
+
+#include "models/workertablemodel.h"
+
+#include <csignal>
+
+#include <QContextMenuEvent>
+#include <QHeaderView>
+#include <QMenu>
+#include <QSortFilterProxyModel>
+
+namespace cs::ui {
+
+WorkerTableView::WorkerTableView(WorkerTableModel* model, QWidget* parent)
+    : QTableView(parent)
+    , m_model(model)
+    , m_proxy(new QSortFilterProxyModel(this))
+{
+    setObjectName(QStringLiteral("workerTable"));
+    m_proxy->setSourceModel(model);
+    m_proxy->setSortRole(WorkerTableModel::SortRole);
+    // Rows are refreshed every sample: keep the chosen order as values change.
+    m_proxy->setDynamicSortFilter(true);
+    setModel(m_proxy);
+    setSortingEnabled(true);
+    sortByColumn(WorkerTableModel::Slot, Qt::AscendingOrder);
+    setSelectionBehavior(QAbstractItemView::SelectRows);
+    setSelectionMode(QAbstractItemView::SingleSelection);
+    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    setAlternatingRowColors(true);
+    setShowGrid(false);
+    setWordWrap(false);
+    verticalHeader()->hide();
+    verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    horizontalHeader()->setHighlightSections(false);
+    horizontalHeader()->setStretchLastSection(true);
+    horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    const int widths[WorkerTableModel::ColumnCount] = { 6, 8, 11, 9, 8, 7, 9, 10, 8, 10, 5 };
+    for (int c = 0; c < WorkerTableModel::ColumnCount; ++c)
+        setColumnWidth(c, digit * widths[c] + 12);
+    setToolTip(tr("One row per worker slot; right-click a worker to signal it"));
+}
+
+int WorkerTableView::slotAt(const QModelIndex& index) const
+{
+    if (!index.isValid())
+        return 0;
+    return index.model()->data(index.siblingAtColumn(0), WorkerTableModel::SlotRole).toInt();
+}
+
+QMenu* WorkerTableView::buildContextMenu(const QModelIndex& index)
+{
+    const int slot = slotAt(index);
+    auto* menu = new QMenu(this);
+    const QModelIndex source = m_proxy->mapToSource(index);
+    const WorkerSample* worker = m_model->workerAt(source.row());
+    const bool alive = worker && worker->pid != 0;
+
+    QAction* term = menu->addAction(tr("Stop worker #%1 gracefully (SIGTERM)").arg(slot));
+    term->setObjectName(QStringLiteral("termAction"));
+    term->setToolTip(tr("The worker drains and exits; the master respawns it"));
+    term->setEnabled(alive);
+    connect(term, &QAction::triggered, this, [this, slot] { Q_EMIT signalRequested(slot, SIGTERM); });
+
+    QAction* kill = menu->addAction(tr("Kill worker #%1 (SIGKILL)").arg(slot));
+    kill->setObjectName(QStringLiteral("killAction"));
+    kill->setToolTip(tr("The worker dies at once, dropping its connections; the master respawns it"));
+    kill->setEnabled(alive);
+    connect(kill, &QAction::triggered, this, [this, slot] { Q_EMIT signalRequested(slot, SIGKILL); });
+
+    QAction* crash = menu->addAction(tr("Send GET /crash (the policy picks the worker)"));
+    crash->setObjectName(QStringLiteral("crashAction"));
+    crash->setEnabled(m_chaos);
+    crash->setToolTip(m_chaos ? tr("A short request that makes whichever worker receives it abort")
+                              : tr("Start the cluster with chaos enabled to use this"));
+    connect(crash, &QAction::triggered, this, &WorkerTableView::crashRequested);
+
+    menu->addSeparator();
+    QAction* reset = menu->addAction(tr("Reset failed slot #%1").arg(slot));
+    reset->setObjectName(QStringLiteral("resetAction"));
+    reset->setEnabled(worker && worker->state == WorkerState::Failed);
+    connect(reset, &QAction::triggered, this, [this, slot] { Q_EMIT resetRequested(slot); });
+    menu->setToolTipsVisible(true);
+    return menu;
+}
+
+void WorkerTableView::contextMenuEvent(QContextMenuEvent* event)
+{
+    const QModelIndex index = indexAt(event->pos());
+    if (!index.isValid())
+        return;
+    QMenu* menu = buildContextMenu(index);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(event->globalPos());
+}
+
+} // namespace cs::ui
