@@ -67,6 +67,7 @@ void RequestParser::reject(int status, boost::beast::error_code& ec)
 void RequestParser::on_request_impl(http::verb method, boost::beast::string_view, boost::beast::string_view target,
                                     int, boost::beast::error_code& ec)
 {
+    m_requestLineDone = true;
     if (target.size() > kMaxTarget)
         return reject(414, ec);
     m_head = method == http::verb::head;

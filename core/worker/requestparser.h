@@ -26,6 +26,9 @@ public:
     bool isHead() const { return m_head; }
     /// The status our own checks refused the request with (414, 431, 400), or 0.
     int rejectStatus() const { return m_reject; }
+    /// Beast consumes the request line before the fields are complete; until then an
+    /// overlong first line means an overlong target (414), after it the fields are too big.
+    bool requestLineDone() const { return m_requestLineDone; }
 
 private:
     void on_request_impl(boost::beast::http::verb method, boost::beast::string_view methodText,
@@ -53,6 +56,7 @@ private:
     Route m_route = Route::NotFound;
     std::uint32_t m_millis = 0;
     bool m_head = false;
+    bool m_requestLineDone = false;
     int m_reject = 0;
     int m_fields = 0;
     std::size_t m_fieldBytes = 0;

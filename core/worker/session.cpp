@@ -145,7 +145,7 @@ void Session::parseBuffered()
         m_begin += used;
         if (ec == http::error::need_more) {
             // A request line that can no longer fit is refused before the header limit is reached.
-            if (!m_parser->is_header_done() && firstLineLength() > RequestParser::kMaxTarget + 32)
+            if (!m_parser->requestLineDone() && firstLineLength() > RequestParser::kMaxTarget + 32)
                 respondError(414);
             break;
         }
@@ -179,7 +179,7 @@ int Session::errorStatus(const boost::beast::error_code& ec) const
     if (m_parser && m_parser->rejectStatus() != 0)
         return m_parser->rejectStatus();
     if (ec == http::error::header_limit)
-        return firstLineLength() > RequestParser::kMaxTarget + 32 ? 414 : 431;
+        return !m_parser->requestLineDone() ? 414 : 431;
     if (ec == http::error::body_limit)
         return 413;
     return 400;
