@@ -1,0 +1,142 @@
+#include "models/workertablemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTest>
+
+using namespace cs;
+using namespace cs::ui;
+
+namespace {
+
+std::shared_ptr<const Snapshot> snapshotWith(std::vector<WorkerSample> workers)
+{
+    auto s = std::make_shared<Snapshot>();
+    s->running = true;
+    s->workers = std::move(workers);
+    return s;
+}
+
+WorkerSample worker(int slot, double rate, std::uint64_t requests, WorkerState state = WorkerState::Online)
+{
+    WorkerSample w;
+    w.slot = slot;
+    w.pid = 1000 + slot;
+    w.state = state;
+    w.requestsPerSecond = rate;
+    w.requests = requests;
+    w.rssBytes = std::uint64_t(slot) * 1024 * 1024 * 3;
+    w.cpuPercent = slot * 10.0;
+    return w;
+}
+
+} // namespace
+
+class TestWorkerTableModel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void rowsFollowTheSnapshot()
+    {
+        WorkerTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(model.columnCount(), int(WorkerTableModel::ColumnCount));
+
+        model.setSnapshot(snapshotWith({ worker(1, 10, 100), worker(2, 20, 200) }));
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(1, WorkerTableModel::Slot).data().toString(), QStringLiteral("#2"));
+        QCOMPARE(model.index(1, WorkerTableModel::Pid).data().toString(), QStringLiteral("1002"));
+        QCOMPARE(model.index(0, WorkerTableModel::State).data().toString(), QStringLiteral("online"));
+
+        // Scale up: a row is inserted, the others only change.
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        model.setSnapshot(snapshotWith({ worker(1, 11, 110), worker(2, 21, 210), worker(3, 5, 5) }));
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(reset.count(), 0);
+        QCOMPARE(model.index(0, WorkerTableModel::Requests).data().toString(), QStringLiteral("110"));
+
+        // Scale down removes the last row.
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        model.setSnapshot(snapshotWith({ worker(1, 11, 120), worker(2, 21, 220) }));
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(reset.count(), 0);
+
+        model.clear();
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void stateIsShownAndColoured_data()
+    {
+        QTest::addColumn<int>("state");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("coloured");
+        QTest::newRow("online") << int(WorkerState::Online) << QStringLiteral("online") << true;
+        QTest::newRow("failed") << int(WorkerState::Failed) << QStringLiteral("failed") << true;
+        QTest::newRow("backing-off") << int(WorkerState::BackingOff) << QString::fromLatin1(stateName(WorkerState::BackingOff)) << true;
+        QTest::newRow("stopped") << int(WorkerState::Stopped) << QString::fromLatin1(stateName(WorkerState::Stopped)) << false;
+    }
+    void stateIsShownAndColoured()
+    {
+        QFETCH(int, state);
+        QFETCH(QString, text);
+        QFETCH(bool, coloured);
+        WorkerTableModel model;
+        model.setSnapshot(snapshotWith({ worker(1, 0, 0, WorkerState(state)) }));
+        const QModelIndex index = model.index(0, WorkerTableModel::State);
+        QCOMPARE(index.data().toString(), text);
+        QCOMPARE(index.data(Qt::ForegroundRole).isValid(), coloured);
+        QCOMPARE(index.data(WorkerTableModel::StateRole).toInt(), state);
+    }
+
+    void sortsNumericallyThroughTheProxy_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::newRow("req/s") << int(WorkerTableModel::RequestsPerSecond);
+        QTest::newRow("requests") << int(WorkerTableModel::Requests);
+        QTest::newRow("rss") << int(WorkerTableModel::Rss);
+    }
+    void sortsNumericallyThroughTheProxy()
+    {
+        QFETCH(int, column);
+        WorkerTableModel model;
+        QSortFilterProxyModel proxy;
+        proxy.setSourceModel(&model);
+        proxy.setSortRole(WorkerTableModel::SortRole);
+        QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // As text "9" > "10" > "100"; as numbers the order is 9 < 10 < 100.
+        WorkerSample a = worker(1, 100, 100);
+        WorkerSample b = worker(2, 9, 9);
+        WorkerSample c = worker(3, 10, 10);
+        a.rssBytes = 100ull << 20;
+        b.rssBytes = 9ull << 20;
+        c.rssBytes = 10ull << 20;
+        model.setSnapshot(snapshotWith({ a, b, c }));
+        proxy.sort(column, Qt::AscendingOrder);
+        QCOMPARE(proxy.index(0, 0).data(WorkerTableModel::SlotRole).toInt(), 2);
+        QCOMPARE(proxy.index(1, 0).data(WorkerTableModel::SlotRole).toInt(), 3);
+        QCOMPARE(proxy.index(2, 0).data(WorkerTableModel::SlotRole).toInt(), 1);
+    }
+
+    void formatsForPeople_data()
+    {
+        QTest::addColumn<double>("seconds");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("seconds") << 12.34 << QStringLiteral("12.3 s");
+        QTest::newRow("minutes") << 125.0 << QStringLiteral("2 m 05 s");
+        QTest::newRow("hours") << 3720.0 << QStringLiteral("1 h 02 m");
+    }
+    void formatsForPeople()
+    {
+        QFETCH(double, seconds);
+        QFETCH(QString, text);
+        QCOMPARE(formatDuration(seconds), text);
+        QCOMPARE(formatBytes(3ull << 20), QStringLiteral("3.0 MiB"));
+    }
+};
+
+QTEST_MAIN(TestWorkerTableModel)
+#include "tst_workertablemodel.moc"

@@ -1,0 +1,201 @@
+#include "widgets/loadpanel.h"
+
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#if __has_include("load/loadgenerator.h")
+#include "load/loadgenerator.h"
+#define CS_HAVE_LOADGENERATOR 1
+#else
+namespace cs {
+class LoadGenerator { };
+}
+#endif
+
+namespace cs::ui {
+
+// What the generator's progress callback (on its own thread) leaves for the GUI thread.
+struct LoadPanel::Progress {
+    std::atomic<double> fraction { 0 };
+    std::atomic<bool> done { false };
+};
+
+LoadPanel::LoadPanel(QWidget* parent)
+    : QGroupBox(tr("Load"), parent)
+    , m_progress(std::make_shared<Progress>())
+    , m_connections(new QSpinBox(this))
+    , m_duration(new QSpinBox(this))
+    , m_rate(new QSpinBox(this))
+    , m_keepAlive(new QRadioButton(tr("Keep-alive"), this))
+    , m_newConnection(new QRadioButton(tr("New connection"), this))
+    , m_path(new QComboBox(this))
+    , m_start(new QPushButton(tr("Run load"), this))
+    , m_stop(new QPushButton(tr("Stop load"), this))
+    , m_bar(new QProgressBar(this))
+    , m_summary(new QLabel(this))
+    , m_poll(new QTimer(this))
+{
+    setObjectName(QStringLiteral("loadPanel"));
+    m_connections->setObjectName(QStringLiteral("loadConnections"));
+    m_connections->setRange(1, 1000);
+    m_connections->setToolTip(tr("How many connections send requests at the same time"));
+    m_duration->setObjectName(QStringLiteral("loadDuration"));
+    m_duration->setRange(1, 3600);
+    m_duration->setSuffix(tr(" s"));
+    m_duration->setToolTip(tr("How long the load runs"));
+    m_rate->setObjectName(QStringLiteral("loadRate"));
+    m_rate->setRange(0, 1000000);
+    m_rate->setSingleStep(100);
+    m_rate->setSpecialValueText(tr("as fast as possible"));
+    m_rate->setSuffix(tr(" req/s"));
+    m_rate->setToolTip(tr("Requests per second over all connections; 0 sends as fast as the cluster answers"));
+    m_keepAlive->setToolTip(tr("Reuse each connection for many requests (HTTP keep-alive)"));
+    m_newConnection->setToolTip(tr("Open a new connection for every request: shows how the policy spreads connections"));
+    auto* mode = new QButtonGroup(this);
+    mode->addButton(m_keepAlive);
+    mode->addButton(m_newConnection);
+    m_path->setObjectName(QStringLiteral("loadPath"));
+    m_path->addItem(QStringLiteral("/"), tr("A tiny hello response: measures the plumbing"));
+    m_path->addItem(QStringLiteral("/cpu?ms=5"), tr("Burns 5 ms of CPU per request: loads the cores"));
+    m_path->addItem(QStringLiteral("/sleep?ms=50"), tr("Waits 50 ms per request without blocking: many open connections"));
+    for (int i = 0; i < m_path->count(); ++i)
+        m_path->setItemData(i, m_path->itemData(i), Qt::ToolTipRole);
+    m_path->setToolTip(tr("Which request the load sends"));
+    m_start->setObjectName(QStringLiteral("loadStartButton"));
+    m_start->setToolTip(tr("Send load to the running cluster (Ctrl+L)"));
+    m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_stop->setObjectName(QStringLiteral("loadStopButton"));
+    m_stop->setToolTip(tr("Stop sending load"));
+    m_bar->setRange(0, 1000);
+    m_bar->setValue(0);
+    m_bar->setTextVisible(false);
+    m_bar->setMaximumHeight(8);
+    m_bar->setToolTip(tr("How much of the load's duration has passed"));
+    m_summary->setObjectName(QStringLiteral("loadSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont mono = m_summary->font();
+    mono.setStyleHint(QFont::Monospace);
+    mono.setFamily(QStringLiteral("monospace"));
+    mono.setPointSizeF(mono.pointSizeF() * 0.9);
+    m_summary->setFont(mono);
+    m_summary->setToolTip(tr("What the last load run measured"));
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(tr("Connections"), m_connections);
+    form->addRow(tr("Duration"), m_duration);
+    form->addRow(tr("Rate"), m_rate);
+    auto* modes = new QHBoxLayout;
+    modes->addWidget(m_keepAlive);
+    modes->addWidget(m_newConnection);
+    form->addRow(tr("Mode"), modes);
+    form->addRow(tr("Path"), m_path);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_start);
+    buttons->addWidget(m_stop);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addWidget(m_bar);
+    layout->addWidget(m_summary);
+
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("load"));
+    m_connections->setValue(settings.value(QStringLiteral("connections"), 16).toInt());
+    m_duration->setValue(settings.value(QStringLiteral("duration"), 20).toInt());
+    m_rate->setValue(settings.value(QStringLiteral("rate"), 0).toInt());
+    (settings.value(QStringLiteral("keepAlive"), true).toBool() ? m_keepAlive : m_newConnection)->setChecked(true);
+    m_path->setCurrentIndex(std::max(0, m_path->findText(settings.value(QStringLiteral("path"), QStringLiteral("/")).toString())));
+
+    connect(m_start, &QPushButton::clicked, this, &LoadPanel::start);
+    connect(m_stop, &QPushButton::clicked, this, &LoadPanel::stop);
+    connect(m_poll, &QTimer::timeout, this, &LoadPanel::poll);
+    updateButtons();
+}
+
+LoadPanel::~LoadPanel()
+{
+    stop();
+}
+
+void LoadPanel::setTarget(const QString& host, quint16 port)
+{
+    m_host = host;
+    if (m_host == QLatin1String("0.0.0.0"))
+        m_host = QStringLiteral("127.0.0.1");
+    else if (m_host == QLatin1String("::"))
+        m_host = QStringLiteral("::1");
+    m_port = port;
+    updateButtons();
+}
+
+bool LoadPanel::running() const
+{
+    return m_poll->isActive();
+}
+
+QString LoadPanel::summaryText() const
+{
+    return m_summary->text();
+}
+
+void LoadPanel::updateButtons()
+{
+    const bool target = !m_host.isEmpty() && m_port != 0;
+    m_start->setEnabled(target && !running());
+    m_stop->setEnabled(running());
+    if (!target && !running())
+        m_start->setToolTip(tr("Start the cluster first, then send load to it"));
+    else
+        m_start->setToolTip(tr("Send load to the running cluster (Ctrl+L)"));
+}
+
+void LoadPanel::start()
+{
+    if (running() || m_host.isEmpty() || m_port == 0)
+        return;
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("load"));
+    settings.setValue(QStringLiteral("connections"), m_connections->value());
+    settings.setValue(QStringLiteral("duration"), m_duration->value());
+    settings.setValue(QStringLiteral("rate"), m_rate->value());
+    settings.setValue(QStringLiteral("keepAlive"), m_keepAlive->isChecked());
+    settings.setValue(QStringLiteral("path"), m_path->currentText());
+#ifdef CS_HAVE_LOADGENERATOR
+    // filled in against the generator's API
+#endif
+    m_summary->setText(tr("The load generator is not part of this build."));
+}
+
+void LoadPanel::poll()
+{
+    m_bar->setValue(int(m_progress->fraction.load() * 1000));
+    if (m_progress->done.load())
+        finish();
+}
+
+void LoadPanel::finish()
+{
+    m_poll->stop();
+    updateButtons();
+}
+
+void LoadPanel::stop()
+{
+    if (!running())
+        return;
+    finish();
+}
+
+} // namespace cs::ui
