@@ -82,6 +82,8 @@ std::string Server::start()
     }
     if (m_acceptor)
         waitAccept();
+    m_signals.add(SIGTERM);
+    m_signals.add(SIGINT);
     waitSignals();
     scheduleSweep();
     return {};
@@ -271,13 +273,12 @@ void Server::scheduleSweep()
 
 void Server::waitSignals()
 {
-    m_signals.add(SIGTERM);
-    m_signals.add(SIGINT);
     m_signals.async_wait([this](const boost::system::error_code& ec, int) {
         if (ec || m_stopped)
             return;
         beginDrain(kSignalGraceMs);
-        waitSignals();
+        if (!m_stopped)
+            waitSignals(); // stays ready for another one; stop() cancels it
     });
 }
 

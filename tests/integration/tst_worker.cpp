@@ -425,6 +425,28 @@ private Q_SLOTS:
         QCOMPARE(WEXITSTATUS(*status), 0);
     }
 
+    void signalsStopAnIdleWorker_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGTERM") << int(SIGTERM);
+        QTest::newRow("SIGINT") << int(SIGINT);
+        QTest::newRow("SIGQUIT") << int(SIGQUIT);
+    }
+    void signalsStopAnIdleWorker()
+    {
+        QFETCH(int, signal);
+        auto worker = startWorker({ "--slot", "4", "--port", "0" });
+        QVERIFY(worker.port != 0);
+        QCOMPARE(cs::test::httpGet(worker.port, "/").status, 200);
+        const auto start = Clock::now();
+        worker.process->signal(signal);
+        const auto status = worker.process->waitExit(3000ms);
+        QVERIFY(status.has_value());
+        QVERIFY(WIFEXITED(*status));
+        QCOMPARE(WEXITSTATUS(*status), 0);
+        QVERIFY(Clock::now() - start < 1000ms); // nothing in flight: no reason to wait for the grace
+    }
+
     void badFlagsExitWithStatus2_data()
     {
         QTest::addColumn<QByteArray>("args"); // split on spaces
