@@ -12,6 +12,7 @@
 namespace cs {
 
 class Master;
+struct ClusterThread;
 
 /// The one façade over the master. The master's event loop runs on a long-lived thread of
 /// its own (workers are forked from it, so PR_SET_PDEATHSIG holds); every call here is
@@ -60,6 +61,7 @@ public:
 
 private:
     std::unique_ptr<Master> m_master;
+    std::shared_ptr<ClusterThread> m_thread;
     std::function<void()> m_notifier;
 };
 

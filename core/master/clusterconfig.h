@@ -46,6 +46,7 @@ struct ClusterConfig {
     int gracefulTimeoutMs = 10000; ///< draining workers still alive then are SIGKILLed
     std::uint64_t memoryLimitBytes = 0; ///< restart a worker whose RSS exceeds this; 0 = off
     RestartLimits restart;
+    bool stopWhenAllFailed = false; ///< headless: give up (and exit non-zero) once every slot has failed
 };
 
 /// Resolves `workers == 0` and an empty worker program to their defaults.

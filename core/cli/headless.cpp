@@ -1,0 +1,113 @@
+#include "cli/headless.h"
+
+#include "cli/report.h"
+#include "master/cluster.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+namespace cs {
+namespace {
+
+bool isLoopback(const std::string& address)
+{
+    in_addr v4 {};
+    if (::inet_pton(AF_INET, address.c_str(), &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return address == "::1";
+}
+
+} // namespace
+
+int runHeadless(const CliOptions& options)
+{
+    // Signals are taken synchronously on this thread; the master thread blocks them all, and
+    // each worker starts with a clean mask.
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int sig : { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1 })
+        sigaddset(&handled, sig);
+    ::pthread_sigmask(SIG_BLOCK, &handled, nullptr);
+
+    ClusterConfig config = options.config;
+    config.stopWhenAllFailed = true;
+    if (!isLoopback(config.bindAddress))
+        std::fprintf(stderr,
+                     "clusterscope: warning: binding %s makes the cluster reachable from other machines; "
+                     "use --bind 127.0.0.1 to keep it local.\n",
+                     config.bindAddress.c_str());
+
+    Cluster cluster;
+    const auto started = cluster.start(config);
+    if (!started.ok) {
+        std::fprintf(stderr, "clusterscope: %s\n", started.error.c_str());
+        return 2;
+    }
+    const auto first = cluster.snapshot();
+    std::fprintf(stderr, "clusterscope: serving http://%s:%u/ with %d workers, policy %s (pid %d)\n",
+                 first->bindAddress.c_str(), first->port, withDefaults(config).workers,
+                 std::string(policyName(config.policy)).c_str(), static_cast<int>(::getpid()));
+    const bool tty = !options.json && ::isatty(STDOUT_FILENO);
+
+    using Clock = std::chrono::steady_clock;
+    auto nextReport = Clock::now() + std::chrono::milliseconds(options.intervalMs);
+    int exitCode = 0;
+    bool stopped = false;
+    while (!stopped) {
+        const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(nextReport - Clock::now()).count();
+        const long wait = std::max<long>(0, std::min<long>(left, 100'000'000));
+        timespec timeout { 0, wait };
+        const int sig = ::sigtimedwait(&handled, nullptr, &timeout);
+        switch (sig) {
+        case SIGINT:
+        case SIGTERM:
+            cluster.stop(Cluster::StopMode::Graceful);
+            break;
+        case SIGQUIT:
+            cluster.stop(Cluster::StopMode::Fast);
+            break;
+        case SIGHUP:
+            cluster.rollingRestart();
+            break;
+        case SIGTTIN:
+            cluster.addWorker();
+            break;
+        case SIGTTOU:
+            cluster.removeWorker();
+            break;
+        case SIGUSR1:
+            cluster.resetFailedSlots();
+            break;
+        default:
+            break;
+        }
+        for (const auto& event : cluster.takeEvents()) {
+            std::fprintf(stderr, "%s\n", formatEvent(event).c_str());
+            if (event.kind == EventKind::Stopped) {
+                exitCode = event.exitCode;
+                stopped = true;
+            }
+        }
+        if (Clock::now() >= nextReport || stopped) {
+            nextReport += std::chrono::milliseconds(options.intervalMs);
+            const auto snapshot = cluster.snapshot();
+            if (options.json)
+                std::printf("%s\n", snapshotJson(*snapshot).c_str());
+            else
+                std::printf("%s%s\n", tty ? "\033[H\033[2J" : "", formatTable(*snapshot).c_str());
+            std::fflush(stdout);
+        }
+        if (!cluster.running() && !stopped) {
+            stopped = true; // the loop ended without a Stopped event (should not happen)
+        }
+    }
+    cluster.waitStopped(std::chrono::seconds(5));
+    return exitCode;
+}
+
+} // namespace cs

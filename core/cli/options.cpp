@@ -1,0 +1,163 @@
+#include "cli/options.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace cs {
+namespace {
+
+template <typename T>
+bool parseNumber(std::string_view text, T& value, T min, T max)
+{
+    T parsed {};
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, parsed);
+    if (ec != std::errc {} || ptr != end || parsed < min || parsed > max)
+        return false;
+    value = parsed;
+    return true;
+}
+
+} // namespace
+
+std::string usageText()
+{
+    return R"(Usage: clusterscope [--start | --headless] [options]
+
+Runs a web server on every core: a master binds the port and forks N worker processes that
+all serve it. Without --headless the window opens (with --start the cluster starts at once).
+
+Options:
+  --port N               port to serve (8000; 0 picks a free one)
+  --bind ADDR            address to bind (127.0.0.1)
+  --workers N            number of workers (one per core)
+  --policy P             round-robin | least-connections | shared | reuseport (round-robin)
+  --chaos                enable GET /crash in the workers
+  --json                 headless: print one JSON snapshot per line instead of a table
+  --interval MS          headless report period (1000)
+  --worker-program PATH  the worker executable (the built-in clusterscope-worker)
+  --grace-ms MS          graceful stop: kill workers still draining after this (10000)
+  --heartbeat-ms MS      kill a worker silent this long (5000)
+  --restart-limit N      crashes within the window that mark a slot failed (5)
+  --restart-window MS    the crash-loop window (30000)
+  --backoff-max MS       longest delay between respawns (8000)
+  --memory-limit MB      restart a worker whose RSS exceeds this (off)
+  --help, --version
+
+Headless signals: SIGINT/SIGTERM graceful stop (a second one stops at once), SIGQUIT fast
+stop, SIGHUP rolling restart, SIGTTIN one worker more, SIGTTOU one fewer, SIGUSR1 reset
+failed slots.
+Exit status: 0 after a clean stop; 1 when every worker slot failed; 2 when it cannot start
+(bad flag, port in use, worker program missing).
+)";
+}
+
+std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const* argv)
+{
+    CliOptions options;
+    auto& config = options.config;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view flag = argv[i];
+        auto value = [&](std::string_view& out) -> bool {
+            if (i + 1 >= argc)
+                return false;
+            out = argv[++i];
+            return true;
+        };
+        auto missing = [&] { return CliError { std::string(flag) + " needs a value; see --help." }; };
+        std::string_view text;
+        if (flag == "--help" || flag == "-h") {
+            options.mode = CliOptions::Mode::Help;
+        } else if (flag == "--version") {
+            options.mode = CliOptions::Mode::Version;
+        } else if (flag == "--headless") {
+            options.mode = CliOptions::Mode::Headless;
+        } else if (flag == "--start") {
+            if (options.mode != CliOptions::Mode::Headless)
+                options.mode = CliOptions::Mode::WindowAndStart;
+        } else if (flag == "--chaos") {
+            config.chaos = true;
+            options.chaosGiven = true;
+        } else if (flag == "--json") {
+            options.json = true;
+        } else if (flag == "--port") {
+            if (!value(text))
+                return missing();
+            int port = 0;
+            if (!parseNumber(text, port, 0, 65535))
+                return CliError { "The port '" + std::string(text) + "' is not valid; use a number from 0 to 65535." };
+            config.port = static_cast<std::uint16_t>(port);
+            options.portGiven = true;
+        } else if (flag == "--bind") {
+            if (!value(text))
+                return missing();
+            config.bindAddress = std::string(text);
+            options.bindGiven = true;
+        } else if (flag == "--workers") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, config.workers, 1, 256))
+                return CliError { "The worker count '" + std::string(text) + "' is not valid; use 1 to 256." };
+            options.workersGiven = true;
+        } else if (flag == "--policy") {
+            if (!value(text))
+                return missing();
+            const auto policy = parsePolicy(text);
+            if (!policy)
+                return CliError { "Unknown policy '" + std::string(text)
+                                  + "'; use round-robin, least-connections, shared or reuseport." };
+            config.policy = *policy;
+            options.policyGiven = true;
+        } else if (flag == "--interval") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, options.intervalMs, 50, 3600000))
+                return CliError { "The interval '" + std::string(text) + "' is not valid; use 50 to 3600000 ms." };
+        } else if (flag == "--worker-program") {
+            if (!value(text))
+                return missing();
+            config.workerProgram = std::string(text);
+        } else if (flag == "--grace-ms") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, config.gracefulTimeoutMs, 0, 3600000))
+                return CliError { "The grace period '" + std::string(text) + "' is not valid; use 0 to 3600000 ms." };
+        } else if (flag == "--heartbeat-ms") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, config.heartbeatTimeoutMs, 200, 3600000))
+                return CliError { "The heartbeat timeout '" + std::string(text)
+                                  + "' is not valid; use 200 to 3600000 ms." };
+        } else if (flag == "--restart-limit") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, config.restart.maxCrashes, 1, 100000))
+                return CliError { "The restart limit '" + std::string(text) + "' is not valid; use 1 or more." };
+        } else if (flag == "--restart-window") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, config.restart.crashWindowMs, 1, 86400000))
+                return CliError { "The restart window '" + std::string(text) + "' is not valid; use 1 ms or more." };
+        } else if (flag == "--backoff-max") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, config.restart.backoffMaxMs, 0, 3600000))
+                return CliError { "The back-off maximum '" + std::string(text) + "' is not valid; use 0 to 3600000 ms." };
+            config.restart.backoffInitialMs = std::min(config.restart.backoffInitialMs, config.restart.backoffMaxMs);
+        } else if (flag == "--memory-limit") {
+            if (!value(text))
+                return missing();
+            std::uint64_t megabytes = 0;
+            if (!parseNumber<std::uint64_t>(text, megabytes, 1, 1u << 20))
+                return CliError { "The memory limit '" + std::string(text) + "' is not valid; give megabytes, 1 or more." };
+            config.memoryLimitBytes = megabytes << 20;
+        } else if (flag == "--metrics-port" || flag == "--exec" || flag == "--config") {
+            return CliError { std::string(flag) + " is not available in this version of Clusterscope yet." };
+        } else {
+            return CliError { "Unknown option '" + std::string(flag) + "'; see clusterscope --help." };
+        }
+    }
+    return options;
+}
+
+} // namespace cs

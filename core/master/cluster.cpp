@@ -1,0 +1,204 @@
+#include "master/cluster.h"
+
+#include "master/master.h"
+
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <algorithm>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace cs {
+namespace {
+
+struct BindResult {
+    int fd = -1;
+    std::uint16_t port = 0;
+    std::string error;
+};
+
+/// Binds (and listens, unless each worker binds its own) in the caller's thread, so that
+/// "port in use" is reported from the real bind before anything is forked.
+BindResult bindListener(const ClusterConfig& config)
+{
+    BindResult result;
+    sockaddr_storage storage {};
+    socklen_t length = 0;
+    const bool v6 = config.bindAddress.find(':') != std::string::npos;
+    if (v6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(config.port);
+        ::inet_pton(AF_INET6, config.bindAddress.c_str(), &a->sin6_addr);
+        length = sizeof(sockaddr_in6);
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&storage);
+        a->sin_family = AF_INET;
+        a->sin_port = htons(config.port);
+        ::inet_pton(AF_INET, config.bindAddress.c_str(), &a->sin_addr);
+        length = sizeof(sockaddr_in);
+    }
+    const std::string where = config.bindAddress + ":" + std::to_string(config.port);
+    const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        result.error = std::string("Could not create a socket: ") + std::strerror(errno) + ".";
+        return result;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (config.policy == Policy::ReusePort)
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
+        const int e = errno;
+        ::close(fd);
+        if (e == EADDRINUSE)
+            result.error = "Port " + std::to_string(config.port) + " on " + config.bindAddress
+                + " is already in use; stop the program holding it or choose another port with --port.";
+        else if (e == EACCES)
+            result.error = "Port " + std::to_string(config.port)
+                + " is privileged; choose a port above 1023 with --port or run with the needed privileges.";
+        else if (e == EADDRNOTAVAIL)
+            result.error = "The address " + config.bindAddress
+                + " is not on this machine; bind to 127.0.0.1, 0.0.0.0 or one of its own addresses.";
+        else
+            result.error = "Could not bind " + where + ": " + std::strerror(e) + ".";
+        return result;
+    }
+    if (config.policy != Policy::ReusePort && ::listen(fd, 4096) != 0) {
+        result.error = "Could not listen on " + where + ": " + std::strerror(errno) + ".";
+        ::close(fd);
+        return result;
+    }
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
+    result.port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                           : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+    result.fd = fd;
+    return result;
+}
+
+} // namespace
+
+/// The master thread and its completion, kept beside the Master so waitStopped can time out.
+struct ClusterThread {
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable done;
+    bool finished = false;
+};
+
+Cluster::Cluster() = default;
+
+Cluster::~Cluster()
+{
+    if (running())
+        stop(StopMode::Fast);
+    if (m_thread && m_thread->thread.joinable())
+        m_thread->thread.join();
+    m_master.reset();
+}
+
+Cluster::StartResult Cluster::start(const ClusterConfig& requested)
+{
+    if (running())
+        return { false, "The cluster is already running; stop it first." };
+    if (m_thread && m_thread->thread.joinable())
+        m_thread->thread.join();
+    const ClusterConfig config = withDefaults(requested);
+    if (auto problem = validate(config))
+        return { false, *problem };
+    auto bound = bindListener(config);
+    if (bound.fd < 0)
+        return { false, bound.error };
+    // The master thread must not take our signals (the headless front end handles them).
+    m_master = std::make_unique<Master>(config, bound.fd, bound.port);
+    m_master->setNotifier(m_notifier);
+    auto state = std::make_shared<ClusterThread>();
+    m_thread = state;
+    Master* master = m_master.get();
+    state->thread = std::thread([master, state] {
+        sigset_t all;
+        sigfillset(&all);
+        ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+        master->run();
+        std::lock_guard lock(state->mutex);
+        state->finished = true;
+        state->done.notify_all();
+    });
+    return { true, {} };
+}
+
+void Cluster::stop(StopMode mode)
+{
+    if (!m_master)
+        return;
+    Master* master = m_master.get();
+    master->post([master, mode] { master->stop(mode == StopMode::Fast); });
+}
+
+bool Cluster::waitStopped(std::chrono::milliseconds timeout)
+{
+    auto state = m_thread;
+    if (!state)
+        return true;
+    std::unique_lock lock(state->mutex);
+    if (!state->done.wait_for(lock, timeout, [&] { return state->finished; }))
+        return false;
+    lock.unlock();
+    if (state->thread.joinable())
+        state->thread.join();
+    return true;
+}
+
+bool Cluster::running() const
+{
+    auto state = m_thread;
+    if (!state)
+        return false;
+    std::lock_guard lock(state->mutex);
+    return !state->finished;
+}
+
+#define CS_POST(call)                                                                                            \
+    do {                                                                                                         \
+        if (!m_master)                                                                                           \
+            return;                                                                                              \
+        Master* master = m_master.get();                                                                         \
+        master->post([=] { master->call; });                                                                     \
+    } while (false)
+
+void Cluster::scale(int workers) { CS_POST(scale(workers)); }
+void Cluster::signalWorker(int slot, int signal) { CS_POST(signalWorker(slot, signal)); }
+void Cluster::rollingRestart() { CS_POST(rollingRestart()); }
+void Cluster::resetSlot(int slot) { CS_POST(resetSlot(slot)); }
+void Cluster::resetFailedSlots() { CS_POST(resetFailedSlots()); }
+
+void Cluster::addWorker() { CS_POST(scaleBy(+1)); }
+void Cluster::removeWorker() { CS_POST(scaleBy(-1)); }
+
+std::shared_ptr<const Snapshot> Cluster::snapshot() const
+{
+    if (!m_master) {
+        static const auto empty = std::make_shared<const Snapshot>();
+        return empty;
+    }
+    return m_master->snapshot();
+}
+
+std::vector<Event> Cluster::takeEvents()
+{
+    return m_master ? m_master->takeEvents() : std::vector<Event> {};
+}
+
+void Cluster::setNotifier(std::function<void()> notifier)
+{
+    m_notifier = std::move(notifier);
+}
+
+} // namespace cs

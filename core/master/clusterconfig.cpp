@@ -1,0 +1,110 @@
+#include "master/clusterconfig.h"
+
+#include <filesystem>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+namespace cs {
+
+std::string_view policyName(Policy policy) noexcept
+{
+    switch (policy) {
+    case Policy::RoundRobin:
+        return "round-robin";
+    case Policy::LeastConnections:
+        return "least-connections";
+    case Policy::Shared:
+        return "shared";
+    case Policy::ReusePort:
+        return "reuseport";
+    }
+    return "round-robin";
+}
+
+std::optional<Policy> parsePolicy(std::string_view name) noexcept
+{
+    for (auto policy : kAllPolicies)
+        if (policyName(policy) == name)
+            return policy;
+    return std::nullopt;
+}
+
+std::string_view policyExplanation(Policy policy) noexcept
+{
+    switch (policy) {
+    case Policy::RoundRobin:
+        return "The master accepts every connection and hands it to the next ready worker in turn "
+               "(Node's default): even spread, the master's accept loop is the ceiling.";
+    case Policy::LeastConnections:
+        return "The master accepts every connection and hands it to the ready worker with the fewest "
+               "open connections: slow requests don't pile up on one worker.";
+    case Policy::Shared:
+        return "Every worker accepts on one shared listening socket (Node's SCHED_NONE): the kernel "
+               "decides, and the spread is often badly uneven.";
+    case Policy::ReusePort:
+        return "Each worker binds its own SO_REUSEPORT socket (nginx reuseport): the kernel hashes "
+               "connections; a closing worker's queued connections can be reset.";
+    }
+    return {};
+}
+
+bool masterAccepts(Policy policy) noexcept
+{
+    return policy == Policy::RoundRobin || policy == Policy::LeastConnections;
+}
+
+std::string defaultWorkerProgram()
+{
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec)
+        return {};
+    const auto dir = self.parent_path();
+    for (const auto& candidate : { dir / "clusterscope-worker", dir / "../libexec/clusterscope/clusterscope-worker" }) {
+        if (::access(candidate.c_str(), X_OK) == 0)
+            return std::filesystem::weakly_canonical(candidate, ec).string();
+    }
+    return {};
+}
+
+ClusterConfig withDefaults(ClusterConfig config)
+{
+    if (config.workers <= 0)
+        config.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (config.workerProgram.empty())
+        config.workerProgram = defaultWorkerProgram();
+    return config;
+}
+
+std::optional<std::string> validate(const ClusterConfig& config)
+{
+    in_addr v4 {};
+    in6_addr v6 {};
+    if (::inet_pton(AF_INET, config.bindAddress.c_str(), &v4) != 1
+        && ::inet_pton(AF_INET6, config.bindAddress.c_str(), &v6) != 1)
+        return "The bind address '" + config.bindAddress
+            + "' is not an IP address; use one like 127.0.0.1, 0.0.0.0 or ::1.";
+    if (config.workers < 0 || config.workers > 256)
+        return "The worker count " + std::to_string(config.workers) + " is out of range; use 1 to 256.";
+    if (config.workerProgram.empty())
+        return "The worker program clusterscope-worker was not found next to this program; "
+               "reinstall Clusterscope or pass --worker-program PATH.";
+    if (::access(config.workerProgram.c_str(), X_OK) != 0)
+        return "The worker program '" + config.workerProgram
+            + "' does not exist or is not executable; check the path given with --worker-program.";
+    if (config.sampleIntervalMs < 50 || config.sampleIntervalMs > 60000)
+        return "The sample interval must be between 50 and 60000 ms.";
+    if (config.heartbeatTimeoutMs < 200)
+        return "The heartbeat timeout must be at least 200 ms.";
+    if (config.gracefulTimeoutMs < 0)
+        return "The graceful stop timeout must not be negative.";
+    const auto& r = config.restart;
+    if (r.maxCrashes < 1 || r.crashWindowMs < 1 || r.backoffInitialMs < 0 || r.backoffMaxMs < r.backoffInitialMs)
+        return "The restart limits are inconsistent: need at least 1 crash in a positive window and a "
+               "back-off maximum no smaller than its start.";
+    return std::nullopt;
+}
+
+} // namespace cs
