@@ -1,5 +1,7 @@
 #include "widgets/loadpanel.h"
 
+#include <atomic>
+
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QFormLayout>
@@ -13,21 +15,17 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
-#if __has_include("load/loadgenerator.h")
 #include "load/loadgenerator.h"
-#define CS_HAVE_LOADGENERATOR 1
-#else
-namespace cs {
-class LoadGenerator { };
-}
-#endif
 
 namespace cs::ui {
 
 // What the generator's progress callback (on its own thread) leaves for the GUI thread.
+// Shared by pointer so it outlives the panel if the thread reports late.
 struct LoadPanel::Progress {
     std::atomic<double> fraction { 0 };
-    std::atomic<bool> done { false };
+    std::atomic<double> requestsPerSecond { 0 };
+    std::atomic<std::uint64_t> completed { 0 };
+    std::atomic<std::uint64_t> errors { 0 };
 };
 
 LoadPanel::LoadPanel(QWidget* parent)
@@ -126,7 +124,11 @@ LoadPanel::LoadPanel(QWidget* parent)
 
 LoadPanel::~LoadPanel()
 {
-    stop();
+    // No summary and no signal while the window goes away: just end the load.
+    if (m_generator) {
+        m_generator->stop();
+        m_generator->wait();
+    }
 }
 
 void LoadPanel::setTarget(const QString& host, quint16 port)
@@ -172,29 +174,83 @@ void LoadPanel::start()
     settings.setValue(QStringLiteral("rate"), m_rate->value());
     settings.setValue(QStringLiteral("keepAlive"), m_keepAlive->isChecked());
     settings.setValue(QStringLiteral("path"), m_path->currentText());
-#ifdef CS_HAVE_LOADGENERATOR
-    // filled in against the generator's API
-#endif
-    m_summary->setText(tr("The load generator is not part of this build."));
+
+    LoadOptions options;
+    options.host = m_host.toStdString();
+    options.port = m_port;
+    options.connections = m_connections->value();
+    options.durationSeconds = m_duration->value();
+    options.rate = m_rate->value();
+    options.keepAlive = m_keepAlive->isChecked();
+    options.path = m_path->currentText().toStdString();
+    if (const std::string problem = validateLoadOptions(options); !problem.empty()) {
+        m_summary->setText(QString::fromStdString(problem));
+        return;
+    }
+    m_generator = std::make_unique<LoadGenerator>();
+    m_progress = std::make_shared<Progress>();
+    std::shared_ptr<Progress> progress = m_progress;
+    const bool started = m_generator->start(options, [progress](const LoadProgress& p) {
+        progress->fraction.store(p.fraction);
+        progress->requestsPerSecond.store(p.requestsPerSecond);
+        progress->completed.store(p.completed);
+        progress->errors.store(p.errors);
+    });
+    if (!started) {
+        const LoadSummary summary = m_generator->wait();
+        m_generator.reset();
+        m_summary->setText(summary.firstError.empty() ? tr("The load could not start.")
+                                                      : QString::fromStdString(summary.firstError));
+        return;
+    }
+    m_bar->setValue(0);
+    m_summary->setText(tr("Running…"));
+    m_summary->setToolTip(tr("What the last load run measured"));
+    m_poll->start(200);
+    updateButtons();
 }
 
 void LoadPanel::poll()
 {
     m_bar->setValue(int(m_progress->fraction.load() * 1000));
-    if (m_progress->done.load())
+    m_summary->setText(tr("%L1 requests, %L2 req/s, %L3 errors")
+                           .arg(qulonglong(m_progress->completed.load()))
+                           .arg(m_progress->requestsPerSecond.load(), 0, 'f', 0)
+                           .arg(qulonglong(m_progress->errors.load())));
+    if (m_generator && !m_generator->running())
         finish();
 }
 
 void LoadPanel::finish()
 {
     m_poll->stop();
+    if (m_generator) {
+        // The load thread has ended (or was told to): wait() only joins it.
+        const LoadSummary s = m_generator->wait();
+        m_generator.reset();
+        m_bar->setValue(1000);
+        QString text = tr("%L1 requests in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%L6 errors, Jain %7")
+                           .arg(qulonglong(s.completed))
+                           .arg(s.elapsedSeconds, 0, 'f', 1)
+                           .arg(s.requestsPerSecond, 0, 'f', 0)
+                           .arg(s.p50Ms, 0, 'f', 2)
+                           .arg(s.p99Ms, 0, 'f', 2)
+                           .arg(qulonglong(s.errors + s.non2xx))
+                           .arg(s.fairness, 0, 'f', 2);
+        if (!s.firstError.empty())
+            text += QLatin1Char('\n') + tr("First error: %1").arg(QString::fromStdString(s.firstError));
+        m_summary->setText(text);
+        m_summary->setToolTip(QString::fromStdString(formatSummary(s)));
+        Q_EMIT finished(QString(text).replace(QLatin1Char('\n'), QStringLiteral("; ")));
+    }
     updateButtons();
 }
 
 void LoadPanel::stop()
 {
-    if (!running())
+    if (!m_generator)
         return;
+    m_generator->stop();
     finish();
 }
 

@@ -1,0 +1,189 @@
+#include "adapter/clusteradapter.h"
+
+#include "testsupport.h"
+
+#include <csignal>
+#include <memory>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace cs;
+using namespace cs::ui;
+using namespace std::chrono_literals;
+
+namespace {
+
+ClusterConfig testConfig(int workers = 2)
+{
+    ClusterConfig config;
+    config.port = 0; // ephemeral: Snapshot::port tells the real one
+    config.workers = workers;
+    config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
+    config.sampleIntervalMs = 100;
+    config.gracefulTimeoutMs = 2000;
+    return config;
+}
+
+int onlineCount(const Snapshot& s)
+{
+    int n = 0;
+    for (const WorkerSample& w : s.workers)
+        n += w.state == WorkerState::Online ? 1 : 0;
+    return n;
+}
+
+/// A loopback listener of our own, so the port is taken for real.
+class TakenPort {
+public:
+    TakenPort()
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr {};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (m_fd >= 0 && ::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(m_fd, 4) == 0
+            && ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+            m_port = ntohs(addr.sin_port);
+    }
+    ~TakenPort()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    std::uint16_t port() const { return m_port; }
+
+private:
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+};
+
+/// Keeps the newest snapshot and every event the adapter emits.
+struct Recorder {
+    explicit Recorder(ClusterAdapter* adapter)
+    {
+        QObject::connect(adapter, &ClusterAdapter::snapshotReady, adapter,
+                         [this](std::shared_ptr<const Snapshot> s) { latest = std::move(s); });
+        QObject::connect(adapter, &ClusterAdapter::eventsArrived, adapter,
+                         [this](const QList<Event>& list) { events.append(list); });
+    }
+    bool online(int n) const { return latest && latest->running && onlineCount(*latest) == n && int(latest->workers.size()) == n; }
+    bool saw(EventKind kind, int slot, ExitReason reason = ExitReason::None) const
+    {
+        for (const Event& e : events)
+            if (e.kind == kind && e.slot == slot && (reason == ExitReason::None || e.reason == reason))
+                return true;
+        return false;
+    }
+    std::shared_ptr<const Snapshot> latest;
+    QList<Event> events;
+};
+
+} // namespace
+
+class TestClusterAdapter : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void startsAndReportsOnlineWorkers()
+    {
+        ClusterAdapter adapter;
+        Recorder record(&adapter);
+        QSignalSpy snapshots(&adapter, &ClusterAdapter::snapshotReady);
+        QSignalSpy runningChanged(&adapter, &ClusterAdapter::runningChanged);
+        QSignalSpy failed(&adapter, &ClusterAdapter::launchFailed);
+        adapter.start(testConfig(2));
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(runningChanged.count(), 1);
+        QCOMPARE(runningChanged.at(0).at(0).toBool(), true);
+        QVERIFY(snapshots.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2), 15000);
+        QVERIFY(record.latest->port != 0);
+        QVERIFY(record.saw(EventKind::Online, 1));
+        QVERIFY(record.saw(EventKind::Online, 2));
+
+        // The workers really serve the port the snapshot tells.
+        const cs::test::HttpResponse response = cs::test::httpGet(record.latest->port, "/");
+        QCOMPARE(response.status, 200);
+        QVERIFY(response.headers.count("x-worker") == 1);
+
+        std::vector<int> pids;
+        for (const WorkerSample& w : record.latest->workers)
+            pids.push_back(w.pid);
+        adapter.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!adapter.running(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(runningChanged.count(), 2, 5000);
+        QCOMPARE(runningChanged.at(1).at(0).toBool(), false);
+        for (int pid : pids)
+            QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 5000);
+    }
+
+    void reportsAPortInUse()
+    {
+        TakenPort taken;
+        QVERIFY(taken.port() != 0);
+        ClusterAdapter adapter;
+        QSignalSpy failed(&adapter, &ClusterAdapter::launchFailed);
+        QSignalSpy runningChanged(&adapter, &ClusterAdapter::runningChanged);
+        ClusterConfig config = testConfig(2);
+        config.port = taken.port();
+        adapter.start(config);
+        if (failed.isEmpty())
+            QVERIFY(failed.wait(5000));
+        const QString message = failed.at(0).at(0).toString();
+        QVERIFY2(message.contains(QString::number(taken.port())), qPrintable(message));
+        QVERIFY(!adapter.running());
+        QCOMPARE(runningChanged.count(), 0);
+    }
+
+    void killedWorkerExitsAndComesBack()
+    {
+        ClusterAdapter adapter;
+        Recorder record(&adapter);
+        adapter.start(testConfig(2));
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2), 15000);
+        const int oldPid = record.latest->workers.at(0).pid;
+        adapter.killWorker(1, SIGKILL);
+        QTRY_VERIFY_WITH_TIMEOUT(record.saw(EventKind::Exit, 1, ExitReason::KilledByUser), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(record.saw(EventKind::Restart, 1), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2) && record.latest->workers.at(0).pid != oldPid, 15000);
+        QVERIFY(record.latest->workers.at(0).restarts >= 1);
+        QVERIFY(!cs::test::processAlive(oldPid));
+    }
+
+    void destroyingTheAdapterLeavesNoWorker()
+    {
+        auto adapter = std::make_unique<ClusterAdapter>();
+        Recorder record(adapter.get());
+        adapter->start(testConfig(2));
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2), 15000);
+        std::vector<int> pids;
+        for (const WorkerSample& w : record.latest->workers)
+            pids.push_back(w.pid);
+        adapter.reset();
+        for (int pid : pids)
+            QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 5000);
+    }
+
+    void restartsAfterAStop()
+    {
+        ClusterAdapter adapter;
+        Recorder record(&adapter);
+        adapter.start(testConfig(1));
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(1), 15000);
+        QVERIFY(adapter.shutdown(5000));
+        QVERIFY(!adapter.running());
+        record.latest.reset();
+        adapter.start(testConfig(1));
+        QVERIFY(adapter.running());
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(1), 15000);
+    }
+};
+
+QTEST_MAIN(TestClusterAdapter)
+#include "tst_clusteradapter.moc"
