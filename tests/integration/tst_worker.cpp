@@ -475,26 +475,65 @@ private Q_SLOTS:
         QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1); // one sentence, one line
     }
 
-    // A stand-in master: the channel at an inherited fd, a connection handed over with
-    // SCM_RIGHTS, telemetry back, then a drain.
-    void handoffOverTheChannel()
+    // A stand-in master: the channel at an inherited fd; connections handed over with
+    // SCM_RIGHTS (handoff) or taken by the worker itself (shared, reuseport); telemetry
+    // back; then a drain.
+    void underAMaster_data()
     {
+        QTest::addColumn<QByteArray>("mode");
+        QTest::newRow("handoff") << QByteArray("handoff");
+        QTest::newRow("shared") << QByteArray("shared");
+        QTest::newRow("reuseport") << QByteArray("reuseport");
+    }
+    void underAMaster()
+    {
+        QFETCH(QByteArray, mode);
+        std::vector<int> toClose;
+        struct Closer {
+            std::vector<int>& fds;
+            ~Closer()
+            {
+                for (int fd : fds)
+                    ::close(fd);
+            }
+        } closer { toClose };
+
+        // The listener the master would own: the worker inherits it (shared) or binds the
+        // same port itself (reuseport); for handoff the master accepts on it.
+        int listener = ::socket(AF_INET, SOCK_STREAM, 0); // inheritable on purpose
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+        QCOMPARE(::listen(listener, 8), 0);
+        socklen_t length = sizeof(address);
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+        const std::uint16_t port = ntohs(address.sin_port);
+        if (mode == "reuseport") {
+            // The worker binds this ephemeral port itself; ours must not take its connections.
+            ::close(listener);
+            listener = -1;
+        } else {
+            toClose.push_back(listener);
+        }
+
         std::error_code ec;
         const auto pair = cs::ipc::makeChannel(ec);
         QVERIFY(!ec);
+        toClose.push_back(pair.master);
         const int inherited = ::fcntl(pair.worker, F_DUPFD, 10); // without CLOEXEC: the child keeps it
         ::close(pair.worker);
         ::setenv("CLUSTERSCOPE_IPC_FD", std::to_string(inherited).c_str(), 1);
         ::setenv("CLUSTERSCOPE_WORKER_ID", "5", 1);
-        ChildProcess process(cs::test::binDir() + "/clusterscope-worker", {});
+        if (listener >= 0)
+            ::setenv("CLUSTERSCOPE_LISTEN_FD", std::to_string(listener).c_str(), 1);
+        ChildProcess process(cs::test::binDir() + "/clusterscope-worker",
+                             { "--mode", mode.toStdString(), "--port", std::to_string(port) });
         const bool started = process.start();
         ::unsetenv("CLUSTERSCOPE_IPC_FD");
         ::unsetenv("CLUSTERSCOPE_WORKER_ID");
+        ::unsetenv("CLUSTERSCOPE_LISTEN_FD");
         ::close(inherited);
-        struct CloseMaster {
-            int fd;
-            ~CloseMaster() { ::close(fd); }
-        } closeMaster { pair.master };
         QVERIFY(started);
 
         std::vector<cs::ipc::Message> received;
@@ -515,30 +554,27 @@ private Q_SLOTS:
                 return false;
             }, 5000ms);
         };
-        QVERIFY(receiveUntil([&](const cs::ipc::Message& m) {
+        QVERIFY2(receiveUntil([&](const cs::ipc::Message& m) {
             const auto* ready = std::get_if<cs::ipc::Ready>(&m);
             return ready && ready->pid == process.pid();
-        }));
+        }), process.stderrText().c_str());
+        auto isListening = [](const cs::ipc::Message& m) { return std::holds_alternative<cs::ipc::Listening>(m); };
+        if (mode != "handoff")
+            QVERIFY(receiveUntil(isListening));
+        QVERIFY(process.stdoutText().empty()); // the "listening on" line is for standalone runs
 
         // A garbage packet is ignored with one line on stderr.
         const std::byte junk[3] { std::byte { 1 }, std::byte { 2 }, std::byte { 3 } };
         QCOMPARE(cs::ipc::sendPacket(pair.master, junk), 0);
 
-        // Accept a client here and hand the socket to the worker.
-        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address {};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-        QCOMPARE(::listen(listener, 8), 0);
-        socklen_t length = sizeof(address);
-        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-        Connection client(ntohs(address.sin_port));
-        const int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-        ::close(listener);
-        QVERIFY(accepted >= 0);
-        QCOMPARE(cs::ipc::sendMessage(pair.master, cs::ipc::Connection {}, accepted), 0);
-        ::close(accepted);
+        Connection client(port);
+        QVERIFY(client.ok());
+        if (mode == "handoff") {
+            const int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            QVERIFY(accepted >= 0);
+            QCOMPARE(cs::ipc::sendMessage(pair.master, cs::ipc::Connection {}, accepted), 0);
+            ::close(accepted);
+        }
         QVERIFY(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
         client.readUntil(responsesComplete(1), 3000ms);
         const auto responses = splitResponses(client.received());
@@ -555,6 +591,8 @@ private Q_SLOTS:
             return telemetry && telemetry->requests == 1 && telemetry->openConnections == 1
                 && telemetry->connectionsAccepted == 1 && latencyCount == 1;
         }));
+        if (mode == "handoff") // it sent Ready before its first telemetry, and nothing else
+            QVERIFY(std::none_of(received.begin(), received.end(), isListening));
         QVERIFY(cs::test::waitFor([&] { return process.stderrText().find("ignored a message") != std::string::npos; }, 3000ms));
 
         // Drain: the idle keep-alive connection is closed and the worker exits 0.
