@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace cs {
+
+/// What to load and how hard.
+struct LoadOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8000;
+    int connections = 10;
+    double durationSeconds = 10;
+    std::uint64_t requests = 0; ///< 0: run for durationSeconds; else stop after this many
+    double rate = 0; ///< total requests per second over all connections; 0 = unlimited
+    bool keepAlive = true; ///< false: a new connection per request, sent with Connection: close
+    std::string path = "/";
+    int timeoutMs = 5000; ///< per request, connect included
+    bool json = false; ///< command line only: print the summary as JSON
+    bool help = false; ///< command line only: --help was given
+};
+
+/// Reads the clusterscope-load command line (argv[0] is skipped). Pure: no I/O.
+/// Returns the options, or one sentence saying which flag is wrong and why.
+std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const* argv);
+
+/// Checks values that parseLoadArgs would reject; empty when the options are usable.
+/// LoadGenerator::start uses it too, since the window fills LoadOptions itself.
+std::string validateLoadOptions(const LoadOptions& options);
+
+/// The --help text.
+const char* loadUsage();
+
+} // namespace cs

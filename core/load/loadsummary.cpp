@@ -1,0 +1,131 @@
+#include "load/loadsummary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+namespace cs {
+namespace {
+
+std::string printf1(const char* format, double value)
+{
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, format, value);
+    return buffer;
+}
+
+// Worker slots are numbers: order "2" before "10", and anything else after them by name.
+std::vector<std::pair<std::string, std::uint64_t>> workersInOrder(const LoadSummary& s)
+{
+    std::vector<std::pair<std::string, std::uint64_t>> rows(s.perWorker.begin(), s.perWorker.end());
+    auto numeric = [](const std::string& k) {
+        return !k.empty() && std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
+        const bool na = numeric(a.first), nb = numeric(b.first);
+        if (na != nb)
+            return na;
+        if (na && a.first.size() != b.first.size())
+            return a.first.size() < b.first.size();
+        return a.first < b.first;
+    });
+    return rows;
+}
+
+void appendJsonString(std::string& out, const std::string& text)
+{
+    out += '"';
+    for (unsigned char c : text) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buffer[8];
+                std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+                out += buffer;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+std::string jsonNumber(double value)
+{
+    if (!std::isfinite(value))
+        return "0";
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.6g", value);
+    return buffer;
+}
+
+} // namespace
+
+std::string formatSummary(const LoadSummary& s)
+{
+    std::string out;
+    out += "Duration     " + printf1("%.2f s", s.elapsedSeconds) + "\n";
+    out += "Requests     " + std::to_string(s.completed) + " completed, " + std::to_string(s.errors)
+        + " errors, " + std::to_string(s.non2xx) + " non-2xx\n";
+    out += "Throughput   " + printf1("%.1f req/s", s.requestsPerSecond) + "\n";
+    out += "Latency      p50 " + printf1("%.3f ms", s.p50Ms) + "   p90 " + printf1("%.3f ms", s.p90Ms) + "   p99 "
+        + printf1("%.3f ms", s.p99Ms) + "   max " + printf1("%.3f ms", s.maxMs) + "\n";
+
+    std::uint64_t attributed = 0;
+    for (const auto& [worker, count] : s.perWorker)
+        attributed += count;
+    if (attributed > 0) {
+        out += "Workers      share of responses by X-Worker\n";
+        for (const auto& [worker, count] : workersInOrder(s)) {
+            const double percent = 100.0 * static_cast<double>(count) / static_cast<double>(attributed);
+            char line[160];
+            std::snprintf(line, sizeof line, "  worker %-6s %10llu  %5.1f%%  ", worker.c_str(),
+                          static_cast<unsigned long long>(count), percent);
+            out += line;
+            out += std::string(static_cast<std::size_t>(std::lround(percent / 2.5)), '#');
+            out += '\n';
+        }
+        out += "Fairness     Jain's index " + printf1("%.3f", s.fairness) + " (1.000 = perfectly even)\n";
+    } else if (s.completed > 0) {
+        out += "Workers      no response carried an X-Worker header\n";
+    }
+    if (!s.firstError.empty())
+        out += "First error  " + s.firstError + "\n";
+    return out;
+}
+
+std::string summaryJson(const LoadSummary& s)
+{
+    std::string out = "{";
+    out += "\"elapsedSeconds\":" + jsonNumber(s.elapsedSeconds);
+    out += ",\"completed\":" + std::to_string(s.completed);
+    out += ",\"errors\":" + std::to_string(s.errors);
+    out += ",\"non2xx\":" + std::to_string(s.non2xx);
+    out += ",\"requestsPerSecond\":" + jsonNumber(s.requestsPerSecond);
+    out += ",\"latencyMs\":{\"p50\":" + jsonNumber(s.p50Ms) + ",\"p90\":" + jsonNumber(s.p90Ms)
+        + ",\"p99\":" + jsonNumber(s.p99Ms) + ",\"max\":" + jsonNumber(s.maxMs) + "}";
+    out += ",\"perWorker\":{";
+    bool first = true;
+    for (const auto& [worker, count] : workersInOrder(s)) {
+        if (!first)
+            out += ',';
+        first = false;
+        appendJsonString(out, worker);
+        out += ':' + std::to_string(count);
+    }
+    out += "}";
+    out += ",\"fairness\":" + jsonNumber(s.fairness);
+    out += ",\"connectionsOpened\":" + std::to_string(s.connectionsOpened);
+    out += ",\"firstError\":";
+    appendJsonString(out, s.firstError);
+    out += "}";
+    return out;
+}
+
+} // namespace cs
