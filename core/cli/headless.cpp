@@ -36,18 +36,18 @@ int runHeadless(const CliOptions& options)
 
     ClusterConfig config = options.config;
     config.stopWhenAllFailed = true;
-    if (!isLoopback(config.bindAddress))
-        std::fprintf(stderr,
-                     "clusterscope: warning: binding %s makes the cluster reachable from other machines; "
-                     "use --bind 127.0.0.1 to keep it local.\n",
-                     config.bindAddress.c_str());
-
     Cluster cluster;
     const auto started = cluster.start(config);
     if (!started.ok) {
         std::fprintf(stderr, "clusterscope: %s\n", started.error.c_str());
         return 2;
     }
+    if (!isLoopback(config.bindAddress))
+        std::fprintf(stderr,
+                     "clusterscope: warning: binding %s makes the cluster reachable from other machines; "
+                     "use --bind 127.0.0.1 to keep it local.\n",
+                     config.bindAddress.c_str());
+
     const auto first = cluster.snapshot();
     std::fprintf(stderr, "clusterscope: serving http://%s:%u/ with %d workers, policy %s (pid %d)\n",
                  first->bindAddress.c_str(), first->port, withDefaults(config).workers,

@@ -1,0 +1,196 @@
+// `clusterscope --headless` as a user runs it: a real master process, its signals, its exit status.
+#include "testsupport.h"
+
+#include <csignal>
+#include <regex>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <QtTest>
+
+using namespace std::chrono_literals;
+using cs::test::ChildProcess;
+using cs::test::waitFor;
+
+namespace {
+
+std::string clusterscope() { return cs::test::binDir() + "/clusterscope"; }
+
+/// The port from the first JSON snapshot line.
+std::uint16_t portOf(ChildProcess& master)
+{
+    const auto line = master.waitForLine("\"port\":", 10s);
+    if (!line)
+        return 0;
+    std::smatch match;
+    if (!std::regex_search(*line, match, std::regex("\"port\":([0-9]+)")))
+        return 0;
+    return static_cast<std::uint16_t>(std::stoi(match[1]));
+}
+
+/// Waits for a JSON line in which `count` workers are online, none of them in `exclude`;
+/// returns their pids.
+std::vector<int> onlineWorkers(ChildProcess& master, int count, const std::vector<int>& exclude = {})
+{
+    std::vector<int> pids;
+    waitFor(
+        [&] {
+            const auto text = master.stdoutText();
+            const auto lastLine = text.substr(text.rfind('\n', text.size() - 2) + 1);
+            pids.clear();
+            const std::regex worker("\"pid\":([0-9]+),\"state\":\"online\"");
+            for (auto it = std::sregex_iterator(lastLine.begin(), lastLine.end(), worker); it != std::sregex_iterator(); ++it)
+                pids.push_back(std::stoi((*it)[1]));
+            for (int pid : exclude)
+                if (std::find(pids.begin(), pids.end(), pid) != pids.end())
+                    return false;
+            return static_cast<int>(pids.size()) == count;
+        },
+        10s);
+    return pids;
+}
+
+} // namespace
+
+class TestHeadless : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft();
+    void sigkillOfTheMasterLeavesNoWorker();
+    void portInUseExitsNonZeroWithOneSentence();
+    void badFlagValuesExitNonZeroWithOneSentence_data();
+    void badFlagValuesExitNonZeroWithOneSentence();
+    void tableShowsOneLinePerWorker();
+    void signalsScaleAndRestart();
+};
+
+void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
+{
+    ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100" });
+    QVERIFY(master.start());
+    const auto port = portOf(master);
+    QVERIFY(port != 0);
+    const auto workers = onlineWorkers(master, 2);
+    QCOMPARE(workers.size(), std::size_t { 2 });
+    QCOMPARE(cs::test::httpGet(port, "/").status, 200);
+    master.signal(SIGTERM);
+    const auto status = master.waitExit(15s);
+    QVERIFY(status.has_value());
+    QVERIFY(WIFEXITED(*status));
+    QCOMPARE(WEXITSTATUS(*status), 0);
+    for (int pid : workers)
+        QVERIFY(!cs::test::processAlive(pid));
+    QVERIFY(master.stderrText().find("cluster stopped") != std::string::npos);
+}
+
+void TestHeadless::sigkillOfTheMasterLeavesNoWorker()
+{
+    ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100" });
+    QVERIFY(master.start());
+    QVERIFY(portOf(master) != 0);
+    const auto workers = onlineWorkers(master, 2);
+    QCOMPARE(workers.size(), std::size_t { 2 });
+    ::kill(master.pid(), SIGKILL); // the master alone, not its group
+    QVERIFY(master.waitExit(5s).has_value());
+    QVERIFY(waitFor([&] { return !cs::test::processAlive(workers[0]) && !cs::test::processAlive(workers[1]); }, 5s));
+}
+
+void TestHeadless::portInUseExitsNonZeroWithOneSentence()
+{
+    const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    QCOMPARE(::listen(holder, 1), 0);
+    socklen_t length = sizeof(address);
+    ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
+    const auto port = std::to_string(ntohs(address.sin_port));
+
+    ChildProcess master(clusterscope(), { "--headless", "--port", port, "--workers", "2" });
+    QVERIFY(master.start());
+    const auto status = master.waitExit(10s);
+    ::close(holder);
+    QVERIFY(status.has_value());
+    QVERIFY(WIFEXITED(*status));
+    QCOMPARE(WEXITSTATUS(*status), 2);
+    const auto err = master.stderrText();
+    QVERIFY2(err.find("Port " + port + " on 127.0.0.1 is already in use") != std::string::npos, err.c_str());
+    QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
+    QVERIFY(cs::test::processesMatching("clusterscope-worker --slot").empty()
+            || cs::test::childrenOf(master.pid()).empty());
+}
+
+void TestHeadless::badFlagValuesExitNonZeroWithOneSentence_data()
+{
+    QTest::addColumn<QByteArray>("args");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("port out of range") << QByteArray("--port 70000") << QByteArray("is not valid; use a number from 0 to 65535");
+    QTest::newRow("port not a number") << QByteArray("--port http") << QByteArray("The port 'http' is not valid");
+    QTest::newRow("workers zero") << QByteArray("--workers 0") << QByteArray("use 1 to 256");
+    QTest::newRow("unknown policy") << QByteArray("--policy random") << QByteArray("Unknown policy 'random'");
+    QTest::newRow("unknown flag") << QByteArray("--frobnicate") << QByteArray("Unknown option '--frobnicate'");
+    QTest::newRow("missing value") << QByteArray("--port") << QByteArray("--port needs a value");
+    QTest::newRow("bad bind") << QByteArray("--bind localhost:80") << QByteArray("is not an IP address");
+    QTest::newRow("missing worker") << QByteArray("--worker-program /nope/worker") << QByteArray("'/nope/worker' does not exist");
+}
+
+void TestHeadless::badFlagValuesExitNonZeroWithOneSentence()
+{
+    QFETCH(QByteArray, args);
+    QFETCH(QByteArray, expected);
+    std::vector<std::string> argv { "--headless" };
+    for (const auto& arg : args.split(' '))
+        argv.push_back(arg.toStdString());
+    ChildProcess master(clusterscope(), argv);
+    QVERIFY(master.start());
+    const auto status = master.waitExit(10s);
+    QVERIFY(status.has_value());
+    QCOMPARE(WEXITSTATUS(*status), 2);
+    const auto err = master.stderrText();
+    QVERIFY2(err.find(expected.toStdString()) != std::string::npos, err.c_str());
+    QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
+    QVERIFY(cs::test::childrenOf(master.pid()).empty());
+}
+
+void TestHeadless::tableShowsOneLinePerWorker()
+{
+    ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "2", "--interval", "100" });
+    QVERIFY(master.start());
+    QVERIFY(master.waitForLine("slot", 10s).has_value());
+    QVERIFY(waitFor(
+        [&] {
+            const auto text = master.stdoutText();
+            return std::regex_search(text, std::regex("\n +1 +[0-9]+ online +[0-9.]+s +0 ")) && std::regex_search(text, std::regex("\n +2 +[0-9]+ online "));
+        },
+        10s));
+    master.signal(SIGINT);
+    const auto status = master.waitExit(15s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+void TestHeadless::signalsScaleAndRestart()
+{
+    ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "1", "--json", "--interval", "100" });
+    QVERIFY(master.start());
+    QVERIFY(portOf(master) != 0);
+    const auto first = onlineWorkers(master, 1);
+    QCOMPARE(first.size(), std::size_t { 1 });
+    master.signal(SIGTTIN);
+    QCOMPARE(onlineWorkers(master, 2).size(), std::size_t { 2 });
+    master.signal(SIGHUP);
+    QVERIFY(waitFor([&] { return !cs::test::processAlive(first[0]); }, 10s));
+    QCOMPARE(onlineWorkers(master, 2, first).size(), std::size_t { 2 });
+    master.signal(SIGTTOU);
+    QCOMPARE(onlineWorkers(master, 1).size(), std::size_t { 1 });
+    master.signal(SIGQUIT);
+    const auto status = master.waitExit(10s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+QTEST_APPLESS_MAIN(TestHeadless)
+#include "tst_headless.moc"
