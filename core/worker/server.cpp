@@ -116,6 +116,9 @@ std::string Server::openListener()
         if (ec)
             return "Could not listen on " + m_options.bindAddress + ":" + std::to_string(m_options.port) + ": " + ec.message() + ".";
     }
+    m_listenProtocol = protocolOf(m_acceptor->native_handle());
+    // Accepting with our own accept4 loop: a worker that loses the race for a shared
+    // listener's connection must get EAGAIN, not block.
     m_acceptor->native_non_blocking(true, ec);
     return {};
 }
@@ -134,7 +137,7 @@ void Server::acceptReady()
     for (int i = 0; i < kAcceptBatch; ++i) {
         const int fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            adopt(fd);
+            adopt(fd, m_listenProtocol);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)
@@ -153,7 +156,7 @@ void Server::acceptReady()
     waitAccept();
 }
 
-void Server::adopt(int fd)
+void Server::adopt(int fd, const tcp& protocol)
 {
     if (m_draining || m_open >= m_options.maxConnections) {
         ::close(fd);
@@ -164,7 +167,7 @@ void Server::adopt(int fd)
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     boost::system::error_code ec;
     tcp::socket socket(m_io);
-    socket.assign(protocolOf(fd), fd, ec);
+    socket.assign(protocol, fd, ec);
     if (ec) {
         ::close(fd);
         return;
@@ -220,7 +223,7 @@ void Server::channelReady()
             if (received.fd < 0)
                 std::fprintf(stderr, "clusterscope-worker %d: a connection hand-off came without a socket\n", m_options.slot);
             else
-                adopt(received.fd); // closes it at once while draining
+                adopt(received.fd, protocolOf(received.fd)); // closes it at once while draining
             continue;
         }
         if (received.fd >= 0)

@@ -48,7 +48,7 @@ private:
     std::string openListener();
     void waitAccept();
     void acceptReady();
-    void adopt(int fd);
+    void adopt(int fd, const boost::asio::ip::tcp& protocol);
     void waitChannel();
     void channelReady();
     void sendTelemetry();
@@ -62,6 +62,7 @@ private:
     WorkerOptions m_options;
     Responses m_responses;
     std::optional<boost::asio::ip::tcp::acceptor> m_acceptor;
+    boost::asio::ip::tcp m_listenProtocol = boost::asio::ip::tcp::v4(); ///< of m_acceptor, for accepted sockets
     std::optional<boost::asio::posix::stream_descriptor> m_channel;
     boost::asio::steady_timer m_telemetryTimer;
     boost::asio::steady_timer m_sweepTimer;
