@@ -532,10 +532,12 @@ LoadSummary LoadRun::run()
     summary.errors = m_errors;
     summary.non2xx = m_non2xx;
     summary.requestsPerSecond = summary.elapsedSeconds > 0 ? static_cast<double>(m_completed) / summary.elapsedSeconds : 0;
-    summary.p50Ms = m_latency.quantileMicros(0.50) / 1000.0;
-    summary.p90Ms = m_latency.quantileMicros(0.90) / 1000.0;
-    summary.p99Ms = m_latency.quantileMicros(0.99) / 1000.0;
     summary.maxMs = std::chrono::duration<double, std::milli>(m_maxLatency).count();
+    // Quantiles are bucket midpoints; never report one above the exact maximum.
+    auto quantileMs = [&](double q) { return std::min(m_latency.quantileMicros(q) / 1000.0, summary.maxMs); };
+    summary.p50Ms = quantileMs(0.50);
+    summary.p90Ms = quantileMs(0.90);
+    summary.p99Ms = quantileMs(0.99);
     std::vector<double> shares;
     for (const auto& [worker, count] : m_perWorker) {
         summary.perWorker.emplace(worker, count);

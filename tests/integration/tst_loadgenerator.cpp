@@ -1,0 +1,399 @@
+// The load generator against a real built-in worker on an ephemeral port, plus its
+// command-line parsing and the clusterscope-load executable itself.
+#include "load/loadgenerator.h"
+#include "testsupport.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <cctype>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <QtTest>
+
+using namespace std::chrono_literals;
+using cs::test::ChildProcess;
+
+namespace {
+
+// A loopback TCP socket on an ephemeral port: bound only (connects are refused) or
+// listening but never accepting (connects succeed, nothing ever answers). Closes itself.
+class Socket {
+public:
+    explicit Socket(bool listening)
+    {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof(address);
+        if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), length) != 0
+            || (listening && ::listen(m_fd, 64) != 0)
+            || ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+            return;
+        m_port = ntohs(address.sin_port);
+    }
+    ~Socket()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+    std::uint16_t port() const { return m_port; }
+
+private:
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+};
+
+std::variant<cs::LoadOptions, std::string> parse(const QByteArrayList& args)
+{
+    std::vector<std::string> storage { "clusterscope-load" };
+    for (const QByteArray& arg : args)
+        storage.push_back(arg.toStdString());
+    std::vector<const char*> argv;
+    for (const std::string& s : storage)
+        argv.push_back(s.c_str());
+    return cs::parseLoadArgs(static_cast<int>(argv.size()), argv.data());
+}
+
+int exitCode(const std::optional<int>& status)
+{
+    return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
+} // namespace
+
+class TestLoadGenerator : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void parseAcceptsGoodFlags_data();
+    void parseAcceptsGoodFlags();
+    void parseRejectsBadFlags_data();
+    void parseRejectsBadFlags();
+
+    void countedRequests_data();
+    void countedRequests();
+    void rateLimitHoldsTheRate();
+    void durationEndsTheLoadAndReportsProgress();
+    void stopEndsTheLoadEarly();
+    void refusedPortCountsErrors();
+    void silentServerTimesOut();
+    void invalidOptionsAreRefused();
+    void commandLinePrintsSummary();
+    void commandLineExitStatus();
+
+private:
+    cs::LoadOptions options(std::uint64_t requests) const;
+    std::unique_ptr<ChildProcess> m_worker;
+    std::uint16_t m_port = 0;
+};
+
+cs::LoadOptions TestLoadGenerator::options(std::uint64_t requests) const
+{
+    cs::LoadOptions o;
+    o.port = m_port;
+    o.requests = requests;
+    o.connections = 4;
+    o.timeoutMs = 3000;
+    return o;
+}
+
+void TestLoadGenerator::initTestCase()
+{
+    m_worker = std::make_unique<ChildProcess>(cs::test::binDir() + "/clusterscope-worker",
+                                              std::vector<std::string> { "--slot", "3", "--port", "0" });
+    QVERIFY2(m_worker->start(), "could not start clusterscope-worker");
+    const auto line = m_worker->waitForLine("listening on", 5000ms);
+    QVERIFY2(line, ("worker did not report its port; stderr: " + m_worker->stderrText()).c_str());
+    m_port = static_cast<std::uint16_t>(std::atoi(line->c_str() + line->rfind(':') + 1));
+    QVERIFY(m_port != 0);
+}
+
+void TestLoadGenerator::cleanupTestCase()
+{
+    m_worker.reset(); // kills the worker
+}
+
+void TestLoadGenerator::parseAcceptsGoodFlags_data()
+{
+    QTest::addColumn<QByteArrayList>("args");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<int>("connections");
+    QTest::addColumn<double>("duration");
+    QTest::addColumn<qulonglong>("requests");
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<bool>("json");
+
+    QTest::newRow("defaults") << QByteArrayList {} << 8000 << 10 << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false;
+    QTest::newRow("short flags") << QByteArrayList { "-c", "3", "-d", "2.5", "-n", "40" } << 8000 << 3 << 2.5 << 40ull
+                                 << 0.0 << true << QByteArray("/") << false;
+    QTest::newRow("long flags") << QByteArrayList { "--port", "9001", "--connections", "7", "--rate", "150",
+                                                 "--new-connection", "--path", "/cpu?ms=2", "--json" }
+                                << 9001 << 7 << 10.0 << 0ull << 150.0 << false << QByteArray("/cpu?ms=2") << true;
+    QTest::newRow("equals form") << QByteArrayList { "--port=1234", "--requests=5", "--keep-alive" } << 1234 << 10
+                                 << 10.0 << 5ull << 0.0 << true << QByteArray("/") << false;
+    QTest::newRow("last connection mode wins") << QByteArrayList { "--new-connection", "--keep-alive" } << 8000 << 10
+                                               << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false;
+}
+
+void TestLoadGenerator::parseAcceptsGoodFlags()
+{
+    QFETCH(QByteArrayList, args);
+    const auto result = parse(args);
+    QVERIFY2(std::holds_alternative<cs::LoadOptions>(result),
+             std::holds_alternative<std::string>(result) ? std::get<std::string>(result).c_str() : "");
+    const auto& o = std::get<cs::LoadOptions>(result);
+    QTEST(int(o.port), "port");
+    QTEST(o.connections, "connections");
+    QTEST(o.durationSeconds, "duration");
+    QTEST(qulonglong(o.requests), "requests");
+    QTEST(o.rate, "rate");
+    QTEST(o.keepAlive, "keepAlive");
+    QTEST(QByteArray::fromStdString(o.path), "path");
+    QTEST(o.json, "json");
+    QVERIFY(!o.help);
+    QVERIFY(cs::validateLoadOptions(o).empty());
+}
+
+void TestLoadGenerator::parseRejectsBadFlags_data()
+{
+    QTest::addColumn<QByteArrayList>("args");
+    QTest::addColumn<QByteArray>("mentions"); // the flag the sentence must name
+
+    QTest::newRow("unknown flag") << QByteArrayList { "--frobnicate" } << QByteArray("--frobnicate");
+    QTest::newRow("port zero") << QByteArrayList { "--port", "0" } << QByteArray("--port");
+    QTest::newRow("port too big") << QByteArrayList { "--port", "70000" } << QByteArray("--port");
+    QTest::newRow("port not a number") << QByteArrayList { "--port", "http" } << QByteArray("--port");
+    QTest::newRow("no connections") << QByteArrayList { "-c", "0" } << QByteArray("-c");
+    QTest::newRow("negative connections") << QByteArrayList { "--connections", "-4" } << QByteArray("--connections");
+    QTest::newRow("zero duration") << QByteArrayList { "-d", "0" } << QByteArray("-d");
+    QTest::newRow("duration with junk") << QByteArrayList { "--duration", "5s" } << QByteArray("--duration");
+    QTest::newRow("negative requests") << QByteArrayList { "-n", "-1" } << QByteArray("-n");
+    QTest::newRow("negative rate") << QByteArrayList { "--rate", "-10" } << QByteArray("--rate");
+    QTest::newRow("rate not finite") << QByteArrayList { "--rate", "inf" } << QByteArray("--rate");
+    QTest::newRow("path without slash") << QByteArrayList { "--path", "index.html" } << QByteArray("--path");
+    QTest::newRow("path with space") << QByteArrayList { "--path", "/a b" } << QByteArray("--path");
+    QTest::newRow("timeout zero") << QByteArrayList { "--timeout-ms", "0" } << QByteArray("--timeout-ms");
+    QTest::newRow("missing value") << QByteArrayList { "--port" } << QByteArray("--port");
+    QTest::newRow("value on a switch") << QByteArrayList { "--json=yes" } << QByteArray("--json");
+    QTest::newRow("empty host") << QByteArrayList { "--host", "" } << QByteArray("--host");
+}
+
+void TestLoadGenerator::parseRejectsBadFlags()
+{
+    QFETCH(QByteArrayList, args);
+    QFETCH(QByteArray, mentions);
+    const auto result = parse(args);
+    QVERIFY(std::holds_alternative<std::string>(result));
+    const std::string& sentence = std::get<std::string>(result);
+    QVERIFY2(sentence.find(mentions.toStdString()) != std::string::npos, sentence.c_str());
+    // One sentence for a user: capitalised, ends with a full stop, one line.
+    QVERIFY2(!sentence.empty() && std::isupper(static_cast<unsigned char>(sentence.front())), sentence.c_str());
+    QVERIFY2(sentence.back() == '.', sentence.c_str());
+    QVERIFY(sentence.find('\n') == std::string::npos);
+}
+
+void TestLoadGenerator::countedRequests_data()
+{
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<int>("connections");
+    QTest::newRow("keep-alive") << true << 10;
+    QTest::newRow("new connection per request") << false << 4;
+}
+
+void TestLoadGenerator::countedRequests()
+{
+    QFETCH(bool, keepAlive);
+    QFETCH(int, connections);
+    cs::LoadOptions o = options(200);
+    o.keepAlive = keepAlive;
+    o.connections = connections;
+
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, {}));
+    QVERIFY(cs::test::waitFor([&] { return !generator.running(); }, 20s));
+    const cs::LoadSummary s = generator.wait();
+
+    QCOMPARE(s.completed, 200u);
+    QCOMPARE(s.errors, 0u);
+    QCOMPARE(s.non2xx, 0u);
+    QVERIFY2(s.firstError.empty(), s.firstError.c_str());
+    QCOMPARE(s.perWorker, (std::map<std::string, std::uint64_t> { { "3", 200 } }));
+    QCOMPARE(s.fairness, 1.0);
+    if (keepAlive)
+        QVERIFY2(s.connectionsOpened <= std::uint64_t(connections), std::to_string(s.connectionsOpened).c_str());
+    else
+        QCOMPARE(s.connectionsOpened, 200u);
+    QVERIFY(s.elapsedSeconds > 0);
+    QVERIFY(s.requestsPerSecond > 0);
+    QVERIFY(s.p50Ms > 0);
+    QVERIFY(s.p50Ms <= s.p90Ms && s.p90Ms <= s.p99Ms && s.p99Ms <= s.maxMs);
+    QVERIFY(s.maxMs < o.timeoutMs);
+}
+
+void TestLoadGenerator::rateLimitHoldsTheRate()
+{
+    cs::LoadOptions o = options(0);
+    o.durationSeconds = 1;
+    o.rate = 100;
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, {}));
+    const cs::LoadSummary s = generator.wait();
+    QCOMPARE(s.errors, 0u);
+    // Slots at 0, 10, ..., 990 ms fit in one second: 100, give or take a timer tick at the edges.
+    QVERIFY2(s.completed >= 90 && s.completed <= 102, std::to_string(s.completed).c_str());
+    QVERIFY(s.elapsedSeconds >= 0.99 && s.elapsedSeconds < 1.5);
+}
+
+void TestLoadGenerator::durationEndsTheLoadAndReportsProgress()
+{
+    cs::LoadOptions o = options(0);
+    o.durationSeconds = 1;
+    o.path = "/sleep?ms=5"; // keeps the request count modest
+    std::vector<cs::LoadProgress> reports; // written on the load thread, read after wait()
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, [&](const cs::LoadProgress& p) { reports.push_back(p); }));
+    QVERIFY(generator.running());
+    const cs::LoadSummary s = generator.wait();
+    QVERIFY(!generator.running());
+
+    QVERIFY(s.elapsedSeconds >= 0.99 && s.elapsedSeconds < 1.5);
+    QVERIFY(s.completed > 10);
+    QCOMPARE(s.errors, 0u);
+    // About every 200 ms, and once at the end with the whole count.
+    QVERIFY2(reports.size() >= 4 && reports.size() <= 7, std::to_string(reports.size()).c_str());
+    for (std::size_t i = 1; i < reports.size(); ++i) {
+        QVERIFY(reports[i].elapsedSeconds >= reports[i - 1].elapsedSeconds);
+        QVERIFY(reports[i].completed >= reports[i - 1].completed);
+        QVERIFY(reports[i].fraction >= reports[i - 1].fraction);
+    }
+    QCOMPARE(reports.back().fraction, 1.0);
+    QCOMPARE(reports.back().completed, s.completed);
+    QVERIFY(reports[reports.size() - 2].requestsPerSecond > 0);
+}
+
+void TestLoadGenerator::stopEndsTheLoadEarly()
+{
+    cs::LoadOptions o = options(0);
+    o.durationSeconds = 60;
+    std::atomic<int> reports = 0;
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, [&](const cs::LoadProgress&) { ++reports; }));
+    QVERIFY(!generator.start(o, {})); // one load at a time
+    QVERIFY(cs::test::waitFor([&] { return reports >= 2; }, 5s));
+    generator.stop();
+    QVERIFY(cs::test::waitFor([&] { return !generator.running(); }, 5s));
+    const cs::LoadSummary s = generator.wait();
+    QVERIFY(s.elapsedSeconds < 10);
+    QVERIFY(s.completed > 0);
+    QCOMPARE(s.errors, 0u); // the connections closed by stop() are not errors
+
+    // The same generator runs again after a wait().
+    QVERIFY(generator.start(options(10), {}));
+    QCOMPARE(generator.wait().completed, 10u);
+}
+
+void TestLoadGenerator::refusedPortCountsErrors()
+{
+    Socket bound(false); // holds the port so nobody else listens on it
+    QVERIFY(bound.port() != 0);
+    cs::LoadOptions o = options(20);
+    o.port = bound.port();
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, {}));
+    const cs::LoadSummary s = generator.wait();
+    QCOMPARE(s.completed, 0u);
+    QCOMPARE(s.errors, 20u);
+    QCOMPARE(s.connectionsOpened, 0u);
+    QVERIFY2(QString::fromStdString(s.firstError).contains(QLatin1String("refused"), Qt::CaseInsensitive),
+             s.firstError.c_str());
+    QVERIFY(s.perWorker.empty());
+}
+
+void TestLoadGenerator::silentServerTimesOut()
+{
+    Socket silent(true); // the kernel completes the handshake, nobody ever answers
+    QVERIFY(silent.port() != 0);
+    cs::LoadOptions o = options(2);
+    o.port = silent.port();
+    o.connections = 1;
+    o.timeoutMs = 150;
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, {}));
+    const cs::LoadSummary s = generator.wait();
+    QCOMPARE(s.completed, 0u);
+    QCOMPARE(s.errors, 2u);
+    QVERIFY(s.connectionsOpened >= 1);
+    QVERIFY2(s.firstError.find("timed out after 150 ms") != std::string::npos, s.firstError.c_str());
+    QVERIFY(s.elapsedSeconds >= 0.29 && s.elapsedSeconds < 2);
+}
+
+void TestLoadGenerator::invalidOptionsAreRefused()
+{
+    cs::LoadOptions o = options(10);
+    o.connections = 0;
+    cs::LoadGenerator generator;
+    QVERIFY(!generator.start(o, {}));
+    QVERIFY(!generator.running());
+    QVERIFY(!generator.wait().firstError.empty());
+}
+
+void TestLoadGenerator::commandLinePrintsSummary()
+{
+    const std::string port = std::to_string(m_port);
+    ChildProcess text(cs::test::binDir() + "/clusterscope-load", { "--port", port, "-n", "100", "-c", "2" });
+    QVERIFY(text.start());
+    QCOMPARE(exitCode(text.waitExit(20s)), 0);
+    const QString out = QString::fromStdString(text.stdoutText());
+    QVERIFY2(out.contains(QLatin1String("100 completed, 0 errors")), qPrintable(out));
+    QVERIFY2(out.contains(QRegularExpression(QStringLiteral("worker 3 +100 +100\\.0%"))), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("Jain's index 1.000")), qPrintable(out));
+    QVERIFY2(out.contains(QRegularExpression(QStringLiteral("p50 [0-9.]+ ms"))), qPrintable(out));
+
+    ChildProcess json(cs::test::binDir() + "/clusterscope-load", { "--port", port, "-n", "50", "--json" });
+    QVERIFY(json.start());
+    QCOMPARE(exitCode(json.waitExit(20s)), 0);
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json.stdoutText()));
+    QVERIFY2(doc.isObject(), json.stdoutText().c_str());
+    QCOMPARE(doc[QLatin1String("completed")].toInt(), 50);
+    QCOMPARE(doc[QLatin1String("errors")].toInt(), 0);
+    QCOMPARE(doc[QLatin1String("perWorker")][QLatin1String("3")].toInt(), 50);
+    QCOMPARE(doc[QLatin1String("fairness")].toDouble(), 1.0);
+}
+
+void TestLoadGenerator::commandLineExitStatus()
+{
+    ChildProcess badFlag(cs::test::binDir() + "/clusterscope-load", { "--connections", "none" });
+    QVERIFY(badFlag.start());
+    QCOMPARE(exitCode(badFlag.waitExit(10s)), 2);
+    QVERIFY2(badFlag.stderrText().find("--connections") != std::string::npos, badFlag.stderrText().c_str());
+    QVERIFY(badFlag.stdoutText().empty());
+
+    Socket bound(false);
+    ChildProcess unreachable(cs::test::binDir() + "/clusterscope-load",
+                             { "--port", std::to_string(bound.port()), "-n", "5" });
+    QVERIFY(unreachable.start());
+    QCOMPARE(exitCode(unreachable.waitExit(10s)), 1);
+    QVERIFY2(unreachable.stderrText().find("refused") != std::string::npos, unreachable.stderrText().c_str());
+}
+
+QTEST_APPLESS_MAIN(TestLoadGenerator)
+#include "tst_loadgenerator.moc"
