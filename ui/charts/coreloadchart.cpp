@@ -25,7 +25,7 @@ CoreLoadChart::CoreLoadChart(TimeSeriesModel* model, QWidget* parent)
     , m_model(model)
 {
     m_y->setRange(0, 100);
-    m_y->setTickCount(5);
+    m_y->setTickCount(6);
     setToolTip(tr("How busy each CPU core is (all processes, not only the cluster), over the last 60 seconds"));
 }
 

@@ -41,7 +41,7 @@ DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
     m_even->attachAxis(m_x);
     m_even->attachAxis(m_y);
     m_y->setRange(0, 100);
-    m_y->setTickCount(5);
+    m_y->setTickCount(6);
     m_y->setLabelFormat(QStringLiteral("%.0f %%"));
     m_y->setTitleText(tr("share"));
     m_chart->setTitle(tr("Share per worker"));
@@ -110,13 +110,15 @@ void DistributionChart::refresh()
     const double even = n > 0 ? 100.0 / n : 0.0;
     m_even->replace(n > 0 ? QList<QPointF> { QPointF(-0.5, even), QPointF(n - 0.5, even) } : QList<QPointF> {});
     m_y->setRange(0, niceCeiling(std::max(top, even) * 1.15, 10));
-    const QString title = n > 0 && requests > 0
-        ? tr("Share per worker · Jain %1 requests, %2 connections")
-              .arg(m_model->fairness(), 0, 'f', 2)
-              .arg(m_model->connectionFairness(), 0, 'f', 2)
-        : tr("Share per worker");
-    if (m_chart->title() != title)
-        m_chart->setTitle(title);
+    // Jain's index beside each set's name: short enough for a narrow chart.
+    const bool any = n > 0 && requests > 0;
+    const QString requestsName = any ? tr("Requests (Jain %1)").arg(m_model->fairness(), 0, 'f', 2) : tr("Requests");
+    const QString connectionsName
+        = any ? tr("Connections (Jain %1)").arg(m_model->connectionFairness(), 0, 'f', 2) : tr("Connections");
+    if (m_requests->label() != requestsName)
+        m_requests->setLabel(requestsName);
+    if (m_connections->label() != connectionsName)
+        m_connections->setLabel(connectionsName);
 }
 
 } // namespace cs::ui

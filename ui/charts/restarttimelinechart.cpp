@@ -22,12 +22,12 @@ struct MarkerStyle {
 MarkerStyle styleOf(Category category)
 {
     switch (category) {
-    case Category::Crash: return { QScatterSeries::MarkerShapeStar, 0xe03c3c, 16 };
-    case Category::ExitCode: return { QScatterSeries::MarkerShapeTriangle, 0xf28e2b, 13 };
+    case Category::Crash: return { QScatterSeries::MarkerShapeCircle, 0xe03c3c, 14 };
+    case Category::ExitCode: return { QScatterSeries::MarkerShapeRectangle, 0xf28e2b, 12 };
     case Category::KilledByUser: return { QScatterSeries::MarkerShapeRotatedRectangle, 0xb07aa1, 13 };
     case Category::Timeout: return { QScatterSeries::MarkerShapePentagon, 0xd4a017, 13 };
-    case Category::Respawn: return { QScatterSeries::MarkerShapeCircle, 0x3fa34d, 10 };
-    case Category::Failed: return { QScatterSeries::MarkerShapeRectangle, 0x8b0000, 13 };
+    case Category::Respawn: return { QScatterSeries::MarkerShapeTriangle, 0x3fa34d, 11 };
+    case Category::Failed: return { QScatterSeries::MarkerShapeStar, 0x8b0000, 18 };
     }
     return { QScatterSeries::MarkerShapeCircle, 0x888888, 10 };
 }
@@ -87,8 +87,15 @@ void RestartTimelineChart::setSlotCount(int count)
 
 void RestartTimelineChart::refresh(double now)
 {
-    for (int i = 0; i < EventTimelineModel::kCategoryCount; ++i)
-        m_series[std::size_t(i)]->replace(m_model->points(Category(i)));
+    for (int i = 0; i < EventTimelineModel::kCategoryCount; ++i) {
+        // An exit and its immediate respawn share an instant: exits sit in the upper half of
+        // the slot's row and respawns in the lower half, so both stay visible.
+        const double offset = Category(i) == Category::Respawn ? -0.2 : 0.2;
+        QList<QPointF> points = m_model->points(Category(i));
+        for (QPointF& p : points)
+            p.setY(p.y() + offset);
+        m_series[std::size_t(i)]->replace(points);
+    }
     slide(now);
 }
 

@@ -31,7 +31,7 @@ TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* paren
     m_yAxis->setTitleText(yTitle);
     if (m_y) {
         m_y->setLabelFormat(QStringLiteral("%.0f"));
-        m_y->setTickCount(5);
+        m_y->setTickCount(6);
         m_y->setRange(0, 1);
     }
     restyle();

@@ -158,7 +158,7 @@ QVariant WorkerTableModel::headerData(int section, Qt::Orientation orientation, 
         case Restarts: return tr("Restarts");
         case RequestsPerSecond: return tr("Req/s");
         case Requests: return tr("Requests");
-        case OpenConnections: return tr("Open conns");
+        case OpenConnections: return tr("Conns");
         case Cpu: return tr("CPU");
         case Rss: return tr("RSS");
         case Core: return tr("Core");

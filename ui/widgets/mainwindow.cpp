@@ -28,6 +28,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPointer>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -120,7 +121,7 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_mainSplitter->addWidget(charts);
     m_mainSplitter->addWidget(m_bottomSplitter);
     m_mainSplitter->setStretchFactor(0, 3);
-    m_mainSplitter->setStretchFactor(1, 1);
+    m_mainSplitter->setStretchFactor(1, 2);
     m_mainSplitter->setChildrenCollapsible(false);
 
     auto* right = new QWidget;
@@ -177,10 +178,19 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_refresh->start(kRefreshMs);
 
     QSettings settings;
-    resize(1440, 900);
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
-    m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray());
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // First run: most of the screen (a monitor wants room), never more than it.
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1440, 900);
+        const QSize size = available.size().boundedTo(QSize(1920, 1200));
+        resize(size);
+        move(available.topLeft() + QPoint((available.width() - size.width()) / 2, (available.height() - size.height()) / 2));
+    }
+    // First run: charts two thirds, table and log one third; the table gets room for its columns.
+    // QSplitter scales these proportions to its real size when it is first laid out.
+    if (!m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray()))
+        m_mainSplitter->setSizes({ 680, 320 });
+    if (!m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray()))
+        m_bottomSplitter->setSizes({ 630, 370 });
     onRunningChanged(false);
     updateStatus(Snapshot {});
 }

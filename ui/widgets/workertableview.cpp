@@ -36,10 +36,15 @@ WorkerTableView::WorkerTableView(WorkerTableModel* model, QWidget* parent)
     horizontalHeader()->setHighlightSections(false);
     horizontalHeader()->setStretchLastSection(true);
     horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    // Widths measured once (header text or the widest expected value), not per update:
+    // resize-to-contents would relayout the table on every sample.
     const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int widths[WorkerTableModel::ColumnCount] = { 6, 8, 11, 9, 8, 7, 9, 10, 8, 10, 5 };
-    for (int c = 0; c < WorkerTableModel::ColumnCount; ++c)
-        setColumnWidth(c, digit * widths[c] + 12);
+    const int content[WorkerTableModel::ColumnCount] = { 4, 7, 11, 8, 2, 6, 8, 4, 7, 9, 2 };
+    const QFontMetrics headerMetrics(horizontalHeader()->font());
+    for (int c = 0; c < WorkerTableModel::ColumnCount; ++c) {
+        const int header = headerMetrics.horizontalAdvance(model->headerData(c, Qt::Horizontal).toString()) + 18;
+        setColumnWidth(c, std::max(header, digit * content[c] + (c == WorkerTableModel::Slot ? 30 : 14)));
+    }
     setToolTip(tr("One row per worker slot; right-click a worker to signal it"));
 }
 
