@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -15,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,10 +53,80 @@ public:
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
     std::uint16_t port() const { return m_port; }
+    int fd() const { return m_fd; }
 
 private:
     int m_fd = -1;
     std::uint16_t m_port = 0;
+};
+
+// A one-thread HTTP server that answers every request with the same canned bytes, for the
+// response shapes the built-in worker never sends. Serves one connection at a time.
+class CannedServer {
+public:
+    CannedServer(std::string response, bool closeAfter)
+        : m_response(std::move(response))
+        , m_closeAfter(closeAfter)
+        , m_listener(true)
+    {
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~CannedServer()
+    {
+        m_stop = true;
+        m_thread.join();
+    }
+    CannedServer(const CannedServer&) = delete;
+    CannedServer& operator=(const CannedServer&) = delete;
+    std::uint16_t port() const { return m_listener.port(); }
+
+private:
+    // Waits up to 50 ms for `fd` to be readable, so the stop flag is seen promptly.
+    static bool readable(int fd)
+    {
+        pollfd p { fd, POLLIN, 0 };
+        return ::poll(&p, 1, 50) == 1;
+    }
+    void serve()
+    {
+        while (!m_stop) {
+            if (!readable(m_listener.fd()))
+                continue;
+            const int fd = ::accept4(m_listener.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0)
+                continue;
+            std::string pending;
+            bool open = true;
+            while (open && !m_stop) {
+                if (!readable(fd))
+                    continue;
+                char buffer[4096];
+                const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+                if (n <= 0)
+                    break;
+                pending.append(buffer, static_cast<std::size_t>(n));
+                std::size_t end;
+                while (open && (end = pending.find("\r\n\r\n")) != std::string::npos) {
+                    pending.erase(0, end + 4);
+                    std::size_t sent = 0;
+                    while (sent < m_response.size()) {
+                        const ssize_t w = ::send(fd, m_response.data() + sent, m_response.size() - sent, MSG_NOSIGNAL);
+                        if (w <= 0)
+                            break;
+                        sent += static_cast<std::size_t>(w);
+                    }
+                    open = !m_closeAfter && sent == m_response.size();
+                }
+            }
+            ::close(fd);
+        }
+    }
+
+    std::string m_response;
+    bool m_closeAfter;
+    Socket m_listener;
+    std::atomic<bool> m_stop { false };
+    std::thread m_thread;
 };
 
 std::variant<cs::LoadOptions, std::string> parse(const QByteArrayList& args)
@@ -92,6 +164,8 @@ private Q_SLOTS:
     void rateLimitHoldsTheRate();
     void durationEndsTheLoadAndReportsProgress();
     void stopEndsTheLoadEarly();
+    void responseShapes_data();
+    void responseShapes();
     void refusedPortCountsErrors();
     void silentServerTimesOut();
     void invalidOptionsAreRefused();
@@ -309,6 +383,76 @@ void TestLoadGenerator::stopEndsTheLoadEarly()
     // The same generator runs again after a wait().
     QVERIFY(generator.start(options(10), {}));
     QCOMPARE(generator.wait().completed, 10u);
+}
+
+void TestLoadGenerator::responseShapes_data()
+{
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<bool>("closeAfter");
+    QTest::addColumn<int>("completed");
+    QTest::addColumn<int>("non2xx");
+    QTest::addColumn<int>("connections"); // opened for 5 requests
+    QTest::addColumn<QByteArray>("worker"); // empty: no X-Worker
+    QTest::addColumn<QByteArray>("error"); // expected in firstError; empty: no error
+
+    QTest::newRow("content-length, keep-alive")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nx-worker:  7 \r\n\r\nhello") << false << 5 << 0 << 1
+        << QByteArray("7") << QByteArray();
+    QTest::newRow("connection: close")
+        << QByteArray("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\nX-Worker: 2\r\n\r\nhi") << true
+        << 5 << 0 << 5 << QByteArray("2") << QByteArray();
+    QTest::newRow("HTTP/1.0 body until close")
+        << QByteArray("HTTP/1.0 200 OK\r\nX-Worker: 9\r\n\r\nthe body runs until the server closes") << true << 5
+        << 0 << 5 << QByteArray("9") << QByteArray();
+    QTest::newRow("body larger than the buffer")
+        << (QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 200000\r\n\r\n") + QByteArray(200000, 'x')) << false << 5
+        << 0 << 1 << QByteArray() << QByteArray();
+    QTest::newRow("204 without length")
+        << QByteArray("HTTP/1.1 204 No Content\r\nX-Worker: 1\r\n\r\n") << false << 5 << 0 << 1 << QByteArray("1")
+        << QByteArray();
+    QTest::newRow("non-2xx is a response, not an error")
+        << QByteArray("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n") << false << 5 << 5 << 1
+        << QByteArray() << QByteArray();
+    QTest::newRow("chunked fails clearly")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n") << false << 0
+        << 0 << 5 << QByteArray() << QByteArray("chunked responses are not supported");
+    QTest::newRow("not HTTP") << QByteArray("SSH-2.0-OpenSSH_9.2\r\n\r\n") << true << 0 << 0 << 5 << QByteArray()
+                              << QByteArray("invalid response");
+    QTest::newRow("closed without an answer") << QByteArray() << true << 0 << 0 << 5 << QByteArray()
+                                              << QByteArray("closed the connection before a full response");
+}
+
+void TestLoadGenerator::responseShapes()
+{
+    QFETCH(QByteArray, response);
+    QFETCH(bool, closeAfter);
+    QFETCH(int, completed);
+    QFETCH(int, non2xx);
+    QFETCH(int, connections);
+    QFETCH(QByteArray, worker);
+    QFETCH(QByteArray, error);
+
+    CannedServer server(response.toStdString(), closeAfter);
+    QVERIFY(server.port() != 0);
+    cs::LoadOptions o = options(5);
+    o.port = server.port();
+    o.connections = 1;
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, {}));
+    const cs::LoadSummary s = generator.wait();
+
+    QCOMPARE(s.completed, std::uint64_t(completed));
+    QCOMPARE(s.errors, std::uint64_t(5 - completed));
+    QCOMPARE(s.non2xx, std::uint64_t(non2xx));
+    QCOMPARE(s.connectionsOpened, std::uint64_t(connections));
+    if (worker.isEmpty())
+        QVERIFY(s.perWorker.empty());
+    else
+        QCOMPARE(s.perWorker, (std::map<std::string, std::uint64_t> { { worker.toStdString(), 5 } }));
+    if (error.isEmpty())
+        QVERIFY2(s.firstError.empty(), s.firstError.c_str());
+    else
+        QVERIFY2(s.firstError.find(error.toStdString()) != std::string::npos, s.firstError.c_str());
 }
 
 void TestLoadGenerator::refusedPortCountsErrors()
