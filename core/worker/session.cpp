@@ -93,7 +93,10 @@ void Session::checkDeadline(Clock::time_point now)
 
 void Session::drain()
 {
-    if (idle() || m_lingering)
+    // A connection that has not yet brought its first request is not idle: it was handed to
+    // us (or accepted) before the drain, and closing it would fail that client. It gets its
+    // first request answered with Connection: close, within the header timeout.
+    if ((idle() && m_served > 0) || m_lingering)
         forceClose();
     // Otherwise the response in progress goes out with Connection: close (see handleRequest).
 }
@@ -125,7 +128,7 @@ void Session::pump()
             return startSleep();
         if (m_closing)
             return finish();
-        if (m_server.draining() && !m_parser && m_begin == m_end)
+        if (m_server.draining() && m_served > 0 && !m_parser && m_begin == m_end)
             return finish();
         return read();
     }
