@@ -3,11 +3,51 @@
 #include "adapter/clusteradapter.h"
 #include "widgets/mainwindow.h"
 
+#include <csignal>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <QApplication>
 #include <QIcon>
+#include <QSocketNotifier>
 #include <QTimer>
 
 namespace cs::ui {
+
+namespace {
+
+int g_signalPipe[2] = { -1, -1 };
+
+void onTerminate(int)
+{
+    // Async-signal-safe: only a write; the GUI thread does the real work.
+    const char byte = 1;
+    [[maybe_unused]] const auto ignored = ::write(g_signalPipe[1], &byte, 1);
+}
+
+/// SIGINT/SIGTERM (Ctrl+C in the terminal, a session logout) close the window like its
+/// close button does, so the cluster stops gracefully instead of dying with the process.
+void closeOnTerminationSignals(MainWindow* window)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_signalPipe) != 0)
+        return; // without it the workers still die with us (PR_SET_PDEATHSIG), only less gracefully
+    auto* notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, window);
+    QObject::connect(notifier, &QSocketNotifier::activated, window, [window, notifier] {
+        char byte;
+        [[maybe_unused]] const auto ignored = ::read(g_signalPipe[0], &byte, 1);
+        notifier->setEnabled(false);
+        window->close();
+    });
+    struct sigaction action {};
+    action.sa_handler = onTerminate;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+}
+
+} // namespace
 
 int runWindow(int argc, char** argv, const cs::CliOptions& options)
 {
@@ -21,13 +61,13 @@ int runWindow(int argc, char** argv, const cs::CliOptions& options)
     registerMetaTypes();
 
     MainWindow window(options);
+    closeOnTerminationSignals(&window);
     window.show();
     if (options.mode == CliOptions::Mode::WindowAndStart)
         QTimer::singleShot(0, &window, &MainWindow::startCluster);
-    const int code = app.exec();
-    // The window's closeEvent stopped the cluster gracefully; the adapter's destructor (with
-    // the window) makes sure of it if the app quit another way.
-    return code;
+    // The window's closeEvent stops the cluster gracefully; the adapter's destructor (with the
+    // window) makes sure of it if the application quits another way.
+    return app.exec();
 }
 
 } // namespace cs::ui

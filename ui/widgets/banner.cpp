@@ -28,6 +28,7 @@ Banner::Banner(QWidget* parent)
     m_text->setWordWrap(true);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_action->setObjectName(QStringLiteral("bannerAction"));
+    m_action->setToolTip(tr("Do what the message suggests"));
     m_close->setAutoRaise(true);
     m_close->setText(QStringLiteral("✕"));
     m_close->setToolTip(tr("Hide this message"));

@@ -1,0 +1,95 @@
+#include "adapter/clusteradapter.h"
+#include "widgets/loadpanel.h"
+
+#include "testsupport.h"
+
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTest>
+
+using namespace cs;
+using namespace cs::ui;
+
+class TestLoadPanel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void startIsRefusedWithoutACluster()
+    {
+        LoadPanel panel;
+        auto* start = panel.findChild<QPushButton*>(QStringLiteral("loadStartButton"));
+        QVERIFY(start);
+        QVERIFY(!start->isEnabled());
+        panel.start(); // no target: nothing happens
+        QVERIFY(!panel.running());
+    }
+
+    void runsLoadAgainstTheClusterAndSummarizes()
+    {
+        ClusterAdapter adapter;
+        std::shared_ptr<const Snapshot> latest;
+        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
+        ClusterConfig config;
+        config.port = 0;
+        config.workers = 2;
+        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
+        config.sampleIntervalMs = 100;
+        adapter.start(config);
+        QVERIFY(adapter.running());
+        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && latest->workers.size() == 2
+                                     && latest->workers[0].state == WorkerState::Online
+                                     && latest->workers[1].state == WorkerState::Online,
+                                 15000);
+
+        LoadPanel panel;
+        panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(1);
+        panel.findChild<QSpinBox*>(QStringLiteral("loadConnections"))->setValue(2);
+        panel.findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(200);
+        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port);
+        auto* start = panel.findChild<QPushButton*>(QStringLiteral("loadStartButton"));
+        QVERIFY(start->isEnabled());
+        QSignalSpy finished(&panel, &LoadPanel::finished);
+        QTest::mouseClick(start, Qt::LeftButton);
+        QVERIFY(panel.running());
+        QVERIFY(finished.wait(10000));
+        QVERIFY(!panel.running());
+        const QString summary = finished.at(0).at(0).toString();
+        QVERIFY2(summary.contains(QStringLiteral("requests")), qPrintable(summary));
+        QVERIFY2(!summary.startsWith(QStringLiteral("0 requests")), qPrintable(summary));
+        // The cluster saw the load.
+        QTRY_VERIFY_WITH_TIMEOUT(latest->totalRequests >= 50, 5000);
+    }
+
+    void stopEndsTheLoadEarly()
+    {
+        ClusterAdapter adapter;
+        std::shared_ptr<const Snapshot> latest;
+        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
+        ClusterConfig config;
+        config.port = 0;
+        config.workers = 1;
+        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
+        config.sampleIntervalMs = 100;
+        adapter.start(config);
+        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && !latest->workers.empty()
+                                     && latest->workers[0].state == WorkerState::Online,
+                                 15000);
+        LoadPanel panel;
+        panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(60);
+        panel.findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(100);
+        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port);
+        QSignalSpy finished(&panel, &LoadPanel::finished);
+        panel.start();
+        QVERIFY(panel.running());
+        QTest::mouseClick(panel.findChild<QPushButton*>(QStringLiteral("loadStopButton")), Qt::LeftButton);
+        QVERIFY(!panel.running());
+        QCOMPARE(finished.count(), 1);
+    }
+};
+
+QTEST_MAIN(TestLoadPanel)
+#include "tst_loadpanel.moc"
