@@ -1,0 +1,155 @@
+// IPC messages: every type round-trips, and malformed packets are refused without reading past them.
+#include "ipc/channel.h"
+#include "ipc/message.h"
+
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QtTest>
+
+using namespace cs::ipc;
+
+Q_DECLARE_METATYPE(cs::ipc::DecodeError)
+
+namespace {
+std::vector<std::byte> encoded(const Message& message)
+{
+    std::vector<std::byte> out;
+    encode(message, out);
+    return out;
+}
+} // namespace
+
+class TestMessage : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void roundTrip();
+    void rejectsMalformed_data();
+    void rejectsMalformed();
+    void rejectsEveryTruncation();
+    void channelCarriesADescriptor();
+    void channelReportsEofAndExtraDescriptorsAreClosed();
+};
+
+void TestMessage::roundTrip()
+{
+    Telemetry telemetry;
+    telemetry.requests = 123456789012ull;
+    telemetry.openConnections = 42;
+    telemetry.connectionsAccepted = 7;
+    for (int i = 0; i < cs::LatencyHistogram::kBuckets; ++i)
+        telemetry.latency[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i * 3 + 1);
+    const auto decoded = decode(encoded(telemetry));
+    QVERIFY(decoded.message);
+    const auto& back = std::get<Telemetry>(*decoded.message);
+    QCOMPARE(back.requests, telemetry.requests);
+    QCOMPARE(back.openConnections, 42u);
+    QCOMPARE(back.connectionsAccepted, 7u);
+    QVERIFY(back.latency == telemetry.latency);
+
+    QCOMPARE(std::get<Ready>(*decode(encoded(Ready { 4321 })).message).pid, 4321);
+    QCOMPARE(std::get<Drain>(*decode(encoded(Drain { 2500 })).message).graceMs, 2500u);
+    QVERIFY(std::holds_alternative<Listening>(*decode(encoded(Listening {})).message));
+    QVERIFY(std::holds_alternative<Connection>(*decode(encoded(Connection {})).message));
+    QVERIFY(encoded(Connection {}).size() == kHeaderSize);
+}
+
+void TestMessage::rejectsMalformed_data()
+{
+    QTest::addColumn<QByteArray>("packet");
+    QTest::addColumn<cs::ipc::DecodeError>("error");
+    auto bytes = [](const std::vector<std::byte>& v) {
+        return QByteArray(reinterpret_cast<const char*>(v.data()), static_cast<qsizetype>(v.size()));
+    };
+    const QByteArray ready = bytes(encoded(Ready { 10 }));
+    QTest::newRow("empty") << QByteArray() << DecodeError::TooShort;
+    QTest::newRow("half a header") << ready.left(5) << DecodeError::TooShort;
+    QByteArray badMagic = ready;
+    badMagic[0] = 'X';
+    QTest::newRow("bad magic") << badMagic << DecodeError::BadMagic;
+    QByteArray badVersion = ready;
+    badVersion[3] = char(9);
+    QTest::newRow("bad version") << badVersion << DecodeError::BadVersion;
+    QByteArray unknown = ready;
+    unknown[2] = char(99);
+    QTest::newRow("unknown type") << unknown << DecodeError::UnknownType;
+    QTest::newRow("length says more than is there") << ready.left(ready.size() - 1) << DecodeError::LengthMismatch;
+    QByteArray longer = ready + QByteArray("xx");
+    QTest::newRow("trailing bytes") << longer << DecodeError::LengthMismatch;
+    // A header whose length field agrees with the packet, but the payload is too short for its type.
+    QByteArray shortPayload = ready.left(int(kHeaderSize)) + QByteArray(2, '\0');
+    const std::uint32_t two = 2;
+    std::memcpy(shortPayload.data() + 4, &two, 4);
+    QTest::newRow("payload too short for type") << shortPayload << DecodeError::BadPayload;
+    QByteArray zeroPid = bytes(encoded(Ready { 1 }));
+    std::memset(zeroPid.data() + kHeaderSize, 0, 4);
+    QTest::newRow("ready with pid 0") << zeroPid << DecodeError::BadPayload;
+    QByteArray connectionWithPayload = bytes(encoded(Connection {})) + QByteArray(4, '\0');
+    const std::uint32_t four = 4;
+    std::memcpy(connectionWithPayload.data() + 4, &four, 4);
+    QTest::newRow("connection with payload") << connectionWithPayload << DecodeError::BadPayload;
+}
+
+void TestMessage::rejectsMalformed()
+{
+    QFETCH(QByteArray, packet);
+    QFETCH(cs::ipc::DecodeError, error);
+    const auto decoded = decode(std::as_bytes(std::span(packet.constData(), std::size_t(packet.size()))));
+    QVERIFY(!decoded.message);
+    QCOMPARE(decoded.error, error);
+    QVERIFY(std::strlen(describe(error)) > 10);
+}
+
+void TestMessage::rejectsEveryTruncation()
+{
+    // Every prefix of a valid telemetry packet is refused (and, under ASan, read in bounds).
+    const auto full = encoded(Telemetry {});
+    for (std::size_t n = 0; n < full.size(); ++n) {
+        std::vector<std::byte> prefix(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+        QVERIFY2(!decode(prefix).message, qPrintable(QString::number(n)));
+    }
+    QVERIFY(decode(full).message);
+}
+
+void TestMessage::channelCarriesADescriptor()
+{
+    std::error_code ec;
+    const auto pair = makeChannel(ec);
+    QVERIFY(!ec);
+    QVERIFY(::fcntl(pair.master, F_GETFD) & FD_CLOEXEC);
+    int pipeFds[2];
+    QCOMPARE(::pipe(pipeFds), 0);
+    QCOMPARE(sendMessage(pair.master, Connection {}, pipeFds[1]), 0);
+    std::array<std::byte, kMaxPacket> buffer;
+    const auto received = receivePacket(pair.worker, buffer);
+    QCOMPARE(received.error, 0);
+    QVERIFY(received.fd >= 0);
+    QVERIFY(::fcntl(received.fd, F_GETFD) & FD_CLOEXEC);
+    QVERIFY(std::holds_alternative<Connection>(*decode(std::span(buffer.data(), received.size)).message));
+    // The passed descriptor is the pipe's write end: what we write through it arrives.
+    QCOMPARE(::write(received.fd, "x", 1), ssize_t(1));
+    char c = 0;
+    QCOMPARE(::read(pipeFds[0], &c, 1), ssize_t(1));
+    QCOMPARE(c, 'x');
+    for (int fd : { received.fd, pipeFds[0], pipeFds[1], pair.master, pair.worker })
+        ::close(fd);
+}
+
+void TestMessage::channelReportsEofAndExtraDescriptorsAreClosed()
+{
+    std::error_code ec;
+    const auto pair = makeChannel(ec);
+    std::array<std::byte, kMaxPacket> buffer;
+    QCOMPARE(receivePacket(pair.worker, buffer).error, EAGAIN);
+    ::close(pair.master);
+    const auto received = receivePacket(pair.worker, buffer);
+    QVERIFY(received.eof);
+    ::close(pair.worker);
+}
+
+QTEST_APPLESS_MAIN(TestMessage)
+#include "tst_message.moc"

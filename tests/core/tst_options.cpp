@@ -1,0 +1,128 @@
+// The clusterscope command line: every flag of DESIGN.md, and one clear sentence for bad values.
+#include "cli/options.h"
+#include "cli/report.h"
+
+#include <QtTest>
+
+namespace {
+std::variant<cs::CliOptions, cs::CliError> parse(const QByteArray& line)
+{
+    std::vector<std::string> words { "clusterscope" };
+    for (const auto& word : line.split(' '))
+        if (!word.isEmpty())
+            words.push_back(word.toStdString());
+    std::vector<const char*> argv;
+    for (const auto& w : words)
+        argv.push_back(w.c_str());
+    return cs::parseCommandLine(static_cast<int>(argv.size()), argv.data());
+}
+} // namespace
+
+class TestOptions : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaults();
+    void everyFlag();
+    void badValues_data();
+    void badValues();
+    void jsonIsOneLineWithEveryWorker();
+};
+
+void TestOptions::defaults()
+{
+    const auto options = std::get<cs::CliOptions>(parse(""));
+    QCOMPARE(options.mode, cs::CliOptions::Mode::Window);
+    QCOMPARE(options.config.port, std::uint16_t(8000));
+    QCOMPARE(options.config.bindAddress, std::string("127.0.0.1"));
+    QCOMPARE(options.config.policy, cs::Policy::RoundRobin);
+    QCOMPARE(options.config.workers, 0); // one per core, resolved by withDefaults
+    QVERIFY(!options.config.chaos);
+    QCOMPARE(options.intervalMs, 1000);
+    QVERIFY(cs::withDefaults(options.config).workers >= 1);
+}
+
+void TestOptions::everyFlag()
+{
+    const auto options = std::get<cs::CliOptions>(
+        parse("--headless --port 0 --bind ::1 --workers 3 --policy reuseport --chaos --json --interval 250 "
+              "--grace-ms 1500 --heartbeat-ms 900 --restart-limit 7 --restart-window 5000 --backoff-max 50 "
+              "--memory-limit 64 --worker-program /bin/true"));
+    QCOMPARE(options.mode, cs::CliOptions::Mode::Headless);
+    QCOMPARE(options.config.port, std::uint16_t(0));
+    QCOMPARE(options.config.bindAddress, std::string("::1"));
+    QCOMPARE(options.config.workers, 3);
+    QCOMPARE(options.config.policy, cs::Policy::ReusePort);
+    QVERIFY(options.config.chaos && options.json);
+    QCOMPARE(options.intervalMs, 250);
+    QCOMPARE(options.config.gracefulTimeoutMs, 1500);
+    QCOMPARE(options.config.heartbeatTimeoutMs, 900);
+    QCOMPARE(options.config.restart.maxCrashes, 7);
+    QCOMPARE(options.config.restart.crashWindowMs, 5000);
+    QCOMPARE(options.config.restart.backoffMaxMs, 50);
+    QCOMPARE(options.config.restart.backoffInitialMs, 50);
+    QCOMPARE(options.config.memoryLimitBytes, std::uint64_t(64) << 20);
+    QCOMPARE(options.config.workerProgram, std::string("/bin/true"));
+    QVERIFY(options.portGiven && options.bindGiven && options.workersGiven && options.policyGiven && options.chaosGiven);
+    QCOMPARE(std::get<cs::CliOptions>(parse("--start --workers 2")).mode, cs::CliOptions::Mode::WindowAndStart);
+    QCOMPARE(std::get<cs::CliOptions>(parse("--help")).mode, cs::CliOptions::Mode::Help);
+    for (auto policy : cs::kAllPolicies)
+        QCOMPARE(cs::parsePolicy(cs::policyName(policy)), std::optional(policy));
+}
+
+void TestOptions::badValues_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("port too big") << QByteArray("--port 65536") << QByteArray("use a number from 0 to 65535");
+    QTest::newRow("port negative") << QByteArray("--port -1") << QByteArray("The port '-1' is not valid");
+    QTest::newRow("port trailing junk") << QByteArray("--port 80x") << QByteArray("The port '80x' is not valid");
+    QTest::newRow("workers too many") << QByteArray("--workers 1000") << QByteArray("use 1 to 256");
+    QTest::newRow("policy") << QByteArray("--policy fastest") << QByteArray("Unknown policy 'fastest'");
+    QTest::newRow("interval") << QByteArray("--interval 5") << QByteArray("use 50 to 3600000 ms");
+    QTest::newRow("heartbeat") << QByteArray("--heartbeat-ms 10") << QByteArray("heartbeat timeout '10'");
+    QTest::newRow("memory") << QByteArray("--memory-limit 0") << QByteArray("memory limit '0'");
+    QTest::newRow("no value") << QByteArray("--workers") << QByteArray("--workers needs a value");
+    QTest::newRow("unknown") << QByteArray("-x") << QByteArray("Unknown option '-x'");
+    QTest::newRow("not yet") << QByteArray("--metrics-port 9100") << QByteArray("--metrics-port is not available");
+}
+
+void TestOptions::badValues()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, expected);
+    const auto result = parse(line);
+    QVERIFY(std::holds_alternative<cs::CliError>(result));
+    const auto& message = std::get<cs::CliError>(result).message;
+    QVERIFY2(message.find(expected.toStdString()) != std::string::npos, message.c_str());
+    QVERIFY(message.find('\n') == std::string::npos);
+}
+
+void TestOptions::jsonIsOneLineWithEveryWorker()
+{
+    cs::Snapshot snapshot;
+    snapshot.bindAddress = "127.0.0.1";
+    snapshot.port = 8123;
+    snapshot.policy = cs::Policy::Shared;
+    snapshot.cores = { { 0, 12.5 }, { 1, 80 } };
+    for (int slot = 1; slot <= 2; ++slot) {
+        cs::WorkerSample worker;
+        worker.slot = slot;
+        worker.pid = 1000 + slot;
+        worker.state = cs::WorkerState::Online;
+        worker.requests = 10u * slot;
+        snapshot.workers.push_back(worker);
+    }
+    const auto json = cs::snapshotJson(snapshot);
+    QVERIFY(json.find('\n') == std::string::npos);
+    QVERIFY(json.find("\"port\":8123") != std::string::npos);
+    QVERIFY(json.find("\"policy\":\"shared\"") != std::string::npos);
+    QVERIFY(json.find("\"cores\":[12.5,80.0]") != std::string::npos);
+    QVERIFY(json.find("{\"slot\":2,\"pid\":1002,\"state\":\"online\"") != std::string::npos);
+    QVERIFY(json.find("\"requests\":20") != std::string::npos);
+    const auto table = cs::formatTable(snapshot);
+    QCOMPARE(std::count(table.begin(), table.end(), '\n'), 4L); // summary, header, two workers
+}
+
+QTEST_APPLESS_MAIN(TestOptions)
+#include "tst_options.moc"
