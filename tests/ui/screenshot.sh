@@ -42,7 +42,7 @@ xvfb-run -a -s '-screen 0 1600x1000x24' bash -c '
     done
     [[ -n $ready ]] || { echo "the cluster did not come up" >&2; cat "$XDG_RUNTIME_DIR/app.log" >&2; exit 1; }
     if [[ -x $CS_LOAD ]]; then
-        "$CS_LOAD" --port "$CS_PORT" --connections 8 --duration 30 --path "/cpu?ms=1" >/dev/null 2>&1 &
+        "$CS_LOAD" --port "$CS_PORT" --connections 8 --duration 30 --new-connection --path "/cpu?ms=1" >/dev/null 2>&1 &
         load_pid=$!
     else
         # No load generator built: a modest curl loop instead.

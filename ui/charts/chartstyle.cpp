@@ -7,6 +7,7 @@
 #include <QFont>
 #include <QGraphicsLayout>
 #include <QLegend>
+#include <QValueAxis>
 
 namespace cs::ui {
 
@@ -57,10 +58,26 @@ double niceCeiling(double value, double floor)
     if (!(value > floor))
         return floor;
     const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
-    for (double step : { 1.0, 2.0, 2.5, 5.0, 10.0 })
-        if (value <= step * magnitude)
+    for (double step : { 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0 })
+        if (value <= step * magnitude * (1 + 1e-9))
             return step * magnitude;
     return 10.0 * magnitude;
+}
+
+void setNiceRange(QValueAxis* axis, double value, double floor)
+{
+    const double top = niceCeiling(value, floor);
+    if (axis->min() == 0 && std::abs(axis->max() - top) < 1e-9 * top)
+        return;
+    // Intervals per leading digit, so every tick is a round number (1.5 -> 0.5 steps, ...).
+    const double lead = top / std::pow(10.0, std::floor(std::log10(top) + 1e-9));
+    int intervals = 5;
+    if (std::abs(lead - 1.5) < 1e-6 || std::abs(lead - 3) < 1e-6 || std::abs(lead - 6) < 1e-6)
+        intervals = 3;
+    else if (std::abs(lead - 2) < 1e-6 || std::abs(lead - 4) < 1e-6 || std::abs(lead - 8) < 1e-6)
+        intervals = 4;
+    axis->setRange(0, top);
+    axis->setTickCount(intervals + 1);
 }
 
 } // namespace cs::ui

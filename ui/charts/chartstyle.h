@@ -4,6 +4,7 @@
 
 class QChart;
 class QAbstractAxis;
+class QValueAxis;
 
 namespace cs::ui {
 
@@ -12,7 +13,10 @@ namespace cs::ui {
 void applyChartStyle(QChart* chart, const QPalette& palette);
 /// Axis text and grid colours from the palette, so they read on either lightness.
 void applyAxisStyle(QAbstractAxis* axis, const QPalette& palette);
-/// The next "nice" axis maximum above `value` (1, 2, 5 x 10^n), at least `floor`.
+/// The next "nice" axis maximum above `value` (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^n), at least `floor`.
 double niceCeiling(double value, double floor);
+/// Sets a value axis to [0, niceCeiling(value, floor)] with a tick count that lands every
+/// tick on a round number; does nothing when the range is already that (no relayout).
+void setNiceRange(QValueAxis* axis, double value, double floor);
 
 } // namespace cs::ui

@@ -109,7 +109,7 @@ void DistributionChart::refresh()
     feed(m_connections, connectionShares);
     const double even = n > 0 ? 100.0 / n : 0.0;
     m_even->replace(n > 0 ? QList<QPointF> { QPointF(-0.5, even), QPointF(n - 0.5, even) } : QList<QPointF> {});
-    m_y->setRange(0, niceCeiling(std::max(top, even) * 1.15, 10));
+    setNiceRange(m_y, std::max(top, even) * 1.15, 10);
     // Jain's index beside each set's name: short enough for a narrow chart.
     const bool any = n > 0 && requests > 0;
     const QString requestsName = any ? tr("Requests (Jain %1)").arg(m_model->fairness(), 0, 'f', 2) : tr("Requests");

@@ -23,8 +23,8 @@ void LatencyChart::refresh(double now)
         [](int i) { return i == 0 ? QColor(0x4e79a7) : QColor(0xe15759); });
     for (int i = 0; i < m_lines.size(); ++i)
         m_lines[i]->replace(m_model->points(i));
-    const double top = niceCeiling(m_model->maxValue() * 1.1, 0.5);
-    m_y->setRange(0, top);
+    setNiceRange(m_y, m_model->maxValue() * 1.1, 0.5);
+    const double top = m_y->max();
     m_y->setLabelFormat(top < 1 ? QStringLiteral("%.2f") : top < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
     slide(now);
 }

@@ -23,7 +23,7 @@ void WorkerRateChart::refresh(double now)
         [](int i) { return slotColor(i + 1); });
     for (int i = 0; i < m_lines.size(); ++i)
         m_lines[i]->replace(m_model->points(i));
-    m_y->setRange(0, niceCeiling(m_model->maxValue() * 1.1, 10));
+    setNiceRange(m_y, m_model->maxValue() * 1.1, 10);
     slide(now);
 }
 
