@@ -1,0 +1,521 @@
+#!/usr/bin/env python3
+"""Clusterscope against its peers (Node.js cluster, nginx) on this machine, in one run.
+
+Throughput (wrk, keep-alive and Connection: close), fairness (Jain's index over the
+X-Worker header), respawn time, the master's CPU and fd count under round-robin hand-off,
+and memory. Every number that is compared is measured in this run: the servers are kept
+up side by side and the load alternates between them, so a busy machine slows all of them
+alike. Python standard library only; run it through run.sh.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.abspath(os.environ.get("CLUSTERSCOPE_BUILD", os.path.join(ROOT, "build")))
+CLUSTERSCOPE = os.path.join(BUILD, "app", "clusterscope")
+LOAD = os.path.join(BUILD, "app", "clusterscope-load")
+WORKERS = 2
+CONNECTIONS = 50
+POLICIES = ["round-robin", "least-connections", "shared", "reuseport"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# Process groups started here; run.sh kills whatever is left in this file if we die hard.
+PGID_FILE = os.environ.get("BENCH_PGID_FILE")
+_groups = []
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port():
+    """A port nobody listens on right now (the kernel's pick for port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(cmd, cpus, **kw):
+    """Starts cmd in its own process group (so its workers die with it), pinned to cpus."""
+    if cpus:
+        cmd = ["taskset", "-c", cpus] + cmd
+    p = subprocess.Popen(cmd, start_new_session=True, **kw)
+    _groups.append(p.pid)
+    if PGID_FILE:
+        with open(PGID_FILE, "a") as f:
+            f.write(f"{p.pid}\n")
+    return p
+
+
+def kill_all():
+    for pgid in _groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _groups.clear()
+
+
+# ---- /proc readers -------------------------------------------------------------------
+
+def children(pid):
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def cpu_ticks(pid):
+    """utime + stime of one process, in clock ticks (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return 0
+    # The command name may hold spaces and parentheses: fields start after the last ')'.
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return -1
+
+
+def jain(counts, n):
+    """Jain's fairness index over n workers; workers that got nothing count as zeros."""
+    xs = list(counts) + [0] * max(0, n - len(counts))
+    total = sum(xs)
+    squares = sum(x * x for x in xs)
+    return (total * total) / (len(xs) * squares) if squares else 0.0
+
+
+# ---- servers -------------------------------------------------------------------------
+
+class Server:
+    name = "?"
+
+    def __init__(self, cpus):
+        self.cpus = cpus
+        self.proc = None
+        self.port = None
+
+    @property
+    def master_pid(self):
+        return self.proc.pid
+
+    def worker_pids(self):
+        return children(self.master_pid)
+
+    def wait_serving(self, deadline):
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with status {self.proc.returncode} while starting")
+            if len(self.worker_pids()) >= WORKERS:
+                try:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not serve port {self.port} in time")
+
+
+class Clusterscope(Server):
+    def __init__(self, policy, cpus, logdir, extra=()):
+        super().__init__(cpus)
+        self.policy = policy
+        self.name = f"clusterscope {policy}"
+        self.extra = list(extra)
+        self.logdir = logdir
+        self.lines = queue.Queue()
+        self.last = None
+
+    def start(self):
+        err = open(os.path.join(self.logdir, f"cs-{self.policy}-{len(_groups)}.log"), "w")
+        cmd = [CLUSTERSCOPE, "--headless", "--port", "0", "--json", "--workers", str(WORKERS),
+               "--policy", self.policy, "--interval", "500"] + self.extra
+        self.proc = spawn(cmd, self.cpus, stdout=subprocess.PIPE, stderr=err, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + 15
+        try:
+            first = self.lines.get(timeout=15)
+        except queue.Empty:
+            raise RuntimeError(f"{self.name} printed no JSON snapshot")
+        self.port = int(first["port"])
+        self.wait_serving(deadline)
+
+    def _read(self):
+        # Keeps draining stdout so the master never blocks on a full pipe.
+        for line in self.proc.stdout:
+            try:
+                snap = json.loads(line)
+            except ValueError:
+                continue
+            self.last = snap
+            self.lines.put(snap)
+
+
+class Node(Server):
+    def __init__(self, sched, cpus, logdir):
+        super().__init__(cpus)
+        self.sched = sched
+        self.name = f"node {sched}"
+        self.logdir = logdir
+
+    def start(self):
+        self.port = free_port()
+        env = dict(os.environ, NODE_CLUSTER_SCHED_POLICY=self.sched)
+        err = open(os.path.join(self.logdir, f"node-{self.sched}.log"), "w")
+        self.proc = spawn(["node", os.path.join(HERE, "node-cluster.js"), str(self.port), str(WORKERS)],
+                          self.cpus, env=env, stdout=err, stderr=err)
+        self.wait_serving(time.monotonic() + 15)
+
+
+class Nginx(Server):
+    name = "nginx"
+
+    def __init__(self, cpus, logdir):
+        super().__init__(cpus)
+        self.prefix = os.path.join(logdir, "nginx")
+        self.logdir = logdir
+
+    def start(self):
+        self.port = free_port()
+        os.makedirs(os.path.join(self.prefix, "logs"), exist_ok=True)
+        with open(os.path.join(HERE, "nginx.conf.in")) as f:
+            conf = f.read().replace("@PORT@", str(self.port)).replace("@PREFIX@", self.prefix)
+        path = os.path.join(self.prefix, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        err = open(os.path.join(self.logdir, "nginx.log"), "w")
+        self.proc = spawn([shutil.which("nginx") or "/usr/sbin/nginx", "-p", self.prefix, "-c", path],
+                          self.cpus, stdout=err, stderr=err)
+        self.wait_serving(time.monotonic() + 15)
+
+
+# ---- load ----------------------------------------------------------------------------
+
+def wrk(port, seconds, close, cpus, lua=False):
+    cmd = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    if lua:
+        cmd += ["-s", os.path.join(HERE, "workers.lua")]
+    cmd.append(f"http://127.0.0.1:{port}/")
+    if cpus:
+        cmd = ["taskset", "-c", cpus] + cmd
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not m:
+        raise RuntimeError(f"wrk printed no rate:\n{out}")
+    result = {"rps": float(m.group(1)), "requests": 0, "errors": 0, "counts": {}}
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        result["requests"] = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        result["errors"] += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        result["errors"] += int(m.group(1))
+    m = re.search(r"^WORKERS (.*)$", out, re.M)
+    if m:
+        for part in m.group(1).split():
+            k, v = part.split("=")
+            result["counts"][k] = int(v)
+    return result
+
+
+def get(port):
+    """One GET / over a fresh connection; (slot, pid) from the body, or None."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        c.request("GET", "/", headers={"Connection": "close"})
+        body = c.getresponse().read().decode(errors="replace")
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        c.close()
+    m = re.search(r"worker (\d+) \(pid (\d+)\)", body)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+# ---- the passes ----------------------------------------------------------------------
+
+def throughput(servers, reps, seconds, wrk_cpus):
+    """reps rounds; each round runs every server in both modes, starting with a different one."""
+    runs = {s.name: {"ka": [], "close": [], "master_cpu_close": [], "errors": 0} for s in servers}
+    for rep in range(reps):
+        order = servers[rep % len(servers):] + servers[:rep % len(servers)]
+        for s in order:
+            for mode in ("ka", "close"):
+                t0, c0 = time.monotonic(), cpu_ticks(s.master_pid)
+                r = wrk(s.port, seconds, mode == "close", wrk_cpus)
+                t1, c1 = time.monotonic(), cpu_ticks(s.master_pid)
+                runs[s.name][mode].append(r["rps"])
+                runs[s.name]["errors"] += r["errors"]
+                if mode == "close":
+                    runs[s.name]["master_cpu_close"].append(100.0 * (c1 - c0) / CLK_TCK / (t1 - t0))
+                log(f"  round {rep + 1}/{reps} {s.name:30} {mode:5} {r['rps']:10.0f} req/s"
+                    + (f"  ({r['errors']} errors)" if r["errors"] else ""))
+    return runs
+
+
+def fairness(servers, seconds, wrk_cpus):
+    out = {}
+    for s in servers:
+        out[s.name] = {}
+        for mode in ("close", "ka"):
+            r = wrk(s.port, seconds, mode == "close", wrk_cpus, lua=True)
+            counts = r["counts"]
+            out[s.name][mode] = {"jain": jain(counts.values(), WORKERS), "counts": counts}
+            log(f"  fairness {s.name:30} {mode:5} {counts}")
+    return out
+
+
+def respawn(kills, cpus, logdir):
+    """SIGKILL a worker, time until its slot answers from a new pid; kills alternate slots."""
+    cs = Clusterscope("round-robin", cpus, logdir,
+                      # Measures the respawn path itself: without this the crash-loop back-off
+                      # (immediate, then 100 ms doubling) would be what we time after kill 2.
+                      extra=["--backoff-max", "0", "--restart-limit", "1000000"])
+    cs.start()
+    pids = {}
+    deadline = time.monotonic() + 10
+    while len(pids) < WORKERS and time.monotonic() < deadline:
+        r = get(cs.port)
+        if r:
+            pids[r[0]] = r[1]
+    if len(pids) < WORKERS:
+        raise RuntimeError("respawn: could not see both workers answer")
+    times, failures, seen = [], 0, set(pids.values())
+    for i in range(kills):
+        slot = 1 + i % WORKERS
+        old = pids[slot]
+        t0 = time.perf_counter()
+        os.kill(old, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            r = get(cs.port)
+            if r and r[0] == slot and r[1] not in seen:
+                times.append((time.perf_counter() - t0) * 1000.0)
+                pids[slot] = r[1]
+                seen.add(r[1])
+                break
+        else:
+            failures += 1
+            log(f"  respawn: slot {slot} did not answer from a new pid within 5 s")
+            break
+        # Let the replacement settle (its telemetry, the master's bookkeeping) before the next kill.
+        time.sleep(0.1)
+    return {"times_ms": times, "failures": failures}
+
+
+def master_cost(close_rps, seconds_floor, cpus, wrk_cpus, logdir):
+    """Round-robin at full new-connection rate: master CPU, and fds before/after >= 100k connections."""
+    cs = Clusterscope("round-robin", cpus, logdir)
+    cs.start()
+    master = cs.master_pid
+    workers = cs.worker_pids()
+    before = {"master_fds": fd_count(master), "worker_fds": [fd_count(w) for w in workers],
+              "master_rss": rss_kib(master)}
+    seconds = max(seconds_floor, int(100000 * 1.3 / max(close_rps, 1000)) + 1)
+    total, t_all, c_all = 0, 0.0, 0
+    while total < 100000:
+        t0, c0 = time.monotonic(), cpu_ticks(master)
+        r = wrk(cs.port, seconds, True, wrk_cpus)
+        t_all += time.monotonic() - t0
+        c_all += cpu_ticks(master) - c0
+        total += r["requests"]
+    # Closed connections leave the master's table when the worker reports them: wait for it.
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and fd_count(master) > before["master_fds"]:
+        time.sleep(0.05)
+    after = {"master_fds": fd_count(master), "worker_fds": [fd_count(w) for w in cs.worker_pids()],
+             "master_rss": rss_kib(master)}
+    return {"connections": total, "master_cpu": 100.0 * c_all / CLK_TCK / t_all,
+            "before": before, "after": after}
+
+
+def memory(servers):
+    return {s.name: {"master": rss_kib(s.master_pid), "workers": [rss_kib(w) for w in s.worker_pids()]}
+            for s in servers}
+
+
+# ---- report --------------------------------------------------------------------------
+
+def median(xs):
+    return statistics.median(xs) if xs else 0.0
+
+
+def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
+    lines = []
+    p = lines.append
+    ka = {n: median(r["ka"]) for n, r in runs.items()}
+    close = {n: median(r["close"]) for n, r in runs.items()}
+    node_rr, nginx = "node rr", "nginx"
+
+    def ratio(a, b):
+        return a / b if b else 0.0
+
+    p(f"Clusterscope bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+      f"{args.reps} x {args.seconds} s per server and mode, wrk -t1 -c{CONNECTIONS}, {WORKERS} workers, "
+      + (f"servers pinned to CPU {args.server_cpus}, wrk to CPU {args.wrk_cpus}" if args.server_cpus else "no pinning"))
+    p(f"load average before {load_before}, after {load_after}")
+    p("")
+    p("| server | keep-alive req/s | x node rr | x nginx | new-conn req/s | x node rr | x nginx "
+      "| Jain new-conn | Jain keep-alive | master CPU % (new-conn) | RSS master / workers (MiB) | errors |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    for s in servers:
+        n = s.name
+        f = fair.get(n, {})
+        m = mem.get(n, {"master": 0, "workers": []})
+        p(f"| {n} | {ka[n]:.0f} | {ratio(ka[n], ka[node_rr]):.2f} | {ratio(ka[n], ka[nginx]):.2f} "
+          f"| {close[n]:.0f} | {ratio(close[n], close[node_rr]):.2f} | {ratio(close[n], close[nginx]):.2f} "
+          f"| {f.get('close', {}).get('jain', 0):.3f} | {f.get('ka', {}).get('jain', 0):.3f} "
+          f"| {median(runs[n]['master_cpu_close']):.0f} "
+          f"| {m['master'] / 1024:.1f} / {' + '.join(f'{w / 1024:.1f}' for w in m['workers'])} "
+          f"| {runs[n]['errors']} |")
+    p("")
+    p("Shares per worker (fairness pass, X-Worker header -> responses):")
+    for s in servers:
+        f = fair.get(s.name, {})
+        p(f"  {s.name:30} new-conn {f.get('close', {}).get('counts')}  keep-alive {f.get('ka', {}).get('counts')}")
+    p("")
+    times = resp["times_ms"]
+    if times:
+        p(f"Respawn (SIGKILL -> first answer from the replacement, {len(times)} kills, back-off off): "
+          f"median {median(times):.1f} ms, max {max(times):.1f} ms, min {min(times):.1f} ms"
+          + (f", {resp['failures']} never answered" if resp["failures"] else ""))
+    p(f"Master cost (round-robin, {cost['connections']} new connections at full rate): master CPU "
+      f"{cost['master_cpu']:.0f} % of one core; master fds {cost['before']['master_fds']} -> "
+      f"{cost['after']['master_fds']}, worker fds {cost['before']['worker_fds']} -> {cost['after']['worker_fds']}, "
+      f"master RSS {cost['before']['master_rss'] / 1024:.1f} -> {cost['after']['master_rss'] / 1024:.1f} MiB")
+    p("")
+    rr = "clusterscope round-robin"
+    targets = [
+        ("keep-alive (round-robin) >= 1.5x node rr", ratio(ka[rr], ka[node_rr]), 1.5, "x"),
+        ("keep-alive (round-robin) >= 0.9x nginx", ratio(ka[rr], ka[nginx]), 0.9, "x"),
+        ("new connection per request (round-robin) >= 1.5x node rr", ratio(close[rr], close[node_rr]), 1.5, "x"),
+        ("new connection per request (round-robin) >= 0.9x nginx", ratio(close[rr], close[nginx]), 0.9, "x"),
+        ("round-robin fairness over new connections >= 0.99", fair[rr]["close"]["jain"], 0.99, ""),
+    ]
+    p("Targets:")
+    for label, value, want, unit in targets:
+        p(f"  [{'met   ' if value >= want else 'MISSED'}] {label}: {value:.3f}{unit}")
+    if times:
+        med = median(times)
+        p(f"  [{'met   ' if med <= 20 and not resp['failures'] else 'MISSED'}] respawn median <= 20 ms: {med:.1f} ms")
+    else:
+        p("  [MISSED] respawn median <= 20 ms: no replacement answered")
+    flat = cost["after"]["master_fds"] - cost["before"]["master_fds"] <= 2
+    p(f"  [{'met   ' if flat else 'MISSED'}] master fd count flat after 100k connections: "
+      f"{cost['before']['master_fds']} -> {cost['after']['master_fds']}")
+    return "\n".join(lines)
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="3 rounds of 2 s, 10 kills (about 2.5 minutes)")
+    ap.add_argument("--reps", type=int, help="rounds per server and mode (5)")
+    ap.add_argument("--seconds", type=int, help="seconds per wrk run (5)")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin servers and wrk to separate CPUs")
+    ap.add_argument("--json", help="also write the raw results to this file")
+    args = ap.parse_args()
+    args.reps = args.reps or (3 if args.quick else 5)
+    args.seconds = args.seconds or (2 if args.quick else 5)
+    fair_seconds = 2 if args.quick else 3
+    kills = 10 if args.quick else 20
+    # wrk gets one core and the servers the other: the servers' ceiling is one core for all of them.
+    args.server_cpus, args.wrk_cpus = (None, None) if args.no_pin or os.cpu_count() < 2 else ("0", "1")
+
+    for tool in ("wrk", "node", "taskset"):
+        if not shutil.which(tool):
+            sys.exit(f"run.py: {tool} is missing; install it (apt-get install wrk nodejs util-linux) and retry.")
+    if not shutil.which("nginx") and not os.path.exists("/usr/sbin/nginx"):
+        sys.exit("run.py: nginx is missing; install it (apt-get install nginx-light) and retry.")
+    for exe in (CLUSTERSCOPE,):
+        if not os.access(exe, os.X_OK):
+            sys.exit(f"run.py: {exe} is not built; build it (cmake --build {BUILD}) or set CLUSTERSCOPE_BUILD.")
+
+    logdir = tempfile.mkdtemp(prefix="clusterscope-bench-")
+    load_before = loadavg()
+    try:
+        cpus = args.server_cpus
+        servers = [Clusterscope(p, cpus, logdir) for p in POLICIES]
+        servers += [Node("rr", cpus, logdir), Node("none", cpus, logdir), Nginx(cpus, logdir)]
+        log(f"starting {len(servers)} servers (logs in {logdir})")
+        for s in servers:
+            s.start()
+            log(f"  {s.name:30} port {s.port} master {s.master_pid} workers {s.worker_pids()}")
+            wrk(s.port, 1, False, args.wrk_cpus)  # warm-up: JIT, page faults, accept queues
+        log(f"throughput: {args.reps} rounds x {len(servers)} servers x 2 modes x {args.seconds} s")
+        runs = throughput(servers, args.reps, args.seconds, args.wrk_cpus)
+        mem = memory(servers)
+        log("fairness")
+        fair = fairness(servers, fair_seconds, args.wrk_cpus)
+        log(f"respawn: {kills} kills")
+        resp = respawn(kills, cpus, logdir)
+        log("master cost: >= 100k new connections on round-robin")
+        cost = master_cost(median(runs["clusterscope round-robin"]["close"]), 2 if args.quick else 5,
+                           cpus, args.wrk_cpus, logdir)
+    finally:
+        kill_all()
+    text = report(args, servers, runs, fair, resp, cost, mem, load_before, loadavg())
+    print(text, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"runs": runs, "fairness": fair, "respawn": resp, "master_cost": cost,
+                       "memory": mem}, f, indent=1)
+    shutil.rmtree(logdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # SIGTERM/SIGINT unwind through main()'s finally, which kills every server started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        main()
+    except KeyboardInterrupt:
+        kill_all()
+        sys.exit(130)
+    except RuntimeError as e:
+        kill_all()
+        sys.exit(f"run.py: {e}")
