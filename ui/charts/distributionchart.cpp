@@ -46,8 +46,9 @@ DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
     m_y->setTitleText(tr("share"));
     m_chart->setTitle(tr("Share per worker"));
     restyle();
-    setToolTip(tr("Each worker's share of all requests and of all accepted connections since the start; "
-                  "the dashed line is an even share. Jain's index: 1 = perfectly even, 1/N = one worker takes all."));
+    m_baseToolTip = tr("Each worker's share of all requests and of all accepted connections since the start; "
+                  "the dashed line is an even share. Jain's index: 1 = perfectly even, 1/N = one worker takes all.");
+    setToolTip(m_baseToolTip);
 }
 
 void DistributionChart::changeEvent(QEvent* event)
@@ -63,6 +64,8 @@ void DistributionChart::restyle()
     applyAxisStyle(m_x, palette());
     applyAxisStyle(m_y, palette());
     m_x->setGridLineVisible(false);
+    // Bar sets draw hollow markers when the legend copies the series' shape: use filled boxes.
+    m_chart->legend()->setMarkerShape(QLegend::MarkerShapeRectangle);
     m_requests->setColor(QColor(0x4e79a7));
     m_requests->setBorderColor(QColor(0x4e79a7));
     m_connections->setColor(QColor(0x76b7b2));
@@ -110,15 +113,18 @@ void DistributionChart::refresh()
     const double even = n > 0 ? 100.0 / n : 0.0;
     m_even->replace(n > 0 ? QList<QPointF> { QPointF(-0.5, even), QPointF(n - 0.5, even) } : QList<QPointF> {});
     setNiceRange(m_y, std::max(top, even) * 1.15, 10);
-    // Jain's index beside each set's name: short enough for a narrow chart.
+    // Jain's index over requests in the title (short enough for a narrow chart); both
+    // indices in the tooltip.
     const bool any = n > 0 && requests > 0;
-    const QString requestsName = any ? tr("Requests (Jain %1)").arg(m_model->fairness(), 0, 'f', 2) : tr("Requests");
-    const QString connectionsName
-        = any ? tr("Connections (Jain %1)").arg(m_model->connectionFairness(), 0, 'f', 2) : tr("Connections");
-    if (m_requests->label() != requestsName)
-        m_requests->setLabel(requestsName);
-    if (m_connections->label() != connectionsName)
-        m_connections->setLabel(connectionsName);
+    const QString title = any ? tr("Share per worker · Jain %1").arg(m_model->fairness(), 0, 'f', 2) : tr("Share per worker");
+    if (m_chart->title() != title) {
+        m_chart->setTitle(title);
+        setToolTip(m_baseToolTip
+                   + (any ? tr("\nJain's index now: %1 over requests, %2 over connections.")
+                                .arg(m_model->fairness(), 0, 'f', 2)
+                                .arg(m_model->connectionFairness(), 0, 'f', 2)
+                          : QString()));
+    }
 }
 
 } // namespace cs::ui

@@ -36,6 +36,7 @@ private:
     QBarCategoryAxis* m_x;
     QValueAxis* m_y;
     QStringList m_categories;
+    QString m_baseToolTip;
 };
 
 } // namespace cs::ui
