@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# The packages, as a user gets them: builds the .deb and the .tar.gz with CPack, checks what
+# they hold and declare, unpacks the .deb into a temporary root and runs a headless cluster
+# from there, then from a moved copy, then without its worker.
+#
+# usage: tst_package.sh BUILD_DIR CPACK VERSION
+# Needs dpkg-deb and dpkg-shlibdeps (dpkg-dev), desktop-file-validate (desktop-file-utils),
+# appstreamcli (appstream): a missing one is a failure, never a skip.
+set -uo pipefail
+
+build_dir=${1:?usage: tst_package.sh BUILD_DIR CPACK VERSION}
+cpack=${2:?}
+version=${3:?}
+app_id=io.github.clusterscope.Clusterscope
+
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "PASS: $*"; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-package.XXXXXX") || die "cannot make a temporary directory"
+master_pid=""
+# Everything this test started is killed and removed on every way out, failures included.
+cleanup() {
+    if [ -n "$master_pid" ]; then
+        kill -KILL "$master_pid" 2>/dev/null
+        wait "$master_pid" 2>/dev/null
+    fi
+    for pid in $(processes_under "$tmp"); do kill -KILL "$pid" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Pids of the processes whose executable lies under directory $1.
+processes_under() {
+    local proc exe
+    for proc in /proc/[0-9]*; do
+        exe=$(readlink "$proc/exe" 2>/dev/null) || continue
+        case "$exe" in "$1"/*) echo "${proc#/proc/}" ;; esac
+    done
+}
+
+# Whether pid $1 has ended (gone, or a zombie waiting for us to reap it).
+ended() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    [ "${stat%% *}" = Z ]
+}
+
+# Runs "$@" until it succeeds or $1 seconds pass.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ $SECONDS -ge $deadline ] && return 1
+        sleep 0.1
+    done
+}
+
+for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli tar timeout; do
+    command -v "$tool" >/dev/null 2>&1 \
+        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils and appstream)"
+done
+[ -f "$build_dir/CPackConfig.cmake" ] || die "no CPackConfig.cmake in $build_dir; configure the project first"
+
+# --- build both packages into the temporary directory, away from the build's own outputs
+if ! (cd "$tmp" && "$cpack" --config "$build_dir/CPackConfig.cmake" -G "DEB;TGZ" -B "$tmp/out" >"$tmp/cpack.log" 2>&1); then
+    cat "$tmp/cpack.log" >&2
+    die "cpack failed"
+fi
+shopt -s nullglob
+debs=("$tmp"/out/clusterscope_"$version"_*.deb)
+tgzs=("$tmp"/out/clusterscope-"$version"-*.tar.gz)
+shopt -u nullglob
+[ ${#debs[@]} -eq 1 ] || { ls -l "$tmp/out" >&2; die "expected one clusterscope_${version}_<arch>.deb"; }
+[ ${#tgzs[@]} -eq 1 ] || { ls -l "$tmp/out" >&2; die "expected one clusterscope-${version}-<system>.tar.gz"; }
+deb=${debs[0]}
+tgz=${tgzs[0]}
+pass "cpack made $(basename "$deb") and $(basename "$tgz")"
+
+# --- what the .deb declares
+[ "$(dpkg-deb -f "$deb" Package)" = clusterscope ] || fail "the package is not named clusterscope"
+[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "the package version is not $version"
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+for package in libqt6charts6 libqt6widgets6 libqt6gui6 libqt6core6 libstdc++6 libc6; do
+    # Whole names only: libqt6core6 must not match libqt6core6t64 or similar.
+    grep -Eq "(^|, )$package( |,|$)" <<<"$depends" || fail "Depends lacks $package"
+done
+[ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts"
+
+# --- what the .deb holds
+dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$tmp/contents"
+expected=(
+    /usr/bin/clusterscope
+    /usr/bin/clusterscope-load
+    /usr/libexec/clusterscope/clusterscope-worker
+    /usr/share/applications/$app_id.desktop
+    /usr/share/metainfo/$app_id.metainfo.xml
+    /usr/share/man/man1/clusterscope.1
+    /usr/share/icons/hicolor/scalable/apps/clusterscope.svg
+)
+for size in 16 22 24 32 48 64 128 256 512; do
+    expected+=("/usr/share/icons/hicolor/${size}x${size}/apps/clusterscope.png")
+done
+before=$failures
+for path in "${expected[@]}"; do
+    grep -qxF "$path" "$tmp/contents" || fail "the .deb lacks $path"
+done
+[ $failures -eq $before ] && pass "the .deb holds the ${#expected[@]} expected files"
+
+# The tarball has the same tree under one top-level directory.
+tar -tzf "$tgz" >"$tmp/tgz-contents" || fail "cannot list $tgz"
+before=$failures
+for path in bin/clusterscope bin/clusterscope-load libexec/clusterscope/clusterscope-worker \
+        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1; do
+    grep -qE "^[^/]+/$path\$" "$tmp/tgz-contents" || fail "the .tar.gz lacks $path"
+done
+[ $failures -eq $before ] && pass "the .tar.gz holds bin/, libexec/ and share/"
+
+# --- unpack and check the desktop integration files as installed
+root="$tmp/root"
+dpkg-deb -x "$deb" "$root" || die "dpkg-deb -x failed"
+desktop-file-validate "$root/usr/share/applications/$app_id.desktop" \
+    && pass "desktop-file-validate accepts the .desktop entry" || fail "desktop-file-validate rejects the .desktop entry"
+appstreamcli validate --no-net "$root/usr/share/metainfo/$app_id.metainfo.xml" >"$tmp/appstream.log" 2>&1 \
+    && pass "appstreamcli accepts the metainfo" || { cat "$tmp/appstream.log" >&2; fail "appstreamcli rejects the metainfo"; }
+grep -q "release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metainfo.xml" \
+    || fail "the metainfo's release is not $version"
+
+out=$("$root/usr/bin/clusterscope" --version 2>&1)
+[ "$out" = "clusterscope $version" ] && pass "--version prints '$out'" || fail "--version printed '$out', expected 'clusterscope $version'"
+
+# One GET / over bash's /dev/tcp: prints the raw response.
+http_get() {
+    timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0 || exit 1
+        printf "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3
+        cat <&3' "$1" 2>/dev/null
+}
+
+first_port() { grep -om1 '"port":[0-9]*' "$tmp/master.out" | cut -d: -f2; }
+has_port() { [ -n "$(first_port)" ]; }
+got_200() { http_get "$port" >"$tmp/response" && head -n1 "$tmp/response" | grep -q '^HTTP/1.1 200'; }
+
+# Starts a headless cluster of two workers from the tree at $1, checks that its workers run
+# from that tree and answer /, stops it with SIGTERM and checks it exits 0 leaving nothing.
+run_cluster() {
+    local tree=$1 label=$2 before=$failures
+    "$tree/usr/bin/clusterscope" --headless --port 0 --workers 2 --json --interval 200 \
+        >"$tmp/master.out" 2>"$tmp/master.err" &
+    master_pid=$!
+    if ! wait_for 15 has_port; then
+        cat "$tmp/master.err" >&2
+        fail "$label: no JSON line with \"port\" within 15 s"
+        return
+    fi
+    port=$(first_port)
+    if ! wait_for 10 got_200; then
+        fail "$label: GET / on port $port did not answer 200"
+    elif ! grep -Eqi '^X-Worker: [12]'$'\r''?$' "$tmp/response"; then
+        fail "$label: the response to / has no X-Worker: 1|2 header"
+    fi
+    local worker=$tree/usr/libexec/clusterscope/clusterscope-worker pid exe running=0
+    for pid in $(processes_under "$tree"); do
+        exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
+        [ "$exe" = "$worker" ] && running=$((running + 1))
+    done
+    [ $running -eq 2 ] || fail "$label: expected 2 workers running $worker, found $running"
+
+    kill -TERM "$master_pid"
+    if wait_for 20 ended "$master_pid"; then
+        wait "$master_pid"
+        local status=$?
+        [ $status -eq 0 ] || fail "$label: exit status $status after SIGTERM, expected 0"
+    else
+        fail "$label: still running 20 s after SIGTERM"
+    fi
+    master_pid=""
+    no_processes() { [ -z "$(processes_under "$tree")" ]; }
+    wait_for 5 no_processes || fail "$label: processes left running: $(processes_under "$tree")"
+    [ $failures -eq $before ] && pass "$label: a headless cluster served / on port $port and stopped cleanly"
+}
+
+run_cluster "$root" "unpacked .deb"
+
+# --- a moved tree still finds its worker (it looks relative to its own executable)
+moved="$tmp/elsewhere/deeper"
+mkdir -p "$tmp/elsewhere" && mv "$root" "$moved" || die "cannot move the unpacked tree"
+run_cluster "$moved" "moved tree"
+
+# --- without its worker it says so in one sentence and exits 2
+rm "$moved/usr/libexec/clusterscope/clusterscope-worker"
+timeout 20 "$moved/usr/bin/clusterscope" --headless --port 0 --workers 2 >"$tmp/missing.out" 2>"$tmp/missing.err"
+status=$?
+before=$failures
+[ $status -eq 2 ] || fail "missing worker: exit status $status, expected 2"
+lines=$(grep -c . "$tmp/missing.err")
+[ "$lines" -eq 1 ] || { cat "$tmp/missing.err" >&2; fail "missing worker: expected one line on stderr, got $lines"; }
+grep -q 'worker' "$tmp/missing.err" || fail "missing worker: stderr does not mention the worker: $(cat "$tmp/missing.err")"
+[ $failures -eq $before ] && pass "missing worker: exit 2 with: $(cat "$tmp/missing.err")"
+
+if [ $failures -ne 0 ]; then
+    echo "$failures check(s) failed" >&2
+    exit 1
+fi
+echo "all package checks passed"
