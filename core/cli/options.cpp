@@ -42,6 +42,13 @@ Options:
   --restart-window MS    the crash-loop window (30000)
   --backoff-max MS       longest delay between respawns (8000)
   --memory-limit MB      restart a worker whose RSS exceeds this (off)
+  --env NAME=VALUE       add to the workers' environment (repeatable)
+  --cwd DIR              working directory of --exec workers
+  --exec PROGRAM [ARGS]  last: run PROGRAM with ARGS (as given, no shell) as the workers.
+                         Under --policy shared (the default with --exec) it gets the
+                         listening socket by systemd socket activation (fd 3, LISTEN_FDS=1,
+                         LISTEN_PID, LISTEN_FDNAMES); under reuseport only PORT, and binds
+                         with SO_REUSEPORT itself. Both get PORT and CLUSTERSCOPE_WORKER_ID.
   --help, --version
 
 Headless signals: SIGINT/SIGTERM graceful stop (a second one stops at once), SIGQUIT fast
@@ -151,12 +158,30 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
             if (!parseNumber<std::uint64_t>(text, megabytes, 1, 1u << 20))
                 return CliError { "The memory limit '" + std::string(text) + "' is not valid; give megabytes, 1 or more." };
             config.memoryLimitBytes = megabytes << 20;
-        } else if (flag == "--metrics-port" || flag == "--exec" || flag == "--config") {
+        } else if (flag == "--exec") {
+            if (i + 1 >= argc)
+                return CliError { "--exec needs a program, e.g. --exec node server.js; see --help." };
+            for (++i; i < argc; ++i)
+                config.execCommand.emplace_back(argv[i]);
+        } else if (flag == "--env") {
+            if (!value(text))
+                return missing();
+            if (text.find('=') == std::string_view::npos || text.front() == '=')
+                return CliError { "The environment entry '" + std::string(text) + "' is not of the form NAME=value." };
+            config.environment.emplace_back(text);
+        } else if (flag == "--cwd") {
+            if (!value(text))
+                return missing();
+            config.workingDirectory = std::string(text);
+        } else if (flag == "--metrics-port" || flag == "--config") {
             return CliError { std::string(flag) + " is not available in this version of Clusterscope yet." };
         } else {
             return CliError { "Unknown option '" + std::string(flag) + "'; see clusterscope --help." };
         }
     }
+    // A program we did not write cannot take hand-offs: its natural policy is socket activation.
+    if (!config.execCommand.empty() && !options.policyGiven)
+        config.policy = Policy::Shared;
     return options;
 }
 

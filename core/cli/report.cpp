@@ -53,6 +53,15 @@ std::string formatTable(const Snapshot& s)
                   "uptime", "restarts", "req/s", "total", "conns", "cpu%", "rss", "core");
     out += line;
     for (const auto& w : s.workers) {
+        if (!s.requestMetrics) {
+            // A program we did not write: its requests are unknown, not zero.
+            std::snprintf(line, sizeof(line), "%4d %8d %-11s %8s %8d %9s %11s %6s %6.1f %8.1fM %4d\n", w.slot, w.pid,
+                          std::string(stateName(w.state)).c_str(), w.pid ? formatUptime(w.uptimeSeconds).c_str() : "-",
+                          w.restarts, "n/a", "n/a", "n/a", w.cpuPercent,
+                          static_cast<double>(w.rssBytes) / (1024.0 * 1024.0), w.core);
+            out += line;
+            continue;
+        }
         std::snprintf(line, sizeof(line), "%4d %8d %-11s %8s %8d %9.0f %11llu %6u %6.1f %8.1fM %4d\n", w.slot, w.pid,
                       std::string(stateName(w.state)).c_str(), w.pid ? formatUptime(w.uptimeSeconds).c_str() : "-",
                       w.restarts, w.requestsPerSecond, static_cast<unsigned long long>(w.requests), w.openConnections,
@@ -73,10 +82,10 @@ std::string snapshotJson(const Snapshot& s)
     out += buffer;
     appendEscaped(out, s.bindAddress);
     std::snprintf(buffer, sizeof(buffer),
-                  ",\"port\":%u,\"policy\":\"%s\",\"master\":{\"pid\":%d,\"cpu\":%.1f,\"rss\":%llu},"
+                  ",\"port\":%u,\"policy\":\"%s\",\"requestMetrics\":%s,\"master\":{\"pid\":%d,\"cpu\":%.1f,\"rss\":%llu},"
                   "\"totalRps\":%.1f,\"totalRequests\":%llu,\"fairness\":%.4f,\"connectionFairness\":%.4f,"
                   "\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"cores\":[",
-                  s.port, std::string(policyName(s.policy)).c_str(), s.masterPid, s.masterCpuPercent,
+                  s.port, std::string(policyName(s.policy)).c_str(), s.requestMetrics ? "true" : "false", s.masterPid, s.masterCpuPercent,
                   static_cast<unsigned long long>(s.masterRssBytes), s.totalRequestsPerSecond,
                   static_cast<unsigned long long>(s.totalRequests), s.fairness, s.connectionFairness, s.latencyP50Ms,
                   s.latencyP99Ms);

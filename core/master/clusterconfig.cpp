@@ -1,5 +1,7 @@
 #include "master/clusterconfig.h"
 
+#include "master/workerlauncher.h"
+
 #include <filesystem>
 #include <thread>
 
@@ -78,6 +80,10 @@ ClusterConfig withDefaults(ClusterConfig config)
     return config;
 }
 
+namespace {
+std::optional<std::string> validateLimits(const ClusterConfig& config);
+}
+
 std::optional<std::string> validate(const ClusterConfig& config)
 {
     in_addr v4 {};
@@ -88,12 +94,31 @@ std::optional<std::string> validate(const ClusterConfig& config)
             + "' is not an IP address; use one like 127.0.0.1, 0.0.0.0 or ::1.";
     if (config.workers < 0 || config.workers > 256)
         return "The worker count " + std::to_string(config.workers) + " is out of range; use 1 to 256.";
+    if (!usesBuiltInWorker(config)) {
+        if (findProgram(config.execCommand.front()).empty())
+            return "The program '" + config.execCommand.front()
+                + "' was not found on PATH or is not executable; give its full path after --exec.";
+        if (masterAccepts(config.policy))
+            return "The " + std::string(policyName(config.policy))
+                + " policy hands connections over the built-in worker's own channel; with --exec use "
+                  "--policy shared (socket activation) or reuseport.";
+        for (const auto& entry : config.environment)
+            if (entry.find('=') == std::string::npos || entry.front() == '=')
+                return "The environment entry '" + entry + "' is not of the form NAME=value.";
+        return validateLimits(config);
+    }
     if (config.workerProgram.empty())
         return "The worker program clusterscope-worker was not found next to this program; "
                "reinstall Clusterscope or pass --worker-program PATH.";
     if (::access(config.workerProgram.c_str(), X_OK) != 0)
         return "The worker program '" + config.workerProgram
             + "' does not exist or is not executable; check the path given with --worker-program.";
+    return validateLimits(config);
+}
+
+namespace {
+std::optional<std::string> validateLimits(const ClusterConfig& config)
+{
     if (config.sampleIntervalMs < 50 || config.sampleIntervalMs > 60000)
         return "The sample interval must be between 50 and 60000 ms.";
     if (config.heartbeatTimeoutMs < 200)
@@ -106,5 +131,6 @@ std::optional<std::string> validate(const ClusterConfig& config)
                "back-off maximum no smaller than its start.";
     return std::nullopt;
 }
+} // namespace
 
 } // namespace cs

@@ -39,7 +39,15 @@ struct ClusterConfig {
     Policy policy = Policy::RoundRobin;
     bool chaos = false; ///< enables /crash in the built-in worker
     std::string workerProgram; ///< empty: the built-in worker next to this executable
-    std::vector<std::string> workerArgs; ///< extra arguments for the worker
+    std::vector<std::string> workerArgs; ///< extra arguments for the built-in worker
+    /// --exec: run this program (first) with these arguments, as given and without a shell,
+    /// as the workers instead of the built-in one. Under `shared` it gets the listening socket
+    /// by systemd socket activation (fd 3, LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES); under
+    /// `reuseport` only PORT, and binds with SO_REUSEPORT itself. Both get PORT and
+    /// CLUSTERSCOPE_WORKER_ID. The hand-off policies need the built-in worker.
+    std::vector<std::string> execCommand;
+    std::string workingDirectory; ///< for --exec programs; empty: ours
+    std::vector<std::string> environment; ///< extra NAME=value for every worker
     int sampleIntervalMs = 500; ///< how often a new Snapshot is made
     int heartbeatTimeoutMs = 5000; ///< a ready worker silent this long is killed ("timeout")
     int startTimeoutMs = 10000; ///< a worker not ready this long after fork is killed
@@ -48,6 +56,9 @@ struct ClusterConfig {
     RestartLimits restart;
     bool stopWhenAllFailed = false; ///< headless: give up (and exit non-zero) once every slot has failed
 };
+
+/// True when the workers are the built-in clusterscope-worker (request metrics, hand-off).
+inline bool usesBuiltInWorker(const ClusterConfig& config) { return config.execCommand.empty(); }
 
 /// Resolves `workers == 0` and an empty worker program to their defaults.
 ClusterConfig withDefaults(ClusterConfig config);

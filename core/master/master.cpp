@@ -4,6 +4,7 @@
 #include "ipc/message.h"
 #include "master/workerlauncher.h"
 #include "metrics/fairness.h"
+#include "metrics/procnet.h"
 
 #include <algorithm>
 #include <array>
@@ -68,6 +69,7 @@ struct Master::Process {
     std::string outLine, errLine;
     Clock::time_point started;
     Clock::time_point lastHeard;
+    bool hasChannel = true; ///< the built-in worker; an --exec program has none
     bool ready = false;
     bool listening = false;
     bool draining = false;
@@ -228,48 +230,74 @@ bool Master::serving(const Process& process) const
 void Master::spawn(Slot& slot, Role role)
 {
     slot.backingOff = false;
+    const bool builtIn = usesBuiltInWorker(m_config);
     std::error_code ec;
-    auto channel = ipc::makeChannel(ec);
+    ipc::SocketPair channel;
+    if (builtIn)
+        channel = ipc::makeChannel(ec);
     int outPipe[2] = { -1, -1 }, errPipe[2] = { -1, -1 };
     if (ec || ::pipe2(outPipe, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(errPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        const int error = ec ? ec.value() : errno;
         for (int fd : { channel.master, channel.worker, outPipe[0], outPipe[1], errPipe[0], errPipe[1] })
             if (fd >= 0)
                 ::close(fd);
         emit({ .kind = EventKind::Log, .slot = slot.id,
-               .message = std::string("Could not create the worker's channel: ") + std::strerror(errno) });
+               .message = std::string("Could not create the worker's pipes: ") + std::strerror(error) });
         scheduleRespawn(slot, ExitReason::ExitCode, 0ms);
         return;
     }
-    // The child's ends must not block it: only the master's ends are non-blocking.
+    // The child's ends must not be non-blocking: only the master's ends are.
     ::fcntl(outPipe[1], F_SETFL, 0);
     ::fcntl(errPipe[1], F_SETFL, 0);
-    ::fcntl(channel.worker, F_SETFL, 0);
+    if (channel.worker >= 0)
+        ::fcntl(channel.worker, F_SETFL, 0);
 
     SpawnRequest request;
-    request.program = m_config.workerProgram;
-    const char* mode = masterAccepts(m_config.policy)           ? "handoff"
-        : m_config.policy == Policy::Shared                      ? "shared"
-                                                                 : "reuseport";
-    request.args = { "--slot", std::to_string(slot.id), "--mode", mode, "--bind", m_config.bindAddress, "--port",
-                     std::to_string(m_port) };
-    if (m_config.chaos)
-        request.args.push_back("--chaos");
-    request.args.insert(request.args.end(), m_config.workerArgs.begin(), m_config.workerArgs.end());
-    request.extraEnvironment = { "CLUSTERSCOPE_IPC_FD=3", "CLUSTERSCOPE_WORKER_ID=" + std::to_string(slot.id) };
-    if (m_config.policy == Policy::Shared) {
-        request.listenFd = m_listenFd;
-        request.extraEnvironment.push_back("CLUSTERSCOPE_LISTEN_FD=4");
+    const std::string slotText = std::to_string(slot.id);
+    request.extraEnvironment = { "CLUSTERSCOPE_WORKER_ID=" + slotText, "PORT=" + std::to_string(m_port) };
+    if (builtIn) {
+        request.program = m_config.workerProgram;
+        const char* mode = masterAccepts(m_config.policy) ? "handoff"
+            : m_config.policy == Policy::Shared          ? "shared"
+                                                         : "reuseport";
+        request.args = { "--slot", slotText, "--mode", mode, "--bind", m_config.bindAddress, "--port",
+                         std::to_string(m_port) };
+        if (m_config.chaos)
+            request.args.push_back("--chaos");
+        request.args.insert(request.args.end(), m_config.workerArgs.begin(), m_config.workerArgs.end());
+        request.extraEnvironment.push_back("CLUSTERSCOPE_IPC_FD=3");
+        request.fds.push_back({ channel.worker, 3 });
+        if (m_config.policy == Policy::Shared) {
+            request.fds.push_back({ m_listenFd, 4 });
+            request.extraEnvironment.push_back("CLUSTERSCOPE_LISTEN_FD=4");
+        }
+    } else {
+        // Any program: the systemd socket-activation protocol under `shared`, PORT alone under
+        // `reuseport`. Arguments are passed as given; no shell is involved.
+        request.program = findProgram(m_config.execCommand.front());
+        request.args.assign(m_config.execCommand.begin() + 1, m_config.execCommand.end());
+        request.workingDirectory = m_config.workingDirectory;
+        if (m_config.policy == Policy::Shared) {
+            request.fds.push_back({ m_listenFd, 3 });
+            request.extraEnvironment.push_back("LISTEN_FDS=1");
+            request.extraEnvironment.push_back("LISTEN_FDNAMES=clusterscope");
+            request.setListenPid = true;
+        }
     }
-    request.channelFd = channel.worker;
+    request.extraEnvironment.insert(request.extraEnvironment.end(), m_config.environment.begin(),
+                                    m_config.environment.end());
     request.stdoutFd = outPipe[1];
     request.stderrFd = errPipe[1];
     const auto result = spawnWorker(request);
-    ::close(channel.worker);
+    if (channel.worker >= 0)
+        ::close(channel.worker);
     ::close(outPipe[1]);
     ::close(errPipe[1]);
 
     auto process = std::make_shared<Process>(m_io, slot.id, role);
-    process->channel.assign(channel.master);
+    process->hasChannel = builtIn;
+    if (builtIn)
+        process->channel.assign(channel.master);
     process->out.assign(outPipe[0]);
     process->err.assign(errPipe[0]);
     process->started = process->lastHeard = Clock::now();
@@ -298,11 +326,45 @@ void Master::spawn(Slot& slot, Role role)
     process->pidfd.assign(pidfd);
     m_processes.push_back(process);
     emit({ .kind = EventKind::Fork, .slot = slot.id, .pid = result.pid,
-           .message = "worker " + std::to_string(slot.id) + " forked as pid " + std::to_string(result.pid) });
+           .message = "worker " + slotText + " forked as pid " + std::to_string(result.pid) });
     watchExit(process);
-    readChannel(process);
+    if (builtIn)
+        readChannel(process);
     readLog(process, false);
     readLog(process, true);
+    if (!builtIn && m_config.policy == Policy::Shared) {
+        // The inherited socket already listens: connections wait in its queue until the
+        // program accepts, so it counts as serving from the start.
+        process->ready = process->listening = true;
+        emit({ .kind = EventKind::Online, .slot = slot.id, .pid = result.pid,
+               .message = "worker " + slotText + " started with the listening socket (socket activation)" });
+        onServing(process);
+    }
+}
+
+void Master::checkExecListening()
+{
+    // An --exec program under reuseport is serving once it holds a socket listening on our port.
+    std::vector<ProcessPtr> waiting;
+    for (const auto& process : m_processes)
+        if (!process->hasChannel && !process->listening && !process->exited && process->killReason == ExitReason::None)
+            waiting.push_back(process);
+    if (waiting.empty())
+        return;
+    std::vector<std::uint64_t> inodes;
+    for (const char* table : { "/proc/net/tcp", "/proc/net/tcp6" })
+        if (const auto text = readSmallFile(table)) {
+            const auto found = listeningInodes(*text, m_port);
+            inodes.insert(inodes.end(), found.begin(), found.end());
+        }
+    for (const auto& process : waiting) {
+        if (!holdsSocket(process->pid, inodes))
+            continue;
+        process->ready = process->listening = true;
+        emit({ .kind = EventKind::Listening, .slot = process->slot, .pid = process->pid,
+               .message = "worker " + std::to_string(process->slot) + " listens on port " + std::to_string(m_port) });
+        onServing(process);
+    }
 }
 
 void Master::watchExit(const ProcessPtr& process)
@@ -455,6 +517,10 @@ void Master::drain(Process& process)
     if (process.draining || process.exited)
         return;
     process.draining = true;
+    if (!process.hasChannel) {
+        ::kill(process.pid, SIGTERM); // what servers we did not write understand as "finish and exit"
+        return;
+    }
     const auto grace = static_cast<std::uint32_t>(std::max(0, m_config.gracefulTimeoutMs));
     if (ipc::sendMessage(process.channel.native_handle(), ipc::Drain { grace }) != 0)
         ::kill(process.pid, SIGTERM); // the channel is full or gone: the signal drains too
@@ -876,13 +942,14 @@ void Master::housekeeping()
                    .message = "worker " + std::to_string(process->slot) + " did not get ready within "
                        + std::to_string(m_config.startTimeoutMs) + " ms; killing it" });
             kill(*process, SIGKILL, ExitReason::Timeout);
-        } else if (process->ready && silent > m_config.heartbeatTimeoutMs) {
+        } else if (process->ready && process->hasChannel && silent > m_config.heartbeatTimeoutMs) {
             emit({ .kind = EventKind::Log, .slot = process->slot, .pid = process->pid,
                    .message = "worker " + std::to_string(process->slot) + " missed its heartbeat for "
                        + std::to_string(silent) + " ms; killing it" });
             kill(*process, SIGKILL, ExitReason::Timeout);
         }
     }
+    checkExecListening();
     m_housekeepingTimer.expires_after(100ms);
     m_housekeepingTimer.async_wait([this](boost::system::error_code ec) {
         if (!ec)
@@ -904,6 +971,7 @@ void Master::sample()
     snapshot->port = m_port;
     snapshot->policy = m_config.policy;
     snapshot->masterPid = ::getpid();
+    snapshot->requestMetrics = usesBuiltInWorker(m_config);
 
     if (const auto text = readSmallFile("/proc/stat")) {
         const auto busy = m_cpuUsage.update(parseProcStat(*text));

@@ -62,6 +62,7 @@ private:
     void readLog(const ProcessPtr& process, bool errorStream);
     void onMessage(const ProcessPtr& process, std::span<const std::byte> packet, int fd);
     void onServing(const ProcessPtr& process);
+    void checkExecListening();
     void onExit(const ProcessPtr& process, int status);
     void kill(Process& process, int signal, ExitReason reason);
     void drain(Process& process);

@@ -53,6 +53,10 @@ struct Snapshot {
     std::uint16_t port = 0; ///< the real port, also when 0 was asked for
     Policy policy = Policy::RoundRobin;
     int masterPid = 0;
+    /// False when the workers are a program we did not write (--exec): requests, req/s,
+    /// open connections and latency are unknown then, not zero. CPU, memory, core, restarts
+    /// and logs are known for any program.
+    bool requestMetrics = true;
     double masterCpuPercent = 0;
     std::uint64_t masterRssBytes = 0;
     std::vector<WorkerSample> workers; ///< ordered by slot

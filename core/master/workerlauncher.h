@@ -5,15 +5,22 @@
 
 namespace cs {
 
+/// A descriptor of ours that the child gets at a fixed number.
+struct FdMapping {
+    int source = -1;
+    int target = -1;
+};
+
 /// What a worker process is started with. Descriptors stay owned by the caller.
 struct SpawnRequest {
-    std::string program;
+    std::string program; ///< an absolute path (see findProgram)
     std::vector<std::string> args;
     std::vector<std::string> extraEnvironment; ///< "NAME=value", added to (and overriding) ours
-    int channelFd = -1; ///< becomes fd 3 in the child
-    int listenFd = -1; ///< becomes fd 4 in the child when >= 0
+    std::vector<FdMapping> fds; ///< at most 4; targets above 2
+    bool setListenPid = false; ///< socket activation: LISTEN_PID=<the child's own pid>
     int stdoutFd = -1; ///< the child's stdout/stderr; -1 keeps ours
     int stderrFd = -1;
+    std::string workingDirectory; ///< empty: ours
 };
 
 struct SpawnResult {
@@ -24,5 +31,8 @@ struct SpawnResult {
 /// Starts a worker with Boost.Process v2, without a shell. Must be called from the master's
 /// long-lived thread: the child asks for SIGKILL when that thread (its parent) dies.
 SpawnResult spawnWorker(const SpawnRequest& request);
+
+/// `name` itself when it holds a '/', else the first executable match on $PATH; empty when none.
+std::string findProgram(const std::string& name);
 
 } // namespace cs

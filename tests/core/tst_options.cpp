@@ -24,6 +24,7 @@ class TestOptions : public QObject {
 private Q_SLOTS:
     void defaults();
     void everyFlag();
+    void execTakesTheRestOfTheLineAsGiven();
     void badValues_data();
     void badValues();
     void jsonIsOneLineWithEveryWorker();
@@ -68,6 +69,21 @@ void TestOptions::everyFlag()
     QCOMPARE(std::get<cs::CliOptions>(parse("--help")).mode, cs::CliOptions::Mode::Help);
     for (auto policy : cs::kAllPolicies)
         QCOMPARE(cs::parsePolicy(cs::policyName(policy)), std::optional(policy));
+}
+
+void TestOptions::execTakesTheRestOfTheLineAsGiven()
+{
+    const auto options = std::get<cs::CliOptions>(
+        parse("--headless --env A=1 --cwd /tmp --exec node server.js --port 1 --headless"));
+    QCOMPARE(options.config.execCommand,
+             (std::vector<std::string> { "node", "server.js", "--port", "1", "--headless" }));
+    QCOMPARE(options.config.port, std::uint16_t(8000)); // the program's --port is its own
+    QCOMPARE(options.config.policy, cs::Policy::Shared); // socket activation unless told otherwise
+    QCOMPARE(options.config.environment, std::vector<std::string> { "A=1" });
+    QCOMPARE(options.config.workingDirectory, std::string("/tmp"));
+    QCOMPARE(std::get<cs::CliOptions>(parse("--policy reuseport --exec x")).config.policy, cs::Policy::ReusePort);
+    QVERIFY(std::holds_alternative<cs::CliError>(parse("--exec")));
+    QVERIFY(std::holds_alternative<cs::CliError>(parse("--env NOEQUALS")));
 }
 
 void TestOptions::badValues_data()

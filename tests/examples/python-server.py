@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""A tiny Python server that Clusterscope can run as its workers:
+
+    clusterscope --headless --workers 2 --exec python3 tests/examples/python-server.py
+    clusterscope --headless --workers 2 --policy reuseport --exec python3 tests/examples/python-server.py
+
+Under --policy shared it takes the listening socket by systemd socket activation (fd 3);
+under reuseport it binds $PORT itself with SO_REUSEPORT.
+"""
+import http.server
+import os
+import signal
+import socket
+import sys
+import threading
+
+WORKER = os.environ.get("CLUSTERSCOPE_WORKER_ID", "1")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = f"Hello from python worker {WORKER} (pid {os.getpid()})\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Worker", WORKER)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, fmt, *args):
+        pass  # one line per request would flood the log pane
+
+
+def listening_socket():
+    if os.environ.get("LISTEN_FDS") == "1" and os.environ.get("LISTEN_PID") == str(os.getpid()):
+        print(f"python worker {WORKER} serving the inherited socket", flush=True)
+        return socket.socket(fileno=3)
+    port = int(os.environ.get("PORT", "8000"))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    print(f"python worker {WORKER} listening on {port} (SO_REUSEPORT)", flush=True)
+    return sock
+
+
+def main():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = listening_socket()
+    # Clusterscope drains a worker with SIGTERM: stop accepting, then leave.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
