@@ -87,7 +87,8 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     // Beast accepts a repeated identical Content-Length and Content-Length after a
     // non-chunked Transfer-Encoding; both are request-smuggling material, so refuse them.
     if (name == http::field::content_length) {
-        if (m_sawContentLength || m_sawTransferEncoding)
+        // "5, 5" in one line is the same duplicate as two lines, which Beast would also accept.
+        if (m_sawContentLength || m_sawTransferEncoding || value.find(',') != boost::beast::string_view::npos)
             return reject(400, ec);
         m_sawContentLength = true;
     } else if (name == http::field::transfer_encoding) {
@@ -95,6 +96,14 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
             return reject(400, ec);
         m_sawTransferEncoding = true;
     }
+}
+
+void RequestParser::on_header_impl(boost::beast::error_code& ec)
+{
+    // A request whose last transfer coding is not chunked has no knowable length (RFC 9112
+    // 6.3): Beast would read it as bodiless and parse the body as the next request.
+    if (m_sawTransferEncoding && !chunked())
+        reject(400, ec);
 }
 
 } // namespace cs::worker

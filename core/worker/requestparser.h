@@ -37,7 +37,7 @@ private:
     void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override { }
     void on_field_impl(boost::beast::http::field name, boost::beast::string_view nameText,
                        boost::beast::string_view value, boost::beast::error_code& ec) override;
-    void on_header_impl(boost::beast::error_code&) override { }
+    void on_header_impl(boost::beast::error_code& ec) override;
     void on_body_init_impl(const boost::optional<std::uint64_t>&, boost::beast::error_code&) override { }
     std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code&) override
     {
