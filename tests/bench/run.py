@@ -28,7 +28,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.abspath(os.environ.get("CLUSTERSCOPE_BUILD", os.path.join(ROOT, "build")))
 CLUSTERSCOPE = os.path.join(BUILD, "app", "clusterscope")
-LOAD = os.path.join(BUILD, "app", "clusterscope-load")
 WORKERS = 2
 CONNECTIONS = 50
 POLICIES = ["round-robin", "least-connections", "shared", "reuseport"]
@@ -170,10 +169,15 @@ class Clusterscope(Server):
         self.proc = spawn(cmd, self.cpus, stdout=subprocess.PIPE, stderr=err, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + 15
-        try:
-            first = self.lines.get(timeout=15)
-        except queue.Empty:
-            raise RuntimeError(f"{self.name} printed no JSON snapshot")
+        first = None
+        while first is None:
+            try:
+                first = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    with open(err.name) as f:
+                        why = f.read().strip().splitlines()[-1:] or ["no output"]
+                    raise RuntimeError(f"{self.name} printed no JSON snapshot ({why[0]})")
         self.port = int(first["port"])
         self.wait_serving(deadline)
 
@@ -277,19 +281,28 @@ def get(port):
 
 def throughput(servers, reps, seconds, wrk_cpus):
     """reps rounds; each round runs every server in both modes, starting with a different one."""
-    runs = {s.name: {"ka": [], "close": [], "master_cpu_close": [], "errors": 0} for s in servers}
+    runs = {s.name: {"ka": [], "close": [], "master_cpu_close": [], "per_cpu_s_ka": [], "per_cpu_s_close": [],
+                     "errors": 0} for s in servers}
     for rep in range(reps):
         order = servers[rep % len(servers):] + servers[:rep % len(servers)]
         for s in order:
             for mode in ("ka", "close"):
-                t0, c0 = time.monotonic(), cpu_ticks(s.master_pid)
+                pids = [s.master_pid] + s.worker_pids()
+                t0, c0 = time.monotonic(), [cpu_ticks(p) for p in pids]
                 r = wrk(s.port, seconds, mode == "close", wrk_cpus)
-                t1, c1 = time.monotonic(), cpu_ticks(s.master_pid)
-                runs[s.name][mode].append(r["rps"])
-                runs[s.name]["errors"] += r["errors"]
+                t1, c1 = time.monotonic(), [cpu_ticks(p) for p in pids]
+                used = [(b - a) / CLK_TCK for a, b in zip(c0, c1)]
+                run = runs[s.name]
+                run[mode].append(r["rps"])
+                run["errors"] += r["errors"]
+                # Requests per CPU-second of the server's own processes: what the server costs,
+                # less sensitive than req/s to other work on a shared machine.
+                if sum(used) > 0:
+                    run["per_cpu_s_" + mode].append(r["requests"] / sum(used))
                 if mode == "close":
-                    runs[s.name]["master_cpu_close"].append(100.0 * (c1 - c0) / CLK_TCK / (t1 - t0))
-                log(f"  round {rep + 1}/{reps} {s.name:30} {mode:5} {r['rps']:10.0f} req/s"
+                    run["master_cpu_close"].append(100.0 * used[0] / (t1 - t0))
+                log(f"  round {rep + 1}/{reps} {s.name:30} {mode:5} {r['rps']:10.0f} req/s, "
+                    f"server CPU {100 * sum(used) / (t1 - t0):4.0f} % (master {100 * used[0] / (t1 - t0):3.0f} %)"
                     + (f"  ({r['errors']} errors)" if r["errors"] else ""))
     return runs
 
@@ -311,7 +324,7 @@ def respawn(kills, cpus, logdir):
     cs = Clusterscope("round-robin", cpus, logdir,
                       # Measures the respawn path itself: without this the crash-loop back-off
                       # (immediate, then 100 ms doubling) would be what we time after kill 2.
-                      extra=["--backoff-max", "0", "--restart-limit", "1000000"])
+                      extra=["--backoff-max", "0", "--restart-limit", "100000"])
     cs.start()
     pids = {}
     deadline = time.monotonic() + 10
@@ -360,9 +373,11 @@ def master_cost(close_rps, seconds_floor, cpus, wrk_cpus, logdir):
         t_all += time.monotonic() - t0
         c_all += cpu_ticks(master) - c0
         total += r["requests"]
-    # Closed connections leave the master's table when the worker reports them: wait for it.
+    # The last connections are still closing when wrk stops: give them a moment to go.
     deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and fd_count(master) > before["master_fds"]:
+    while time.monotonic() < deadline and (
+            fd_count(master) > before["master_fds"]
+            or sum(fd_count(w) for w in cs.worker_pids()) > sum(before["worker_fds"])):
         time.sleep(0.05)
     after = {"master_fds": fd_count(master), "worker_fds": [fd_count(w) for w in cs.worker_pids()],
              "master_rss": rss_kib(master)}
@@ -397,8 +412,9 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
     p(f"load average before {load_before}, after {load_after}")
     p("")
     p("| server | keep-alive req/s | x node rr | x nginx | new-conn req/s | x node rr | x nginx "
-      "| Jain new-conn | Jain keep-alive | master CPU % (new-conn) | RSS master / workers (MiB) | errors |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+      "| Jain new-conn | Jain keep-alive | master CPU % (new-conn) | req per CPU-s keep-alive / new-conn "
+      "| RSS master / workers (MiB) | errors |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for s in servers:
         n = s.name
         f = fair.get(n, {})
@@ -407,6 +423,7 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
           f"| {close[n]:.0f} | {ratio(close[n], close[node_rr]):.2f} | {ratio(close[n], close[nginx]):.2f} "
           f"| {f.get('close', {}).get('jain', 0):.3f} | {f.get('ka', {}).get('jain', 0):.3f} "
           f"| {median(runs[n]['master_cpu_close']):.0f} "
+          f"| {median(runs[n]['per_cpu_s_ka']):.0f} / {median(runs[n]['per_cpu_s_close']):.0f} "
           f"| {m['master'] / 1024:.1f} / {' + '.join(f'{w / 1024:.1f}' for w in m['workers'])} "
           f"| {runs[n]['errors']} |")
     p("")
@@ -447,6 +464,19 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
     return "\n".join(lines)
 
 
+def snapshot_binaries(logdir):
+    """Runs copies of the executables: a rebuild during the run must not swap them underfoot."""
+    global CLUSTERSCOPE
+    bindir = os.path.join(logdir, "bin")
+    os.makedirs(bindir)
+    for exe in ("clusterscope", "clusterscope-worker"):
+        src = os.path.join(BUILD, "app", exe)
+        if os.path.exists(src):
+            shutil.copy2(src, bindir)
+    # The master runs the clusterscope-worker that sits beside it.
+    CLUSTERSCOPE = os.path.join(bindir, "clusterscope")
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -477,6 +507,7 @@ def main():
             sys.exit(f"run.py: {exe} is not built; build it (cmake --build {BUILD}) or set CLUSTERSCOPE_BUILD.")
 
     logdir = tempfile.mkdtemp(prefix="clusterscope-bench-")
+    snapshot_binaries(logdir)
     load_before = loadavg()
     try:
         cpus = args.server_cpus
