@@ -1,6 +1,8 @@
 #include "cli/headless.h"
 
 #include "cli/report.h"
+#include "export/metricsserver.h"
+#include "export/prometheus.h"
 #include "master/cluster.h"
 
 #include <chrono>
@@ -37,6 +39,15 @@ int runHeadless(const CliOptions& options)
     ClusterConfig config = options.config;
     config.stopWhenAllFailed = true;
     Cluster cluster;
+    MetricsServer metrics;
+    if (options.metricsPort >= 0) {
+        const auto error = metrics.start(options.metricsBind, static_cast<std::uint16_t>(options.metricsPort),
+                                         [&cluster] { return formatPrometheus(*cluster.snapshot()); });
+        if (!error.empty()) {
+            std::fprintf(stderr, "clusterscope: %s\n", error.c_str());
+            return 2;
+        }
+    }
     const auto started = cluster.start(config);
     if (!started.ok) {
         std::fprintf(stderr, "clusterscope: %s\n", started.error.c_str());
@@ -52,6 +63,9 @@ int runHeadless(const CliOptions& options)
     std::fprintf(stderr, "clusterscope: serving http://%s:%u/ with %d workers, policy %s (pid %d)\n",
                  first->bindAddress.c_str(), first->port, withDefaults(config).workers,
                  std::string(policyName(config.policy)).c_str(), static_cast<int>(::getpid()));
+    if (options.metricsPort >= 0)
+        std::fprintf(stderr, "clusterscope: Prometheus metrics at http://%s:%u/metrics\n", options.metricsBind.c_str(),
+                     metrics.port());
     const bool tty = !options.json && ::isatty(STDOUT_FILENO);
 
     using Clock = std::chrono::steady_clock;

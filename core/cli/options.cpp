@@ -42,6 +42,8 @@ Options:
   --restart-window MS    the crash-loop window (30000)
   --backoff-max MS       longest delay between respawns (8000)
   --memory-limit MB      restart a worker whose RSS exceeds this (off)
+  --metrics-port N       serve Prometheus metrics at http://127.0.0.1:N/metrics (off)
+  --metrics-bind ADDR    address of the metrics endpoint (127.0.0.1)
   --env NAME=VALUE       add to the workers' environment (repeatable)
   --cwd DIR              working directory of --exec workers
   --exec PROGRAM [ARGS]  last: run PROGRAM with ARGS (as given, no shell) as the workers.
@@ -173,7 +175,17 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
             if (!value(text))
                 return missing();
             config.workingDirectory = std::string(text);
-        } else if (flag == "--metrics-port" || flag == "--config") {
+        } else if (flag == "--metrics-port") {
+            if (!value(text))
+                return missing();
+            if (!parseNumber(text, options.metricsPort, 0, 65535))
+                return CliError { "The metrics port '" + std::string(text)
+                                  + "' is not valid; use a number from 0 to 65535." };
+        } else if (flag == "--metrics-bind") {
+            if (!value(text))
+                return missing();
+            options.metricsBind = std::string(text);
+        } else if (flag == "--config") {
             return CliError { std::string(flag) + " is not available in this version of Clusterscope yet." };
         } else {
             return CliError { "Unknown option '" + std::string(flag) + "'; see clusterscope --help." };

@@ -15,7 +15,8 @@ struct CliOptions {
     ClusterConfig config; ///< port, bind, workers, policy, chaos, worker program, limits
     bool json = false; ///< headless: one JSON snapshot per line
     int intervalMs = 1000; ///< headless report period
-    int metricsPort = -1; ///< -1: off
+    int metricsPort = -1; ///< -1: off; 0 picks a free port
+    std::string metricsBind = "127.0.0.1";
     /// Which cluster fields were given on the command line (the window fills the rest from settings).
     bool portGiven = false, bindGiven = false, workersGiven = false, policyGiven = false, chaosGiven = false;
 };

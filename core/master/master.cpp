@@ -101,6 +101,8 @@ struct Master::Slot {
     asio::steady_timer backoff;
     int restarts = 0;
     std::uint64_t requestsBase = 0; // of processes that have ended
+    double cpuSecondsBase = 0;
+    LatencyHistogram latencyBase;
     std::uint64_t acceptedBase = 0;
     std::uint64_t handedOff = 0;
     std::uint64_t requestsAtSample = 0;
@@ -564,6 +566,10 @@ void Master::onExit(const ProcessPtr& process, int status)
     Slot* slot = findSlot(process->slot);
     if (slot) {
         slot->requestsBase += process->telemetry.requests;
+        slot->cpuSecondsBase += static_cast<double>(process->cpuTicks) / static_cast<double>(m_ticksPerSecond);
+        LatencyHistogram ended;
+        ended.setCounts(process->telemetry.latency);
+        slot->latencyBase.add(ended);
         slot->acceptedBase += process->telemetry.connectionsAccepted;
     }
     if (slot && process->role == Role::Incoming && !m_stopping) {
@@ -1015,6 +1021,8 @@ void Master::sample()
         worker.restarts = slot->restarts;
         worker.connectionsHandedOff = slot->handedOff;
         std::uint64_t requests = slot->requestsBase;
+        worker.cpuSecondsTotal = slot->cpuSecondsBase;
+        worker.latencyTotal = slot->latencyBase;
         std::uint64_t accepted = slot->acceptedBase;
         LatencyHistogram latency;
         Process* current = nullptr;
@@ -1027,6 +1035,10 @@ void Master::sample()
             worker.openConnections += process->telemetry.openConnections;
             worker.cpuPercent += process->cpuPercent;
             latency.addDelta(process->telemetry.latency, process->latencyAtSample);
+            worker.cpuSecondsTotal += static_cast<double>(process->cpuTicks) / static_cast<double>(m_ticksPerSecond);
+            LatencyHistogram live;
+            live.setCounts(process->telemetry.latency);
+            worker.latencyTotal.add(live);
             process->latencyAtSample = process->telemetry.latency;
             if (process->role == Role::Current)
                 current = process.get();

@@ -37,6 +37,8 @@ struct WorkerSample {
     int core = -1; ///< the core it last ran on
     double latencyP50Ms = 0; ///< over the last sample interval
     double latencyP99Ms = 0;
+    double cpuSecondsTotal = 0; ///< CPU time of this slot's processes since the cluster started
+    LatencyHistogram latencyTotal; ///< every request of this slot since the cluster started
 };
 
 struct CoreSample {

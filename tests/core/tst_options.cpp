@@ -100,7 +100,8 @@ void TestOptions::badValues_data()
     QTest::newRow("memory") << QByteArray("--memory-limit 0") << QByteArray("memory limit '0'");
     QTest::newRow("no value") << QByteArray("--workers") << QByteArray("--workers needs a value");
     QTest::newRow("unknown") << QByteArray("-x") << QByteArray("Unknown option '-x'");
-    QTest::newRow("not yet") << QByteArray("--metrics-port 9100") << QByteArray("--metrics-port is not available");
+    QTest::newRow("metrics port") << QByteArray("--metrics-port 99999") << QByteArray("The metrics port '99999' is not valid");
+    QTest::newRow("not yet") << QByteArray("--config a.toml") << QByteArray("--config is not available");
 }
 
 void TestOptions::badValues()
