@@ -85,9 +85,10 @@ pass "cpack made $(basename "$deb") and $(basename "$tgz")"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "the package version is not $version"
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
+# One package name a line, so names match whole (libqt6core6 is not libqt6core6t64).
+sed 's/ *([^)]*)//g; s/ *| */\n/g; s/, */\n/g' <<<"$depends" >"$tmp/depends"
 for package in libqt6charts6 libqt6widgets6 libqt6gui6 libqt6core6 libstdc++6 libc6; do
-    # Whole names only: libqt6core6 must not match libqt6core6t64 or similar.
-    grep -Eq "(^|, )$package( |,|$)" <<<"$depends" || fail "Depends lacks $package"
+    grep -qxF "$package" "$tmp/depends" || fail "Depends lacks $package"
 done
 [ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts"
 
@@ -99,7 +100,7 @@ expected=(
     /usr/libexec/clusterscope/clusterscope-worker
     /usr/share/applications/$app_id.desktop
     /usr/share/metainfo/$app_id.metainfo.xml
-    /usr/share/man/man1/clusterscope.1
+    /usr/share/man/man1/clusterscope.1.gz
     /usr/share/icons/hicolor/scalable/apps/clusterscope.svg
 )
 for size in 16 22 24 32 48 64 128 256 512; do
@@ -115,7 +116,7 @@ done
 tar -tzf "$tgz" >"$tmp/tgz-contents" || fail "cannot list $tgz"
 before=$failures
 for path in bin/clusterscope bin/clusterscope-load libexec/clusterscope/clusterscope-worker \
-        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1; do
+        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz; do
     grep -qE "^[^/]+/$path\$" "$tmp/tgz-contents" || fail "the .tar.gz lacks $path"
 done
 [ $failures -eq $before ] && pass "the .tar.gz holds bin/, libexec/ and share/"
