@@ -100,13 +100,14 @@ int runHeadless(const CliOptions& options)
         default:
             break;
         }
+        // Once the master thread has ended, its last events are all queued: take them too.
+        const bool ended = !cluster.running();
         for (const auto& event : cluster.takeEvents()) {
             std::fprintf(stderr, "%s\n", formatEvent(event).c_str());
-            if (event.kind == EventKind::Stopped) {
+            if (event.kind == EventKind::Stopped)
                 exitCode = event.exitCode;
-                stopped = true;
-            }
         }
+        stopped = ended;
         if (Clock::now() >= nextReport || stopped) {
             nextReport += std::chrono::milliseconds(options.intervalMs);
             const auto snapshot = cluster.snapshot();
@@ -115,9 +116,6 @@ int runHeadless(const CliOptions& options)
             else
                 std::printf("%s%s\n", tty ? "\033[H\033[2J" : "", formatTable(*snapshot).c_str());
             std::fflush(stdout);
-        }
-        if (!cluster.running() && !stopped) {
-            stopped = true; // the loop ended without a Stopped event (should not happen)
         }
     }
     cluster.waitStopped(std::chrono::seconds(5));

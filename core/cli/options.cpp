@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include "cli/configfile.h"
+
 #include <charconv>
 #include <cstring>
 
@@ -44,6 +46,7 @@ Options:
   --memory-limit MB      restart a worker whose RSS exceeds this (off)
   --metrics-port N       serve Prometheus metrics at http://127.0.0.1:N/metrics (off)
   --metrics-bind ADDR    address of the metrics endpoint (127.0.0.1)
+  --config FILE          load a cluster definition (.json or .toml); other flags override it
   --env NAME=VALUE       add to the workers' environment (repeatable)
   --cwd DIR              working directory of --exec workers
   --exec PROGRAM [ARGS]  last: run PROGRAM with ARGS (as given, no shell) as the workers.
@@ -65,6 +68,23 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
 {
     CliOptions options;
     auto& config = options.config;
+    // A --config file is the base; the flags given beside it override it, wherever they stand.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view flag = argv[i];
+        if (flag == "--exec")
+            break;
+        if (flag != "--config")
+            continue;
+        if (i + 1 >= argc)
+            return CliError { "--config needs a file; see --help." };
+        auto loaded = loadConfigFile(argv[i + 1], config);
+        if (auto* error = std::get_if<ConfigError>(&loaded))
+            return CliError { error->message };
+        config = std::get<ClusterConfig>(std::move(loaded));
+        options.configFile = argv[i + 1];
+        options.portGiven = options.bindGiven = options.workersGiven = options.policyGiven = options.chaosGiven = true;
+    }
+    const bool execFromFile = !config.execCommand.empty();
     for (int i = 1; i < argc; ++i) {
         const std::string_view flag = argv[i];
         auto value = [&](std::string_view& out) -> bool {
@@ -163,6 +183,7 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
         } else if (flag == "--exec") {
             if (i + 1 >= argc)
                 return CliError { "--exec needs a program, e.g. --exec node server.js; see --help." };
+            config.execCommand.clear();
             for (++i; i < argc; ++i)
                 config.execCommand.emplace_back(argv[i]);
         } else if (flag == "--env") {
@@ -186,13 +207,13 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
                 return missing();
             options.metricsBind = std::string(text);
         } else if (flag == "--config") {
-            return CliError { std::string(flag) + " is not available in this version of Clusterscope yet." };
+            ++i; // read above
         } else {
             return CliError { "Unknown option '" + std::string(flag) + "'; see clusterscope --help." };
         }
     }
     // A program we did not write cannot take hand-offs: its natural policy is socket activation.
-    if (!config.execCommand.empty() && !options.policyGiven)
+    if (!config.execCommand.empty() && !options.policyGiven && !execFromFile)
         config.policy = Policy::Shared;
     return options;
 }

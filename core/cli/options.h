@@ -17,6 +17,7 @@ struct CliOptions {
     int intervalMs = 1000; ///< headless report period
     int metricsPort = -1; ///< -1: off; 0 picks a free port
     std::string metricsBind = "127.0.0.1";
+    std::string configFile; ///< the --config file, if one was given
     /// Which cluster fields were given on the command line (the window fills the rest from settings).
     bool portGiven = false, bindGiven = false, workersGiven = false, policyGiven = false, chaosGiven = false;
 };

@@ -2,6 +2,7 @@
 #include "testsupport.h"
 
 #include <csignal>
+#include <fstream>
 #include <regex>
 
 #include <netinet/in.h>
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void badFlagValuesExitNonZeroWithOneSentence();
     void tableShowsOneLinePerWorker();
     void signalsScaleAndRestart();
+    void configFileDefinesTheCluster();
 };
 
 void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
@@ -190,6 +192,35 @@ void TestHeadless::signalsScaleAndRestart()
     master.signal(SIGQUIT);
     const auto status = master.waitExit(10s);
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+void TestHeadless::configFileDefinesTheCluster()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto good = dir.filePath(QStringLiteral("cluster.toml")).toStdString();
+    const auto bad = dir.filePath(QStringLiteral("bad.json")).toStdString();
+    {
+        std::ofstream(good) << "workers = 3\nport = 0\npolicy = \"least-connections\"\n[restart]\nlimit = 2\n";
+        std::ofstream(bad) << "{\n  \"workers\": 2,\n  \"polcy\": \"shared\"\n}\n";
+    }
+    // The file defines the cluster; a flag beside it overrides the file.
+    ChildProcess master(clusterscope(), { "--headless", "--config", good, "--workers", "2", "--json", "--interval", "100" });
+    QVERIFY(master.start());
+    const auto line = master.waitForLine("\"port\":", 10s);
+    QVERIFY(line);
+    QVERIFY2(line->find("\"policy\":\"least-connections\"") != std::string::npos, line->c_str());
+    QCOMPARE(onlineWorkers(master, 2).size(), std::size_t { 2 });
+    master.signal(SIGTERM);
+    QVERIFY(master.waitExit(15s).has_value());
+
+    ChildProcess refused(clusterscope(), { "--headless", "--config", bad });
+    QVERIFY(refused.start());
+    const auto status = refused.waitExit(10s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 2);
+    const auto err = refused.stderrText();
+    QVERIFY2(err.find(bad + ":3: unknown key 'polcy'") != std::string::npos, err.c_str());
+    QVERIFY(cs::test::childrenOf(refused.pid()).empty());
 }
 
 QTEST_APPLESS_MAIN(TestHeadless)
