@@ -56,8 +56,10 @@ int runWorker(int argc, char** argv)
     sigemptyset(&quit.sa_mask);
     ::sigaction(SIGQUIT, &quit, nullptr);
     if (parsed.options.ipcFd >= 0) {
-        // Dying with the master; the channel's EOF would also tell us, this is the backstop.
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        // Dying with the master, as the master's launcher asked (SIGKILL). A SIGTERM here
+        // made an orphan drain its in-flight requests for up to 10 s after a master crash,
+        // unsupervised. A master that closes the channel on purpose still gets a drain (EOF).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     }
 
     try {
