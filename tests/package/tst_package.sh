@@ -145,11 +145,14 @@ first_port() { grep -om1 '"port":[0-9]*' "$tmp/master.out" | cut -d: -f2; }
 has_port() { [ -n "$(first_port)" ]; }
 got_200() { http_get "$port" >"$tmp/response" && head -n1 "$tmp/response" | grep -q '^HTTP/1.1 200'; }
 
-# Starts a headless cluster of two workers from the tree at $1, checks that its workers run
-# from that tree and answer /, stops it with SIGTERM and checks it exits 0 leaving nothing.
+# Starts a headless cluster of two workers from the installation prefix $1 (extra flags after
+# $2), checks that its workers run $worker_exe and answer /, stops it with SIGTERM and checks
+# that it exits 0 and leaves no process behind.
+worker_exe=""
 run_cluster() {
-    local tree=$1 label=$2 before=$failures
-    "$tree/usr/bin/clusterscope" --headless --port 0 --workers 2 --json --interval 200 \
+    local prefix=$1 label=$2 before=$failures
+    shift 2
+    "$prefix/bin/clusterscope" --headless --port 0 --workers 2 --json --interval 200 "$@" \
         >"$tmp/master.out" 2>"$tmp/master.err" &
     master_pid=$!
     if ! wait_for 15 has_port; then
@@ -163,12 +166,12 @@ run_cluster() {
     elif ! grep -Eqi '^X-Worker: [12]'$'\r''?$' "$tmp/response"; then
         fail "$label: the response to / has no X-Worker: 1|2 header"
     fi
-    local worker=$tree/usr/libexec/clusterscope/clusterscope-worker pid exe running=0
-    for pid in $(processes_under "$tree"); do
+    local pid exe running=0
+    for pid in $(processes_under "$tmp"); do
         exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
-        [ "$exe" = "$worker" ] && running=$((running + 1))
+        [ "$exe" = "$worker_exe" ] && running=$((running + 1))
     done
-    [ $running -eq 2 ] || fail "$label: expected 2 workers running $worker, found $running"
+    [ $running -eq 2 ] || fail "$label: expected 2 workers running $worker_exe, found $running"
 
     kill -TERM "$master_pid"
     if wait_for 20 ended "$master_pid"; then
@@ -179,17 +182,25 @@ run_cluster() {
         fail "$label: still running 20 s after SIGTERM"
     fi
     master_pid=""
-    no_processes() { [ -z "$(processes_under "$tree")" ]; }
-    wait_for 5 no_processes || fail "$label: processes left running: $(processes_under "$tree")"
+    no_processes() { [ -z "$(processes_under "$tmp")" ]; }
+    wait_for 5 no_processes || fail "$label: processes left running: $(processes_under "$tmp")"
     [ $failures -eq $before ] && pass "$label: a headless cluster served / on port $port and stopped cleanly"
 }
 
-run_cluster "$root" "unpacked .deb"
+worker_exe=$root/usr/libexec/clusterscope/clusterscope-worker
+run_cluster "$root/usr" "unpacked .deb"
 
 # --- a moved tree still finds its worker (it looks relative to its own executable)
 moved="$tmp/elsewhere/deeper"
 mkdir -p "$tmp/elsewhere" && mv "$root" "$moved" || die "cannot move the unpacked tree"
-run_cluster "$moved" "moved tree"
+worker_exe=$moved/usr/libexec/clusterscope/clusterscope-worker
+run_cluster "$moved/usr" "moved tree"
+
+# --- the .tar.gz runs from wherever it is unpacked
+mkdir "$tmp/tgz" && tar -xzf "$tgz" -C "$tmp/tgz" || die "cannot unpack $tgz"
+tgz_prefix=$(dirname "$(dirname "$(echo "$tmp"/tgz/*/bin/clusterscope)")")
+worker_exe=$tgz_prefix/libexec/clusterscope/clusterscope-worker
+run_cluster "$tgz_prefix" "unpacked .tar.gz"
 
 # --- without its worker it says so in one sentence and exits 2
 rm "$moved/usr/libexec/clusterscope/clusterscope-worker"
@@ -201,6 +212,10 @@ lines=$(grep -c . "$tmp/missing.err")
 [ "$lines" -eq 1 ] || { cat "$tmp/missing.err" >&2; fail "missing worker: expected one line on stderr, got $lines"; }
 grep -q 'worker' "$tmp/missing.err" || fail "missing worker: stderr does not mention the worker: $(cat "$tmp/missing.err")"
 [ $failures -eq $before ] && pass "missing worker: exit 2 with: $(cat "$tmp/missing.err")"
+
+# --- --worker-program overrides the lookup: the worker-less tree runs the tarball's worker
+worker_exe=$tgz_prefix/libexec/clusterscope/clusterscope-worker
+run_cluster "$moved/usr" "--worker-program" --worker-program "$worker_exe"
 
 if [ $failures -ne 0 ]; then
     echo "$failures check(s) failed" >&2
