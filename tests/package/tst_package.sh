@@ -59,7 +59,7 @@ wait_for() {
     done
 }
 
-for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli tar timeout; do
+for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli tar gzip timeout; do
     command -v "$tool" >/dev/null 2>&1 \
         || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils and appstream)"
 done
@@ -130,6 +130,18 @@ appstreamcli validate --no-net "$root/usr/share/metainfo/$app_id.metainfo.xml" >
     && pass "appstreamcli accepts the metainfo" || { cat "$tmp/appstream.log" >&2; fail "appstreamcli rejects the metainfo"; }
 grep -q "release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metainfo.xml" \
     || fail "the metainfo's release is not $version"
+
+# The man page keeps up with the program: every flag --help lists is in it.
+"$root/usr/bin/clusterscope" --help >"$tmp/help.txt" 2>&1 || fail "clusterscope --help failed"
+gzip -dc "$root/usr/share/man/man1/clusterscope.1.gz" | sed 's/\\-/-/g' >"$tmp/man.txt" \
+    || fail "the man page is not a readable .gz"
+flags=$(grep -oE -- '--[a-z][a-z-]+' "$tmp/help.txt" | sort -u)
+[ -n "$flags" ] || fail "clusterscope --help lists no flags"
+before=$failures
+for flag in $flags; do
+    grep -qF -- "$flag" "$tmp/man.txt" || fail "the man page does not mention $flag"
+done
+[ $failures -eq $before ] && pass "the man page covers the $(wc -w <<<"$flags") flags of --help"
 
 out=$("$root/usr/bin/clusterscope" --version 2>&1)
 [ "$out" = "clusterscope $version" ] && pass "--version prints '$out'" || fail "--version printed '$out', expected 'clusterscope $version'"
