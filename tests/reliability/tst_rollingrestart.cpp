@@ -1,0 +1,90 @@
+// Zero-loss rolling restart under load: SIGHUP to a headless master replaces every worker
+// while clusterscope-load runs (keep-alive and new-connection); no request fails for
+// round-robin, least-connections and shared. reuseport loses what sits in a closing
+// listener's queue, so its resets are measured and printed, not failed on.
+#include "reliabilitysupport.h"
+
+#include <csignal>
+#include <regex>
+
+#include <sys/wait.h>
+
+#include <QtTest>
+
+using namespace std::chrono_literals;
+using namespace cs::test;
+
+namespace {
+
+long jsonNumber(const std::string& json, const std::string& key)
+{
+    std::smatch match;
+    if (!std::regex_search(json, match, std::regex("\"" + key + "\":([0-9]+)")))
+        return -1;
+    return std::stol(match[1]);
+}
+
+} // namespace
+
+class TestRollingRestart : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void sighupUnderLoadLosesNothing_data();
+    void sighupUnderLoadLosesNothing();
+};
+
+void TestRollingRestart::sighupUnderLoadLosesNothing_data()
+{
+    QTest::addColumn<QByteArray>("policy");
+    QTest::addColumn<QByteArray>("mode");
+    for (const char* policy : { "round-robin", "least-connections", "shared", "reuseport" })
+        for (const char* mode : { "--keep-alive", "--new-connection" })
+            QTest::addRow("%s %s", policy, mode + 2) << QByteArray(policy) << QByteArray(mode);
+}
+
+void TestRollingRestart::sighupUnderLoadLosesNothing()
+{
+    QFETCH(QByteArray, policy);
+    QFETCH(QByteArray, mode);
+    ChildProcess master(clusterscopeProgram(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval",
+                                                 "100", "--policy", policy.toStdString() });
+    QVERIFY(master.start());
+    const auto port = jsonPort(master);
+    QVERIFY(port != 0);
+    const auto old = onlineWorkerPids(master, 2);
+    QCOMPARE(old.size(), std::size_t { 2 });
+
+    ChildProcess load(loadProgram(), { "--port", std::to_string(port), mode.toStdString(), "-c", "8", "-d", "5",
+                                       "--timeout-ms", "3000", "--json" });
+    QVERIFY(load.start());
+    // Under load before the restart begins.
+    QVERIFY(waitFor([&] { return jsonNumber(lastJsonLine(master), "totalRequests") > 500; }, 5s));
+    master.signal(SIGHUP);
+    const auto replaced = onlineWorkerPids(master, 2, old, 10s);
+    QCOMPARE(replaced.size(), std::size_t { 2 });
+    QVERIFY(waitFor([&] { return !processAlive(old[0]) && !processAlive(old[1]); }, 10s));
+
+    const auto status = load.waitExit(20s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    const auto summary = load.stdoutText();
+    const long completed = jsonNumber(summary, "completed");
+    const long errors = jsonNumber(summary, "errors");
+    const long non2xx = jsonNumber(summary, "non2xx");
+    qInfo("%s %s: %ld requests, %ld failed, %ld non-2xx during the rolling restart", policy.constData(),
+          mode.constData() + 2, completed, errors, non2xx);
+    QVERIFY2(completed > 1000, summary.c_str());
+    // Requests after the restart were served by the new workers.
+    const auto after = httpGet(port, "/");
+    QCOMPARE(after.status, 200);
+    QVERIFY(after.body.find("pid " + std::to_string(replaced[0])) != std::string::npos
+            || after.body.find("pid " + std::to_string(replaced[1])) != std::string::npos);
+    if (policy != "reuseport") {
+        QVERIFY2(errors == 0, summary.c_str());
+        QVERIFY2(non2xx == 0, summary.c_str());
+    }
+    master.signal(SIGTERM);
+    QVERIFY(master.waitExit(15s).has_value());
+}
+
+QTEST_APPLESS_MAIN(TestRollingRestart)
+#include "tst_rollingrestart.moc"
