@@ -280,13 +280,15 @@ def get(port):
 # ---- the passes ----------------------------------------------------------------------
 
 def throughput(servers, reps, seconds, wrk_cpus):
-    """reps rounds; each round runs every server in both modes, starting with a different one."""
+    """reps rounds; in a round every server runs one mode back to back, then the other mode,
+    each round starting with a different server. Ratios are taken within a round (runs
+    seconds apart), so load from elsewhere on the machine mostly cancels out."""
     runs = {s.name: {"ka": [], "close": [], "master_cpu_close": [], "per_cpu_s_ka": [], "per_cpu_s_close": [],
                      "errors": 0} for s in servers}
     for rep in range(reps):
         order = servers[rep % len(servers):] + servers[:rep % len(servers)]
-        for s in order:
-            for mode in ("ka", "close"):
+        for mode in ("ka", "close"):
+            for s in order:
                 pids = [s.master_pid] + s.worker_pids()
                 t0, c0 = time.monotonic(), [cpu_ticks(p) for p in pids]
                 r = wrk(s.port, seconds, mode == "close", wrk_cpus)
@@ -305,6 +307,12 @@ def throughput(servers, reps, seconds, wrk_cpus):
                     f"server CPU {100 * sum(used) / (t1 - t0):4.0f} % (master {100 * used[0] / (t1 - t0):3.0f} %)"
                     + (f"  ({r['errors']} errors)" if r["errors"] else ""))
     return runs
+
+
+def round_ratios(runs, name, peer, mode):
+    """Median over rounds of this server's rate divided by the peer's rate in the same round."""
+    pairs = zip(runs[name][mode], runs[peer][mode])
+    return median([a / b for a, b in pairs if b > 0])
 
 
 def fairness(servers, seconds, wrk_cpus):
@@ -403,8 +411,8 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
     close = {n: median(r["close"]) for n, r in runs.items()}
     node_rr, nginx = "node rr", "nginx"
 
-    def ratio(a, b):
-        return a / b if b else 0.0
+    def rr(name, peer, mode):
+        return round_ratios(runs, name, peer, mode)
 
     p(f"Clusterscope bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
       f"{args.reps} x {args.seconds} s per server and mode, wrk -t1 -c{CONNECTIONS}, {WORKERS} workers, "
@@ -419,13 +427,14 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
         n = s.name
         f = fair.get(n, {})
         m = mem.get(n, {"master": 0, "workers": []})
-        p(f"| {n} | {ka[n]:.0f} | {ratio(ka[n], ka[node_rr]):.2f} | {ratio(ka[n], ka[nginx]):.2f} "
-          f"| {close[n]:.0f} | {ratio(close[n], close[node_rr]):.2f} | {ratio(close[n], close[nginx]):.2f} "
+        p(f"| {n} | {ka[n]:.0f} | {rr(n, node_rr, 'ka'):.2f} | {rr(n, nginx, 'ka'):.2f} "
+          f"| {close[n]:.0f} | {rr(n, node_rr, 'close'):.2f} | {rr(n, nginx, 'close'):.2f} "
           f"| {f.get('close', {}).get('jain', 0):.3f} | {f.get('ka', {}).get('jain', 0):.3f} "
           f"| {median(runs[n]['master_cpu_close']):.0f} "
           f"| {median(runs[n]['per_cpu_s_ka']):.0f} / {median(runs[n]['per_cpu_s_close']):.0f} "
           f"| {m['master'] / 1024:.1f} / {' + '.join(f'{w / 1024:.1f}' for w in m['workers'])} "
           f"| {runs[n]['errors']} |")
+    p("Ratios are medians over rounds of (rate / peer's rate in the same round); req/s are medians.")
     p("")
     p("Shares per worker (fairness pass, X-Worker header -> responses):")
     for s in servers:
@@ -442,13 +451,13 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
       f"{cost['after']['master_fds']}, worker fds {cost['before']['worker_fds']} -> {cost['after']['worker_fds']}, "
       f"master RSS {cost['before']['master_rss'] / 1024:.1f} -> {cost['after']['master_rss'] / 1024:.1f} MiB")
     p("")
-    rr = "clusterscope round-robin"
+    ours = "clusterscope round-robin"
     targets = [
-        ("keep-alive (round-robin) >= 1.5x node rr", ratio(ka[rr], ka[node_rr]), 1.5, "x"),
-        ("keep-alive (round-robin) >= 0.9x nginx", ratio(ka[rr], ka[nginx]), 0.9, "x"),
-        ("new connection per request (round-robin) >= 1.5x node rr", ratio(close[rr], close[node_rr]), 1.5, "x"),
-        ("new connection per request (round-robin) >= 0.9x nginx", ratio(close[rr], close[nginx]), 0.9, "x"),
-        ("round-robin fairness over new connections >= 0.99", fair[rr]["close"]["jain"], 0.99, ""),
+        ("keep-alive (round-robin) >= 1.5x node rr", rr(ours, node_rr, "ka"), 1.5, "x"),
+        ("keep-alive (round-robin) >= 0.9x nginx", rr(ours, nginx, "ka"), 0.9, "x"),
+        ("new connection per request (round-robin) >= 1.5x node rr", rr(ours, node_rr, "close"), 1.5, "x"),
+        ("new connection per request (round-robin) >= 0.9x nginx", rr(ours, nginx, "close"), 0.9, "x"),
+        ("round-robin fairness over new connections >= 0.99", fair[ours]["close"]["jain"], 0.99, ""),
     ]
     p("Targets:")
     for label, value, want, unit in targets:
@@ -485,13 +494,13 @@ def loadavg():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 rounds of 2 s, 10 kills (about 2.5 minutes)")
-    ap.add_argument("--reps", type=int, help="rounds per server and mode (5)")
-    ap.add_argument("--seconds", type=int, help="seconds per wrk run (5)")
+    ap.add_argument("--reps", type=int, help="rounds per server and mode (8)")
+    ap.add_argument("--seconds", type=int, help="seconds per wrk run (3)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin servers and wrk to separate CPUs")
     ap.add_argument("--json", help="also write the raw results to this file")
     args = ap.parse_args()
-    args.reps = args.reps or (3 if args.quick else 5)
-    args.seconds = args.seconds or (2 if args.quick else 5)
+    args.reps = args.reps or (3 if args.quick else 8)
+    args.seconds = args.seconds or (2 if args.quick else 3)
     fair_seconds = 2 if args.quick else 3
     kills = 10 if args.quick else 20
     # wrk gets one core and the servers the other: the servers' ceiling is one core for all of them.
