@@ -157,6 +157,15 @@ first_port() { grep -om1 '"port":[0-9]*' "$tmp/master.out" | cut -d: -f2; }
 has_port() { [ -n "$(first_port)" ]; }
 got_200() { http_get "$port" >"$tmp/response" && head -n1 "$tmp/response" | grep -q '^HTTP/1.1 200'; }
 
+count_workers() {
+    local pid running=0
+    for pid in $(processes_under "$tmp"); do
+        [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$worker_exe" ] && running=$((running + 1))
+    done
+    echo $running
+}
+two_workers() { [ "$(count_workers)" -eq 2 ]; }
+
 # Starts a headless cluster of two workers from the installation prefix $1 (extra flags after
 # $2), checks that its workers run $worker_exe and answer /, stops it with SIGTERM and checks
 # that it exits 0 and leaves no process behind.
@@ -178,12 +187,8 @@ run_cluster() {
     elif ! grep -Eqi '^X-Worker: [12]'$'\r''?$' "$tmp/response"; then
         fail "$label: the response to / has no X-Worker: 1|2 header"
     fi
-    local pid exe running=0
-    for pid in $(processes_under "$tmp"); do
-        exe=$(readlink "/proc/$pid/exe" 2>/dev/null)
-        [ "$exe" = "$worker_exe" ] && running=$((running + 1))
-    done
-    [ $running -eq 2 ] || fail "$label: expected 2 workers running $worker_exe, found $running"
+    # A worker may still be between fork and exec: wait for both to run the expected program.
+    wait_for 10 two_workers || fail "$label: expected 2 workers running $worker_exe, found $(count_workers)"
 
     kill -TERM "$master_pid"
     if wait_for 20 ended "$master_pid"; then
