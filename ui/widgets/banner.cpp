@@ -72,14 +72,19 @@ void Banner::restyle()
 {
     // A tint of the severity colour over the window colour: readable on light and dark.
     const QColor tone = toneColor(m_kind == Kind::Error ? Tone::Error : m_kind == Kind::Warning ? Tone::Warning : Tone::Ok);
-    const QColor window = palette().color(QPalette::Window);
+    // The window colour of the parent: our own palette is the one the style sheet changes.
+    const QColor window = (parentWidget() ? parentWidget()->palette() : palette()).color(QPalette::Window);
     const auto mix = [&](double a) {
         return QColor::fromRgbF(float(tone.redF() * a + window.redF() * (1 - a)),
                                 float(tone.greenF() * a + window.greenF() * (1 - a)),
                                 float(tone.blueF() * a + window.blueF() * (1 - a)));
     };
-    setStyleSheet(QStringLiteral("QFrame#banner { background: %1; border: 1px solid %2; border-radius: 4px; }")
-                      .arg(mix(0.18).name(), mix(0.7).name()));
+    const QString sheet = QStringLiteral("QFrame#banner { background: %1; border: 1px solid %2; border-radius: 4px; }")
+                              .arg(mix(0.18).name(), mix(0.7).name());
+    // Setting a style sheet sends a palette change itself: only set a different one, so
+    // restyle() never recurses.
+    if (sheet != styleSheet())
+        setStyleSheet(sheet);
 }
 
 } // namespace cs::ui
