@@ -8,6 +8,8 @@ packages=(
     cmake ninja-build g++ pkg-config libboost1.81-dev qt6-base-dev qt6-charts-dev libgl-dev
     # tests, screenshots and benchmarks
     xvfb xauth imagemagick wrk nginx-light nodejs
+    # packaging and its checks
+    dpkg-dev desktop-file-utils appstream
 )
 
 missing=()
