@@ -176,6 +176,7 @@ bool Cluster::running() const
 void Cluster::scale(int workers) { CS_POST(scale(workers)); }
 void Cluster::signalWorker(int slot, int signal) { CS_POST(signalWorker(slot, signal)); }
 void Cluster::rollingRestart() { CS_POST(rollingRestart()); }
+void Cluster::crashWorker(int slot) { CS_POST(crashWorker(slot)); }
 void Cluster::resetSlot(int slot) { CS_POST(resetSlot(slot)); }
 void Cluster::resetFailedSlots() { CS_POST(resetFailedSlots()); }
 

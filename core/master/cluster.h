@@ -45,6 +45,10 @@ public:
     void removeWorker();
     /// Sends a signal to the slot's process; the exit is reported as KilledByUser.
     void signalWorker(int slot, int signal);
+    /// Makes the slot's process crash (SIGABRT, as /crash does): reported and counted as a
+    /// crash, unlike signalWorker. For teaching what a crash looks like; the window offers it
+    /// with chaos on.
+    void crashWorker(int slot);
     /// Replaces every worker one by one: start the new one, wait until ready, drain the old.
     void rollingRestart();
     /// Clears a failed slot's crash history and respawns it.

@@ -781,6 +781,20 @@ void Master::signalWorker(int slotId, int signal)
         ::kill(process->pid, signal);
 }
 
+void Master::crashWorker(int slotId)
+{
+    Slot* slot = findSlot(slotId);
+    Process* process = slot ? currentOf(*slot) : nullptr;
+    if (!process) {
+        emit({ .kind = EventKind::Log, .slot = slotId,
+               .message = "worker " + std::to_string(slotId) + " has no running process to crash" });
+        return;
+    }
+    emit({ .kind = EventKind::Log, .slot = slotId, .pid = process->pid, .signal = SIGABRT,
+           .message = "making worker " + std::to_string(slotId) + " crash (SIGABRT)" });
+    ::kill(process->pid, SIGABRT); // no kill reason: the exit is read as the crash it is
+}
+
 void Master::rollingRestart()
 {
     if (m_stopping)

@@ -45,6 +45,7 @@ public:
     void scale(int workers);
     void scaleBy(int delta); ///< relative to the slots still wanted
     void signalWorker(int slot, int signal);
+    void crashWorker(int slot);
     void rollingRestart();
     void resetSlot(int slot);
     void resetFailedSlots();

@@ -170,6 +170,26 @@ void TestCluster::killedWorkerIsRespawnedInItsSlot()
     }
     QVERIFY(servedByNew);
     QCOMPARE(cluster.snapshot()->workers[0].restarts, 1);
+
+    // A kill through the façade is the user's doing; a crash through it counts as a crash.
+    const int second = pidOf(cluster, 2);
+    cluster.signalWorker(2, SIGKILL);
+    QVERIFY(waitFor(
+        [&] {
+            log.take(cluster);
+            return log.count(cs::EventKind::Exit, 2, cs::ExitReason::KilledByUser) == 1 && pidOf(cluster, 2) != second
+                && onlineCount(cluster) == 2;
+        },
+        10s));
+    const int third = pidOf(cluster, 2);
+    cluster.crashWorker(2);
+    QVERIFY(waitFor(
+        [&] {
+            log.take(cluster);
+            return log.count(cs::EventKind::Exit, 2, cs::ExitReason::Crash) == 1 && pidOf(cluster, 2) != third
+                && onlineCount(cluster) == 2;
+        },
+        10s));
 }
 
 void TestCluster::crashLoopEndsInFailedSlotAndResetRevivesIt()
