@@ -435,6 +435,10 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
           f"| {m['master'] / 1024:.1f} / {' + '.join(f'{w / 1024:.1f}' for w in m['workers'])} "
           f"| {runs[n]['errors']} |")
     p("Ratios are medians over rounds of (rate / peer's rate in the same round); req/s are medians.")
+    eff = {m: median(runs["clusterscope round-robin"][f"per_cpu_s_{m}"]) / max(median(runs[nginx][f"per_cpu_s_{m}"]), 1)
+           for m in ("ka", "close")}
+    p(f"CPU efficiency of round-robin vs nginx (requests per CPU-second of the server's processes; "
+      f"steadier than req/s on a busy machine): keep-alive {eff['ka']:.2f}x, new connection {eff['close']:.2f}x")
     p("")
     p("Shares per worker (fairness pass, X-Worker header -> responses):")
     for s in servers:
