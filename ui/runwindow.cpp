@@ -49,6 +49,14 @@ void closeOnTerminationSignals(MainWindow* window)
 
 } // namespace
 
+QIcon applicationIcon()
+{
+    QIcon builtIn;
+    for (int size : { 16, 22, 24, 32, 48, 64, 128, 256, 512 })
+        builtIn.addFile(QStringLiteral(":/icons/clusterscope-%1.png").arg(size), QSize(size, size));
+    return QIcon::fromTheme(QStringLiteral("clusterscope"), builtIn);
+}
+
 int runWindow(int argc, char** argv, const cs::CliOptions& options)
 {
     QApplication app(argc, argv);
@@ -56,8 +64,8 @@ int runWindow(int argc, char** argv, const cs::CliOptions& options)
     QApplication::setApplicationName(QStringLiteral("clusterscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Clusterscope"));
     QApplication::setApplicationVersion(QStringLiteral(CLUSTERSCOPE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("clusterscope"));
-    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("utilities-system-monitor")));
+    QApplication::setDesktopFileName(QString::fromLatin1(kDesktopFileName));
+    QApplication::setWindowIcon(applicationIcon());
     registerMetaTypes();
 
     MainWindow window(options);

@@ -1,5 +1,8 @@
 #include "adapter/clusteradapter.h"
 
+#include "export/metricsserver.h"
+#include "export/prometheus.h"
+
 #include <chrono>
 
 #include <QMetaObject>
@@ -26,6 +29,7 @@ ClusterAdapter::~ClusterAdapter()
 {
     // Destroying the Cluster stops it fast and joins the master thread, so no notifier call
     // can race with this object's destruction; queued calls die with the QObject.
+    stopMetrics(false); // no signal: the window that listens may be half destroyed
     m_cluster.reset();
 }
 
@@ -47,6 +51,7 @@ void ClusterAdapter::start(const cs::ClusterConfig& config)
     }
     // A fresh Cluster per run: the previous one has stopped, and its counters and event
     // queue must not leak into the new run.
+    stopMetrics();
     m_cluster = std::make_unique<Cluster>();
     m_cluster->setNotifier([this] {
         // Master thread: post at most one delivery at a time; deliver() takes everything.
@@ -61,6 +66,37 @@ void ClusterAdapter::start(const cs::ClusterConfig& config)
     }
     m_config = config;
     setRunning(true);
+    startMetrics();
+}
+
+void ClusterAdapter::startMetrics()
+{
+    if (m_metricsPort < 0 || m_metricsPort > 65535)
+        return;
+    m_metrics = std::make_unique<MetricsServer>();
+    // The server's own thread renders each scrape from the newest snapshot; Cluster::snapshot()
+    // is thread-safe and the cluster outlives the server (stopMetrics() comes first).
+    Cluster* cluster = m_cluster.get();
+    const std::string error = m_metrics->start("127.0.0.1", std::uint16_t(m_metricsPort),
+                                               [cluster] { return formatPrometheus(*cluster->snapshot()); });
+    if (!error.empty()) {
+        m_metrics.reset();
+        Q_EMIT metricsFailed(QString::fromStdString(error));
+        return;
+    }
+    m_metricsUrl = QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_metrics->port());
+    Q_EMIT metricsUrlChanged(m_metricsUrl);
+}
+
+void ClusterAdapter::stopMetrics(bool notify)
+{
+    if (!m_metrics)
+        return;
+    m_metrics->stop();
+    m_metrics.reset();
+    m_metricsUrl.clear();
+    if (notify)
+        Q_EMIT metricsUrlChanged(QString());
 }
 
 void ClusterAdapter::stop()
@@ -105,10 +141,22 @@ void ClusterAdapter::killWorker(int slot, int signal)
         m_cluster->signalWorker(slot, signal);
 }
 
+void ClusterAdapter::crashWorker(int slot)
+{
+    if (m_cluster->running())
+        m_cluster->crashWorker(slot);
+}
+
 void ClusterAdapter::resetSlot(int slot)
 {
     if (m_cluster->running())
         m_cluster->resetSlot(slot);
+}
+
+void ClusterAdapter::resetFailedSlots()
+{
+    if (m_cluster->running())
+        m_cluster->resetFailedSlots();
 }
 
 void ClusterAdapter::deliver()
@@ -141,6 +189,8 @@ void ClusterAdapter::setRunning(bool running)
     if (running == m_running)
         return;
     m_running = running;
+    if (!running)
+        stopMetrics();
     Q_EMIT runningChanged(running);
 }
 

@@ -11,6 +11,10 @@
 #include <QObject>
 #include <QString>
 
+namespace cs {
+class MetricsServer;
+}
+
 namespace cs::ui {
 
 /// The one QObject over the core: owns cs::Cluster, moves its notifications from the master
@@ -32,6 +36,12 @@ public:
     /// Returns true when the master had finished in time. Used when the window closes.
     bool shutdown(int timeoutMs);
 
+    /// The Prometheus endpoint for the next start: -1 off, 0 any free port. It serves on
+    /// 127.0.0.1 while the cluster runs.
+    void setMetricsPort(int port) { m_metricsPort = port; }
+    /// "http://127.0.0.1:PORT/metrics" while it serves, else empty.
+    QString metricsUrl() const { return m_metricsUrl; }
+
 public Q_SLOTS:
     void start(const cs::ClusterConfig& config);
     void stop();
@@ -39,23 +49,36 @@ public Q_SLOTS:
     void scaleUp();
     void scaleDown();
     void killWorker(int slot, int signal);
+    /// Makes that slot's worker crash (SIGABRT), counted as a crash.
+    void crashWorker(int slot);
     void resetSlot(int slot);
+    void resetFailedSlots();
 
 Q_SIGNALS:
     void snapshotReady(std::shared_ptr<const cs::Snapshot> snapshot);
     void eventsArrived(QList<cs::Event> events);
     void launchFailed(QString message);
     void runningChanged(bool running);
+    /// The metrics endpoint started (url) or stopped (empty).
+    void metricsUrlChanged(QString url);
+    /// The cluster runs but the metrics endpoint could not start: one sentence.
+    void metricsFailed(QString message);
 
 private:
     void deliver(); ///< GUI thread: takes the snapshot and the events and emits them
     void setRunning(bool running);
+    void startMetrics();
+    void stopMetrics(bool notify = true);
 
+    // Its thread reads m_cluster's snapshots: stopMetrics() runs before m_cluster changes or goes.
+    std::unique_ptr<MetricsServer> m_metrics;
     std::unique_ptr<Cluster> m_cluster;
     ClusterConfig m_config;
     std::atomic<bool> m_pending { false };
     std::uint64_t m_lastSequence = ~std::uint64_t(0);
     bool m_running = false;
+    int m_metricsPort = -1;
+    QString m_metricsUrl;
 };
 
 /// Registers the types the signals carry (idempotent).

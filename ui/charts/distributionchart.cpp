@@ -1,5 +1,6 @@
 #include "charts/distributionchart.h"
 
+#include "charts/chartnote.h"
 #include "charts/chartstyle.h"
 #include "models/workertablemodel.h"
 
@@ -24,6 +25,7 @@ DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
     , m_even(new QLineSeries)
     , m_x(new QBarCategoryAxis)
     , m_y(new QValueAxis)
+    , m_note(new ChartNote(this, m_chart))
 {
     setChart(m_chart);
     setRenderHint(QPainter::Antialiasing);
@@ -49,6 +51,16 @@ DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
     m_baseToolTip = tr("Each worker's share of all requests and of all accepted connections since the start; "
                   "the dashed line is an even share. Jain's index: 1 = perfectly even, 1/N = one worker takes all.");
     setToolTip(m_baseToolTip);
+}
+
+void DistributionChart::setNote(const QString& note)
+{
+    m_note->setNote(note);
+}
+
+QString DistributionChart::note() const
+{
+    return m_note->isVisibleTo(this) ? m_note->text() : QString();
 }
 
 void DistributionChart::changeEvent(QEvent* event)

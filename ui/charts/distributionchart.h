@@ -10,6 +10,7 @@ class QValueAxis;
 
 namespace cs::ui {
 
+class ChartNote;
 class WorkerTableModel;
 
 /// Each worker's share of all requests and of all accepted connections since the cluster
@@ -20,6 +21,9 @@ class DistributionChart : public QChartView {
 public:
     explicit DistributionChart(WorkerTableModel* model, QWidget* parent = nullptr);
     void refresh();
+    /// A sentence over the chart instead of its bars (empty: the bars again).
+    void setNote(const QString& note);
+    QString note() const;
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -37,6 +41,7 @@ private:
     QValueAxis* m_y;
     QStringList m_categories;
     QString m_baseToolTip;
+    ChartNote* m_note;
 };
 
 } // namespace cs::ui

@@ -1,5 +1,6 @@
 #include "charts/timechart.h"
 
+#include "charts/chartnote.h"
 #include "charts/chartstyle.h"
 
 #include <algorithm>
@@ -18,6 +19,7 @@ TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* paren
     , m_x(new QValueAxis)
     , m_yAxis(yAxis ? yAxis : new QValueAxis)
     , m_y(qobject_cast<QValueAxis*>(m_yAxis))
+    , m_note(new ChartNote(this, m_chart))
 {
     setChart(m_chart); // the view owns the chart
     setRenderHint(QPainter::Antialiasing);
@@ -58,6 +60,16 @@ void TimeChart::restyle()
     }
 }
 
+void TimeChart::setNote(const QString& note)
+{
+    m_note->setNote(note);
+}
+
+QString TimeChart::note() const
+{
+    return m_note->isVisibleTo(this) ? m_note->text() : QString();
+}
+
 void TimeChart::slide(double now)
 {
     const double right = std::max(now, kWindowSeconds);
@@ -77,6 +89,7 @@ QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal
     pen.setCapStyle(Qt::RoundCap);
     pen.setJoinStyle(Qt::RoundJoin);
     line->setPen(pen);
+    line->setVisible(m_note->isHidden()); // a line added under a note stays hidden with the others
     return line;
 }
 

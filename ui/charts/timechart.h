@@ -10,6 +10,8 @@ class QAbstractAxis;
 
 namespace cs::ui {
 
+class ChartNote;
+
 /// The common frame of the live charts: a value y axis under a time x axis that slides
 /// over the last 60 s of cluster time, styled from the palette. Subclasses feed whole
 /// series with replace() in refresh(); nothing animates and nothing updates point by point.
@@ -23,6 +25,9 @@ public:
     /// Re-reads the model and slides the time axis so that `now` is the right edge.
     virtual void refresh(double now) = 0;
     static constexpr double kWindowSeconds = 60.0;
+    /// A sentence over the chart instead of its lines (empty: the lines again).
+    void setNote(const QString& note);
+    QString note() const;
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -40,6 +45,7 @@ protected:
     QAbstractAxis* m_yAxis;
     QValueAxis* m_y; ///< m_yAxis when it is a value axis, else null
     QList<QLineSeries*> m_lines;
+    ChartNote* m_note;
 };
 
 template<typename NameFn, typename ColorFn>

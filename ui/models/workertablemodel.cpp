@@ -85,6 +85,9 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
         return {};
     const WorkerSample& w = m_workers[std::size_t(index.row())];
     const bool alive = w.pid != 0;
+    // A program we did not write reports no requests: unknown, which is not zero.
+    const bool unknown = !m_requestMetrics
+        && (index.column() == RequestsPerSecond || index.column() == Requests || index.column() == OpenConnections);
     switch (role) {
     case SlotRole:
         return w.slot;
@@ -106,6 +109,8 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
         default: return {};
         }
     case Qt::DisplayRole:
+        if (unknown)
+            return tr("n/a");
         switch (index.column()) {
         case Slot: return QStringLiteral("#%1").arg(w.slot);
         case Pid: return alive ? QString::number(w.pid) : QStringLiteral("–");
@@ -125,6 +130,8 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
             return slotColor(w.slot);
         return {};
     case Qt::ForegroundRole:
+        if (unknown)
+            return toneColor(Tone::Muted);
         if (index.column() == State)
             return stateTone(w.state) == Tone::Muted ? QVariant() : QVariant(toneColor(stateTone(w.state)));
         return {};
@@ -133,6 +140,14 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
             return int(Qt::AlignLeft | Qt::AlignVCenter);
         return int(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ToolTipRole:
+        if (unknown)
+            return tr("Request counts come from the built-in worker only: this slot runs your own program");
+        if (!m_requestMetrics)
+            return tr("Worker slot %1, pid %2: %3 (your own program: CPU, memory, core and restarts are measured, "
+                      "requests are not)")
+                .arg(w.slot)
+                .arg(w.pid)
+                .arg(QString::fromLatin1(stateName(w.state)));
         return tr("Worker slot %1, pid %2: %3, %4 requests served since the cluster started, "
                   "%5 connections accepted")
             .arg(w.slot)
@@ -188,6 +203,15 @@ void WorkerTableModel::setSnapshot(const std::shared_ptr<const Snapshot>& snapsh
     const std::vector<WorkerSample>& next = snapshot ? snapshot->workers : empty;
     m_fairness = snapshot ? snapshot->fairness : 1.0;
     m_connectionFairness = snapshot ? snapshot->connectionFairness : 1.0;
+    const bool requestMetrics = snapshot ? snapshot->requestMetrics : true;
+    if (requestMetrics != m_requestMetrics) {
+        // Every row's request columns change meaning: simplest as a reset (it happens once a run).
+        beginResetModel();
+        m_requestMetrics = requestMetrics;
+        m_workers = snapshot ? snapshot->workers : std::vector<WorkerSample> {};
+        endResetModel();
+        return;
+    }
     const std::size_t oldSize = m_workers.size();
     const std::size_t newSize = next.size();
     const std::size_t common = std::min(oldSize, newSize);

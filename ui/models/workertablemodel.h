@@ -33,11 +33,14 @@ public:
     const WorkerSample* workerAt(int row) const;
     double fairness() const { return m_fairness; }
     double connectionFairness() const { return m_connectionFairness; }
+    /// False when the workers are a program of the user's: request columns show "n/a".
+    bool requestMetrics() const { return m_requestMetrics; }
 
 private:
     std::vector<WorkerSample> m_workers;
     double m_fairness = 1.0;
     double m_connectionFairness = 1.0;
+    bool m_requestMetrics = true;
 };
 
 /// "3 m 05 s", "1 h 02 m": uptime as people read it.

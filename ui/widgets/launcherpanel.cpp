@@ -4,14 +4,23 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHostAddress>
+#include <QIntValidator>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QThread>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace cs::ui {
@@ -23,6 +32,39 @@ QString qs(std::string_view text)
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
 
+const char* const kNeedsBuiltIn = QT_TRANSLATE_NOOP("cs::ui::LauncherPanel",
+                                                   "Needs the built-in worker: the master hands connections over its own channel.");
+
+/// The inverse of QProcess::splitCommand, so a loaded definition shows its arguments in the
+/// same form the user would type them: quotes where a space or a quote needs them.
+QString joinArguments(const std::vector<std::string>& args, std::size_t from)
+{
+    QStringList parts;
+    for (std::size_t i = from; i < args.size(); ++i) {
+        QString arg = QString::fromStdString(args[i]);
+        if (arg.isEmpty() || arg.contains(QLatin1Char(' ')) || arg.contains(QLatin1Char('\t'))
+            || arg.contains(QLatin1Char('"'))) {
+            arg.replace(QStringLiteral("\""), QStringLiteral("\"\"\""));
+            arg = QLatin1Char('"') + arg + QLatin1Char('"');
+        }
+        parts.append(arg);
+    }
+    return parts.join(QLatin1Char(' '));
+}
+
+QStringList environmentLines(const QString& text)
+{
+    QStringList lines;
+    for (const QString& line : text.split(QLatin1Char('\n'))) {
+        const QString trimmed = line.trimmed();
+        if (!trimmed.isEmpty())
+            lines.append(trimmed);
+    }
+    return lines;
+}
+
+enum WorkerKind { BuiltIn, OwnProgram };
+
 } // namespace
 
 LauncherPanel::LauncherPanel(QWidget* parent)
@@ -33,6 +75,15 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     , m_policy(new QComboBox(this))
     , m_explanation(new QLabel(this))
     , m_chaos(new QCheckBox(tr("Chaos: allow GET /crash"), this))
+    , m_workerKind(new QComboBox(this))
+    , m_programBox(new QWidget(this))
+    , m_program(new QLineEdit(m_programBox))
+    , m_programBrowse(new QToolButton(m_programBox))
+    , m_args(new QLineEdit(m_programBox))
+    , m_cwd(new QLineEdit(m_programBox))
+    , m_cwdBrowse(new QToolButton(m_programBox))
+    , m_env(new QPlainTextEdit(m_programBox))
+    , m_metricsPort(new QLineEdit(this))
     , m_error(new QLabel(this))
     , m_start(new QPushButton(tr("Start"), this))
     , m_stop(new QPushButton(tr("Stop"), this))
@@ -62,7 +113,40 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     m_explanation->setFont(small);
     m_explanation->setForegroundRole(QPalette::PlaceholderText);
     m_chaos->setObjectName(QStringLiteral("chaosCheck"));
-    m_chaos->setToolTip(tr("Let workers crash on request (GET /crash), to watch the master respawn them"));
+    m_chaos->setToolTip(tr("Let workers crash on request (GET /crash, built-in worker), and crash a chosen "
+                           "worker from the table's menu, to watch the master respawn them"));
+
+    m_workerKind->setObjectName(QStringLiteral("workerKindCombo"));
+    m_workerKind->addItem(tr("Built-in worker"), int(BuiltIn));
+    m_workerKind->addItem(tr("Your own program"), int(OwnProgram));
+    m_workerKind->setItemData(0, tr("clusterscope-worker: measures requests, connections and latency"), Qt::ToolTipRole);
+    m_workerKind->setItemData(1, tr("Run your own server (Node, Python, Go, …) as the workers; it gets the listening "
+                                    "socket as fd 3 (systemd socket activation) or $PORT"),
+                              Qt::ToolTipRole);
+    m_workerKind->setToolTip(tr("Which program the workers run"));
+    m_program->setObjectName(QStringLiteral("programEdit"));
+    m_program->setPlaceholderText(tr("program, e.g. node or /usr/bin/python3"));
+    m_program->setToolTip(tr("The program every worker runs; looked up on PATH when it has no slash. No shell is used."));
+    m_programBrowse->setText(QStringLiteral("…"));
+    m_programBrowse->setToolTip(tr("Choose the program"));
+    m_args->setObjectName(QStringLiteral("argsEdit"));
+    m_args->setPlaceholderText(tr("arguments, e.g. server.js --quiet"));
+    m_cwd->setObjectName(QStringLiteral("cwdEdit"));
+    m_cwd->setPlaceholderText(tr("working directory (empty: this one)"));
+    m_cwd->setToolTip(tr("The folder the workers start in"));
+    m_cwdBrowse->setText(QStringLiteral("…"));
+    m_cwdBrowse->setToolTip(tr("Choose the working directory"));
+    m_env->setObjectName(QStringLiteral("envEdit"));
+    m_env->setPlaceholderText(tr("NAME=value, one per line"));
+    m_env->setToolTip(tr("Extra environment for every worker, one NAME=value per line"));
+    m_env->setTabChangesFocus(true);
+    m_env->setFixedHeight(m_env->fontMetrics().lineSpacing() * 3 + 12);
+    m_metricsPort->setObjectName(QStringLiteral("metricsPortEdit"));
+    m_metricsPort->setValidator(new QIntValidator(0, 65535, m_metricsPort));
+    m_metricsPort->setPlaceholderText(tr("off"));
+    m_metricsPort->setToolTip(tr("Serve Prometheus metrics on 127.0.0.1 at this port while the cluster runs "
+                                 "(empty: off, 0: any free port)"));
+
     m_error->setObjectName(QStringLiteral("launcherError"));
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -91,6 +175,23 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     form->addRow(tr("P&olicy"), m_policy);
     form->addRow(QString(), m_explanation);
     form->addRow(QString(), m_chaos);
+    form->addRow(tr("Wor&ker program"), m_workerKind);
+    form->addRow(QString(), m_programBox);
+    form->addRow(tr("&Metrics port"), m_metricsPort);
+
+    auto* programForm = new QFormLayout(m_programBox);
+    programForm->setContentsMargins(0, 0, 0, 0);
+    programForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto* programRow = new QHBoxLayout;
+    programRow->addWidget(m_program, 1);
+    programRow->addWidget(m_programBrowse);
+    auto* cwdRow = new QHBoxLayout;
+    cwdRow->addWidget(m_cwd, 1);
+    cwdRow->addWidget(m_cwdBrowse);
+    programForm->addRow(tr("Program"), programRow);
+    programForm->addRow(tr("Arguments"), m_args);
+    programForm->addRow(tr("Folder"), cwdRow);
+    programForm->addRow(tr("Environment"), m_env);
 
     auto* buttons = new QGridLayout;
     buttons->addWidget(m_start, 0, 0);
@@ -113,6 +214,22 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     // Editing a field clears an old complaint about it.
     connect(m_port, &QSpinBox::valueChanged, this, [this] { showError({}); });
     connect(m_bind, &QLineEdit::textEdited, this, [this] { showError({}); });
+    connect(m_program, &QLineEdit::textEdited, this, [this] { showError({}); });
+    connect(m_workerKind, &QComboBox::currentIndexChanged, this, &LauncherPanel::updateProgramMode);
+    connect(m_args, &QLineEdit::textChanged, this, &LauncherPanel::updateArgumentsTip);
+    connect(m_program, &QLineEdit::textChanged, this, &LauncherPanel::updateArgumentsTip);
+    connect(m_programBrowse, &QToolButton::clicked, this, &LauncherPanel::browseProgram);
+    connect(m_cwdBrowse, &QToolButton::clicked, this, &LauncherPanel::browseDirectory);
+    m_askExposure = [this](const QString& address) {
+        const auto answer = QMessageBox::question(
+            this, tr("Reachable from other machines"),
+            tr("Workers on %1 are reachable from other machines on your network, not only from this one. "
+               "Start anyway?")
+                .arg(address),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        return answer == QMessageBox::Yes;
+    };
+    updateArgumentsTip();
 
     applyOptions(CliOptions {});
     setRunning(false);
@@ -130,11 +247,39 @@ void LauncherPanel::applyOptions(const CliOptions& options)
                                       : settings.value(QStringLiteral("bind"), QString::fromStdString(defaults.bindAddress)).toString());
     int workers = options.workersGiven ? options.config.workers : settings.value(QStringLiteral("workers"), cores).toInt();
     m_workers->setValue(workers > 0 ? workers : cores);
-    Policy policy = options.config.policy;
-    if (!options.policyGiven)
-        policy = parsePolicy(settings.value(QStringLiteral("policy")).toString().toStdString()).value_or(defaults.policy);
-    m_policy->setCurrentIndex(std::max(0, m_policy->findData(int(policy))));
     m_chaos->setChecked(options.chaosGiven ? options.config.chaos : settings.value(QStringLiteral("chaos"), false).toBool());
+
+    // The worker program: --exec or --config win as a whole (they describe one program);
+    // else what was used last time.
+    const bool fromCommandLine = !options.config.execCommand.empty() || !options.configFile.empty();
+    if (fromCommandLine) {
+        const auto& exec = options.config.execCommand;
+        m_program->setText(exec.empty() ? QString() : QString::fromStdString(exec.front()));
+        m_args->setText(joinArguments(exec, 1));
+        m_cwd->setText(QString::fromStdString(options.config.workingDirectory));
+        QStringList env;
+        for (const std::string& entry : options.config.environment)
+            env.append(QString::fromStdString(entry));
+        m_env->setPlainText(env.join(QLatin1Char('\n')));
+        setOwnProgram(!exec.empty());
+    } else {
+        m_program->setText(settings.value(QStringLiteral("program")).toString());
+        m_args->setText(settings.value(QStringLiteral("arguments")).toString());
+        m_cwd->setText(settings.value(QStringLiteral("workingDirectory")).toString());
+        m_env->setPlainText(settings.value(QStringLiteral("environment")).toString());
+        setOwnProgram(settings.value(QStringLiteral("ownProgram"), false).toBool());
+    }
+    // The policy after the program: the program decides which policies are offered.
+    Policy policy = options.config.policy;
+    if (!options.policyGiven && options.configFile.empty())
+        policy = parsePolicy(settings.value(QStringLiteral("policy")).toString().toStdString()).value_or(defaults.policy);
+    const int policyIndex = m_policy->findData(int(policy));
+    if (policyIndex >= 0 && (!ownProgram() || !masterAccepts(policy)))
+        m_policy->setCurrentIndex(policyIndex);
+    if (options.metricsPort >= 0)
+        setMetricsPort(options.metricsPort);
+    else
+        m_metricsPort->setText(settings.value(QStringLiteral("metricsPort")).toString());
     updateExplanation();
     showError({});
 }
@@ -147,7 +292,64 @@ ClusterConfig LauncherPanel::config() const
     config.workers = m_workers->value();
     config.policy = Policy(m_policy->currentData().toInt());
     config.chaos = m_chaos->isChecked();
+    config.execCommand.clear();
+    config.workingDirectory.clear();
+    config.environment.clear();
+    if (ownProgram()) {
+        // Split the way a shell would read the line, for the user's convenience; the result is
+        // passed to the program as a list, and no shell ever runs.
+        config.execCommand.push_back(m_program->text().trimmed().toStdString());
+        for (const QString& arg : QProcess::splitCommand(m_args->text()))
+            config.execCommand.push_back(arg.toStdString());
+        config.workingDirectory = m_cwd->text().trimmed().toStdString();
+        for (const QString& line : environmentLines(m_env->toPlainText()))
+            config.environment.push_back(line.toStdString());
+    }
     return config;
+}
+
+void LauncherPanel::setConfig(const ClusterConfig& config)
+{
+    CliOptions options;
+    options.config = config;
+    options.portGiven = options.bindGiven = options.workersGiven = options.policyGiven = options.chaosGiven = true;
+    // Marks the program fields as given, even when the definition names the built-in worker.
+    options.configFile = "definition";
+    const int metrics = metricsPort();
+    applyOptions(options);
+    setMetricsPort(metrics); // not part of a cluster definition
+}
+
+int LauncherPanel::metricsPort() const
+{
+    bool ok = false;
+    const int port = m_metricsPort->text().trimmed().toInt(&ok);
+    return ok && port >= 0 && port <= 65535 ? port : -1;
+}
+
+void LauncherPanel::setMetricsPort(int port)
+{
+    m_metricsPort->setText(port >= 0 ? QString::number(port) : QString());
+}
+
+bool LauncherPanel::ownProgram() const
+{
+    return m_workerKind->currentData().toInt() == OwnProgram;
+}
+
+void LauncherPanel::setOwnProgram(bool own)
+{
+    m_workerKind->setCurrentIndex(m_workerKind->findData(int(own ? OwnProgram : BuiltIn)));
+    updateProgramMode();
+}
+
+bool LauncherPanel::isLoopback(const QString& address)
+{
+    const QString text = address.trimmed();
+    if (text.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        return true;
+    const QHostAddress host(text);
+    return !host.isNull() && host.isLoopback();
 }
 
 void LauncherPanel::saveSettings() const
@@ -159,6 +361,12 @@ void LauncherPanel::saveSettings() const
     settings.setValue(QStringLiteral("workers"), m_workers->value());
     settings.setValue(QStringLiteral("policy"), m_policy->currentText());
     settings.setValue(QStringLiteral("chaos"), m_chaos->isChecked());
+    settings.setValue(QStringLiteral("ownProgram"), ownProgram());
+    settings.setValue(QStringLiteral("program"), m_program->text().trimmed());
+    settings.setValue(QStringLiteral("arguments"), m_args->text());
+    settings.setValue(QStringLiteral("workingDirectory"), m_cwd->text().trimmed());
+    settings.setValue(QStringLiteral("environment"), m_env->toPlainText());
+    settings.setValue(QStringLiteral("metricsPort"), m_metricsPort->text().trimmed());
 }
 
 void LauncherPanel::setRunning(bool running)
@@ -166,7 +374,8 @@ void LauncherPanel::setRunning(bool running)
     // While running the form shows what runs; only the live controls stay enabled.
     for (QWidget* field : { static_cast<QWidget*>(m_port), static_cast<QWidget*>(m_bind),
                             static_cast<QWidget*>(m_policy), static_cast<QWidget*>(m_chaos),
-                            static_cast<QWidget*>(m_workers) })
+                            static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_workerKind),
+                            static_cast<QWidget*>(m_programBox), static_cast<QWidget*>(m_metricsPort) })
         field->setEnabled(!running);
     m_start->setEnabled(!running);
     m_stop->setEnabled(running);
@@ -183,16 +392,43 @@ void LauncherPanel::showError(const QString& message)
 
 QString LauncherPanel::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isVisibleTo(this) ? m_error->text() : QString();
+}
+
+QString LauncherPanel::programProblem() const
+{
+    if (!ownProgram())
+        return {};
+    if (m_program->text().trimmed().isEmpty())
+        return tr("Choose the program the workers run, or pick the built-in worker.");
+    const QStringList lines = environmentLines(m_env->toPlainText());
+    for (int i = 0; i < lines.size(); ++i) {
+        const qsizetype eq = lines[i].indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return tr("Environment line %1 (\"%2\") is not NAME=value; fix or remove it.").arg(i + 1).arg(lines[i]);
+    }
+    return {};
 }
 
 void LauncherPanel::requestStart()
 {
     if (!m_start->isEnabled())
         return;
+    if (const QString problem = programProblem(); !problem.isEmpty()) {
+        showError(problem);
+        return;
+    }
     const ClusterConfig candidate = config();
     if (const auto problem = validate(withDefaults(candidate))) {
         showError(QString::fromStdString(*problem));
+        return;
+    }
+    // Safe default (issue 6): the loopback needs no question; anything else exposes the
+    // workers (and /crash with chaos) to the network, so the user confirms it first.
+    const QString bind = QString::fromStdString(candidate.bindAddress);
+    if (!isLoopback(bind) && m_askExposure && !m_askExposure(bind)) {
+        showError(tr("Not started: the workers would have listened on %1. Use 127.0.0.1 to keep them on this machine.")
+                      .arg(bind));
         return;
     }
     showError({});
@@ -200,12 +436,64 @@ void LauncherPanel::requestStart()
     Q_EMIT startRequested(candidate);
 }
 
+void LauncherPanel::updateProgramMode()
+{
+    const bool own = ownProgram();
+    m_programBox->setVisible(own);
+    // The hand-off policies send connections over the built-in worker's channel: a program
+    // we did not write cannot take them, so they are offered for the built-in worker only.
+    auto* items = qobject_cast<QStandardItemModel*>(m_policy->model());
+    for (int i = 0; i < m_policy->count(); ++i) {
+        const auto policy = Policy(m_policy->itemData(i).toInt());
+        const bool offered = !own || !masterAccepts(policy);
+        if (items)
+            items->item(i)->setEnabled(offered);
+        m_policy->setItemData(i,
+                              offered ? qs(policyExplanation(policy))
+                                      : tr(kNeedsBuiltIn) + QLatin1Char(' ') + qs(policyExplanation(policy)),
+                              Qt::ToolTipRole);
+    }
+    if (own && masterAccepts(Policy(m_policy->currentData().toInt())))
+        m_policy->setCurrentIndex(m_policy->findData(int(Policy::Shared)));
+    updateExplanation();
+}
+
+void LauncherPanel::updateArgumentsTip()
+{
+    const QStringList args = QProcess::splitCommand(m_args->text());
+    QStringList shown;
+    shown.append(QStringLiteral("[%1]").arg(m_program->text().trimmed()));
+    for (const QString& arg : args)
+        shown.append(QStringLiteral("[%1]").arg(arg));
+    m_args->setToolTip(tr("Arguments for the program, split like a shell would split them (quotes group words); "
+                          "no shell runs. The workers will run:\n%1")
+                           .arg(shown.join(QLatin1Char(' '))));
+}
+
+void LauncherPanel::browseProgram()
+{
+    const QString file = QFileDialog::getOpenFileName(this, tr("Worker program"), m_cwd->text());
+    if (!file.isEmpty()) {
+        m_program->setText(file);
+        showError({});
+    }
+}
+
+void LauncherPanel::browseDirectory()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Working directory"), m_cwd->text());
+    if (!dir.isEmpty())
+        m_cwd->setText(dir);
+}
+
 void LauncherPanel::updateExplanation()
 {
     const auto policy = Policy(m_policy->currentData().toInt());
-    const QString text = qs(policyExplanation(policy));
-    m_explanation->setText(text);
+    QString text = qs(policyExplanation(policy));
     m_policy->setToolTip(tr("How connections reach the workers: %1").arg(text));
+    if (ownProgram())
+        text += QLatin1Char('\n') + tr("Round-robin and least-connections: %1").arg(tr(kNeedsBuiltIn).toLower());
+    m_explanation->setText(text);
 }
 
 } // namespace cs::ui

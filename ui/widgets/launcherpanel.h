@@ -3,20 +3,26 @@
 #include "cli/options.h"
 #include "master/clusterconfig.h"
 
+#include <functional>
+
 #include <QGroupBox>
 
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace cs::ui {
 
 /// The cluster's launch form and controls: port, bind address, workers, policy (with its
-/// one-line explanation), chaos; Start, Stop, Rolling restart, Scale -/+. Invalid input is
-/// refused in place with one clear sentence. Values persist in QSettings.
+/// one-line explanation), chaos, the worker program (built-in or the user's own, with
+/// arguments, working directory and environment), the metrics port; Start, Stop, Rolling
+/// restart, Scale -/+. Invalid input is refused in place with one clear sentence. Values
+/// persist in QSettings.
 class LauncherPanel : public QGroupBox {
     Q_OBJECT
 public:
@@ -27,7 +33,23 @@ public:
     void applyOptions(const CliOptions& options);
     /// The config the form describes (not validated).
     ClusterConfig config() const;
+    /// Fills the form from a config (a loaded cluster definition); fields the form does not
+    /// show are kept for config().
+    void setConfig(const ClusterConfig& config);
+    /// The Prometheus port asked for: -1 when the field is empty (off).
+    int metricsPort() const;
+    void setMetricsPort(int port);
     void saveSettings() const;
+
+    /// Asked before binding an address other machines can reach; true to go on. The default
+    /// asks with a message box; tests put their own answer here.
+    using ExposureQuestion = std::function<bool(const QString& address)>;
+    void setExposureQuestion(ExposureQuestion question) { m_askExposure = std::move(question); }
+    static bool isLoopback(const QString& address);
+
+    /// "Your own program" selected in the worker choice.
+    bool ownProgram() const;
+    void setOwnProgram(bool own);
 
     void setRunning(bool running);
     /// Shows one sentence under the form (empty hides it).
@@ -47,14 +69,30 @@ Q_SIGNALS:
 
 private:
     void updateExplanation();
+    void updateProgramMode();
+    void updateArgumentsTip();
+    void browseProgram();
+    void browseDirectory();
+    /// The first problem with the own-program fields, or empty.
+    QString programProblem() const;
 
     ClusterConfig m_base;
+    ExposureQuestion m_askExposure;
     QSpinBox* m_port;
     QLineEdit* m_bind;
     QSpinBox* m_workers;
     QComboBox* m_policy;
     QLabel* m_explanation;
     QCheckBox* m_chaos;
+    QComboBox* m_workerKind;
+    QWidget* m_programBox;
+    QLineEdit* m_program;
+    QToolButton* m_programBrowse;
+    QLineEdit* m_args;
+    QLineEdit* m_cwd;
+    QToolButton* m_cwdBrowse;
+    QPlainTextEdit* m_env;
+    QLineEdit* m_metricsPort;
     QLabel* m_error;
     QPushButton* m_start;
     QPushButton* m_stop;

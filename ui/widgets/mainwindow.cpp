@@ -5,6 +5,7 @@
 #include "charts/distributionchart.h"
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
+#include "cli/configfile.h"
 #include "charts/workerratechart.h"
 #include "models/eventtimelinemodel.h"
 #include "models/logmodel.h"
@@ -22,6 +23,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
 #include <QMenu>
@@ -33,7 +36,6 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
-#include <QTcpSocket>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -146,13 +148,21 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_statusUptime = statusLabel(this, tr("How long the cluster has been running"));
     m_statusPolicy = statusLabel(this, tr("The scheduling policy in force"));
     m_statusPort = statusLabel(this, tr("Where the cluster listens"));
-    for (QLabel* label : { m_statusRate, m_statusFairness, m_statusWorkers, m_statusUptime, m_statusPolicy, m_statusPort })
+    m_statusMetrics = statusLabel(this, tr("Where Prometheus can scrape this cluster's metrics"));
+    m_statusMetrics->setObjectName(QStringLiteral("metricsStatus"));
+    m_statusMetrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_statusMetrics->hide();
+    for (QLabel* label : { m_statusRate, m_statusFairness, m_statusWorkers, m_statusUptime, m_statusPolicy, m_statusPort,
+                           m_statusMetrics })
         statusBar()->addPermanentWidget(label);
     statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
 
     buildMenus();
 
-    connect(m_launcher, &LauncherPanel::startRequested, m_adapter, &ClusterAdapter::start);
+    connect(m_launcher, &LauncherPanel::startRequested, m_adapter, [this](const cs::ClusterConfig& config) {
+        m_adapter->setMetricsPort(m_launcher->metricsPort());
+        m_adapter->start(config);
+    });
     connect(m_launcher, &LauncherPanel::stopRequested, m_adapter, &ClusterAdapter::stop);
     connect(m_launcher, &LauncherPanel::rollingRestartRequested, m_adapter, &ClusterAdapter::rollingRestart);
     connect(m_launcher, &LauncherPanel::scaleUpRequested, m_adapter, &ClusterAdapter::scaleUp);
@@ -163,10 +173,19 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     connect(m_adapter, &ClusterAdapter::runningChanged, this, &MainWindow::onRunningChanged);
     connect(m_workerView, &WorkerTableView::signalRequested, m_adapter, &ClusterAdapter::killWorker);
     connect(m_workerView, &WorkerTableView::resetRequested, m_adapter, &ClusterAdapter::resetSlot);
-    connect(m_workerView, &WorkerTableView::crashRequested, this, &MainWindow::sendCrashRequest);
+    connect(m_workerView, &WorkerTableView::crashRequested, m_adapter, &ClusterAdapter::crashWorker);
+    // The failed-slot banner's button brings back every failed slot: the cause is usually
+    // shared (a bad build, a missing file), and the banner speaks of the latest one only.
     connect(m_banner, &Banner::actionTriggered, m_adapter, [this](int slot) {
         if (slot > 0)
-            m_adapter->resetSlot(slot);
+            m_adapter->resetFailedSlots();
+    });
+    connect(m_adapter, &ClusterAdapter::metricsUrlChanged, this, [this](const QString& url) {
+        m_statusMetrics->setText(url.isEmpty() ? QString() : tr("metrics %1").arg(url));
+        m_statusMetrics->setVisible(!url.isEmpty());
+    });
+    connect(m_adapter, &ClusterAdapter::metricsFailed, this, [this](const QString& message) {
+        m_banner->showMessage(Banner::Kind::Warning, tr("The cluster runs, but its metrics endpoint could not start: %1").arg(message));
     });
     connect(m_load, &LoadPanel::finished, this, [this](const QString& summary) {
         m_log->addNote(m_snapshot ? m_snapshot->clusterUptimeSeconds : 0, tr("Load finished: %1").arg(summary));
@@ -218,6 +237,24 @@ void MainWindow::buildMenus()
     add(tr("R&emove a worker"), QKeySequence(Qt::CTRL | Qt::Key_Minus), tr("Drain and stop the highest slot"),
         [this] { m_adapter->scaleDown(); });
     cluster->addSeparator();
+    const QString filter = tr("Cluster definitions (*.toml *.json);;TOML (*.toml);;JSON (*.json)");
+    add(tr("&Open cluster definition…"), QKeySequence::Open, tr("Fill the launcher from a .toml or .json cluster definition"),
+        [this, filter] {
+            const QString path = QFileDialog::getOpenFileName(this, tr("Open cluster definition"), QString(), filter);
+            if (!path.isEmpty())
+                openDefinition(path);
+        });
+    add(tr("Sa&ve cluster definition…"), QKeySequence::Save, tr("Save the launcher's cluster as a .toml or .json definition"),
+        [this, filter] {
+            QString path = QFileDialog::getSaveFileName(this, tr("Save cluster definition"),
+                                                        QStringLiteral("cluster.toml"), filter);
+            if (path.isEmpty())
+                return;
+            if (!path.endsWith(QLatin1String(".toml")) && !path.endsWith(QLatin1String(".json")))
+                path += QStringLiteral(".toml");
+            saveDefinition(path);
+        });
+    cluster->addSeparator();
     add(tr("&Quit"), QKeySequence::Quit, tr("Stop the cluster and close the window"), [this] { close(); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -253,6 +290,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
     const Snapshot& s = *snapshot;
     const double t = s.clusterUptimeSeconds;
     m_workers->setSnapshot(snapshot);
+    showRequestMetricsNote(s.requestMetrics);
 
     QStringList coreNames;
     std::vector<double> coreLoad;
@@ -293,13 +331,19 @@ void MainWindow::onEvents(const QList<cs::Event>& events)
     m_timeline->addEvents(events);
     for (const Event& e : events) {
         if (e.kind == EventKind::Failed) {
-            m_banner->showMessage(Banner::Kind::Error,
-                                  tr("Worker slot #%1 crashed too often and is no longer restarted. "
-                                     "Fix the cause, then reset it.")
-                                      .arg(e.slot),
-                                  tr("Reset slot #%1").arg(e.slot), e.slot);
-        } else if (e.kind == EventKind::Reset && m_banner->isVisible() && m_banner->tag() == e.slot) {
-            m_banner->hide();
+            m_failedSlots.insert(e.slot);
+            const QString text = m_failedSlots.size() == 1
+                ? tr("Worker slot #%1 crashed too often and is no longer restarted. Fix the cause, then reset it.").arg(e.slot)
+                : tr("%1 worker slots crashed too often and are no longer restarted (#%2 last). Fix the cause, then reset them.")
+                      .arg(m_failedSlots.size())
+                      .arg(e.slot);
+            m_banner->showMessage(Banner::Kind::Error, text,
+                                  m_failedSlots.size() == 1 ? tr("Reset slot #%1").arg(e.slot) : tr("Reset failed slots"),
+                                  e.slot);
+        } else if (e.kind == EventKind::Reset) {
+            m_failedSlots.remove(e.slot);
+            if (m_failedSlots.isEmpty() && m_banner->isVisibleTo(this) && m_banner->tag() > 0)
+                m_banner->hide();
         }
     }
     m_chartsDirty = true;
@@ -320,6 +364,7 @@ void MainWindow::onRunningChanged(bool running)
     if (running) {
         // A new run: start the charts and the timeline afresh.
         m_banner->hide();
+        m_failedSlots.clear();
         m_coreSeries->clear();
         m_rateSeries->clear();
         m_latencySeries->clear();
@@ -361,26 +406,48 @@ void MainWindow::updateStatus(const Snapshot& s)
         statusBar()->clearMessage();
 }
 
-void MainWindow::sendCrashRequest()
+void MainWindow::showRequestMetricsNote(bool known)
 {
-    if (!m_snapshot || !m_snapshot->running)
+    if (known == m_requestMetricsKnown)
         return;
-    QString host = QString::fromStdString(m_snapshot->bindAddress);
-    if (host == QLatin1String("0.0.0.0") || host.isEmpty())
-        host = QStringLiteral("127.0.0.1");
-    else if (host == QLatin1String("::"))
-        host = QStringLiteral("::1");
-    // Fire and forget: the worker aborts mid-request, so no answer is expected. The socket
-    // cleans itself up on disconnect, or after a short bound.
-    auto* socket = new QTcpSocket(this);
-    connect(socket, &QTcpSocket::connected, socket, [socket, host] {
-        socket->write(QStringLiteral("GET /crash HTTP/1.1\r\nHost: %1\r\nConnection: close\r\n\r\n").arg(host).toLatin1());
-    });
-    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-    connect(socket, &QTcpSocket::errorOccurred, socket, &QObject::deleteLater);
-    QTimer::singleShot(3000, socket, &QObject::deleteLater);
-    socket->connectToHost(host, m_snapshot->port);
-    m_log->addNote(m_snapshot->clusterUptimeSeconds, tr("Sent GET /crash"));
+    m_requestMetricsKnown = known;
+    // Unknown is not zero: a program of the user's reports no requests, so the request
+    // charts say so instead of drawing flat lines at zero.
+    const QString note = known ? QString() : tr("Request counts come from the built-in worker only");
+    m_rateChart->setNote(note);
+    m_latencyChart->setNote(note);
+    m_distributionChart->setNote(note);
+}
+
+QString MainWindow::metricsText() const
+{
+    return m_statusMetrics->isVisibleTo(this) ? m_statusMetrics->text() : QString();
+}
+
+bool MainWindow::openDefinition(const QString& path)
+{
+    const auto loaded = loadConfigFile(path.toStdString(), m_launcher->config());
+    if (const auto* error = std::get_if<ConfigError>(&loaded)) {
+        m_banner->showMessage(Banner::Kind::Error, QString::fromStdString(error->message));
+        return false;
+    }
+    m_launcher->setConfig(std::get<ClusterConfig>(loaded));
+    if (m_banner->tag() == 0)
+        m_banner->hide();
+    statusBar()->showMessage(tr("Loaded %1").arg(QFileInfo(path).fileName()), 5000);
+    return true;
+}
+
+bool MainWindow::saveDefinition(const QString& path)
+{
+    ClusterConfig config = m_launcher->config();
+    const std::string error = saveConfigFile(config, path.toStdString());
+    if (!error.empty()) {
+        m_banner->showMessage(Banner::Kind::Error, QString::fromStdString(error));
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
+    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include <QList>
+#include <QSet>
 #include <QMainWindow>
 
 class QLabel;
@@ -49,6 +50,18 @@ public:
     LogModel* logModel() const { return m_log; }
     Banner* banner() const { return m_banner; }
 
+    LoadPanel* loadPanel() const { return m_load; }
+    WorkerRateChart* rateChart() const { return m_rateChart; }
+    LatencyChart* latencyChart() const { return m_latencyChart; }
+    DistributionChart* distributionChart() const { return m_distributionChart; }
+    QString metricsText() const;
+
+    /// Fills the launcher from a cluster definition (.toml or .json); a bad file is shown in
+    /// the banner with its file:line message. True when loaded.
+    bool openDefinition(const QString& path);
+    /// Saves the launcher's cluster as a definition; a failure is shown in the banner.
+    bool saveDefinition(const QString& path);
+
 public Q_SLOTS:
     void startCluster();
 
@@ -63,7 +76,7 @@ private:
     void onRunningChanged(bool running);
     void refreshCharts();
     void updateStatus(const Snapshot& snapshot);
-    void sendCrashRequest();
+    void showRequestMetricsNote(bool known);
 
     ClusterAdapter* m_adapter;
     WorkerTableModel* m_workers;
@@ -92,9 +105,12 @@ private:
     QLabel* m_statusUptime;
     QLabel* m_statusPolicy;
     QLabel* m_statusPort;
+    QLabel* m_statusMetrics;
 
     std::shared_ptr<const Snapshot> m_snapshot;
     bool m_chartsDirty = false;
+    bool m_requestMetricsKnown = true;
+    QSet<int> m_failedSlots; ///< from Failed and Reset events: the banner stays while any is failed
     bool m_closing = false;
 };
 

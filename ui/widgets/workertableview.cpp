@@ -75,12 +75,12 @@ QMenu* WorkerTableView::buildContextMenu(const QModelIndex& index)
     kill->setEnabled(alive);
     connect(kill, &QAction::triggered, this, [this, slot] { Q_EMIT signalRequested(slot, SIGKILL); });
 
-    QAction* crash = menu->addAction(tr("Send GET /crash (the policy picks the worker)"));
+    QAction* crash = menu->addAction(tr("Crash worker #%1 (SIGABRT)").arg(slot));
     crash->setObjectName(QStringLiteral("crashAction"));
-    crash->setEnabled(m_chaos);
-    crash->setToolTip(m_chaos ? tr("A short request that makes whichever worker receives it abort")
+    crash->setEnabled(m_chaos && alive);
+    crash->setToolTip(m_chaos ? tr("The worker aborts as if it had a bug; the master counts a crash and respawns it")
                               : tr("Start the cluster with chaos enabled to use this"));
-    connect(crash, &QAction::triggered, this, &WorkerTableView::crashRequested);
+    connect(crash, &QAction::triggered, this, [this, slot] { Q_EMIT crashRequested(slot); });
 
     menu->addSeparator();
     QAction* reset = menu->addAction(tr("Reset failed slot #%1").arg(slot));

@@ -10,7 +10,7 @@ namespace cs::ui {
 class WorkerTableModel;
 
 /// The worker table, sortable on numbers, with a context menu to signal a worker (SIGTERM,
-/// SIGKILL), to send GET /crash (chaos only) and to reset a failed slot.
+/// SIGKILL), to make that worker crash (chaos only) and to reset a failed slot.
 class WorkerTableView : public QTableView {
     Q_OBJECT
 public:
@@ -24,7 +24,7 @@ public:
 
 Q_SIGNALS:
     void signalRequested(int slot, int signal);
-    void crashRequested();
+    void crashRequested(int slot);
     void resetRequested(int slot);
 
 protected:
