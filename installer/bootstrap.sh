@@ -10,6 +10,8 @@ packages=(
     xvfb xauth imagemagick wrk nginx-light nodejs
     # packaging and its checks
     dpkg-dev desktop-file-utils appstream
+    # sanitizers and fuzzing (libFuzzer)
+    clang libclang-rt-14-dev
 )
 
 missing=()
