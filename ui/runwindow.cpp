@@ -13,6 +13,14 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+// Outside any namespace, as Q_INIT_RESOURCE wants. cs_ui is a static library: the linker
+// would drop the icons' registration object, which nothing else refers to; calling its
+// initializer keeps it and registers the icons before the first use.
+static void registerIconResources()
+{
+    Q_INIT_RESOURCE(clusterscope_icons);
+}
+
 namespace cs::ui {
 
 namespace {
@@ -51,6 +59,7 @@ void closeOnTerminationSignals(MainWindow* window)
 
 QIcon applicationIcon()
 {
+    registerIconResources();
     QIcon builtIn;
     for (int size : { 16, 22, 24, 32, 48, 64, 128, 256, 512 })
         builtIn.addFile(QStringLiteral(":/icons/clusterscope-%1.png").arg(size), QSize(size, size));

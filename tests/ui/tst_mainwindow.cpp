@@ -1,5 +1,8 @@
 #include "adapter/clusteradapter.h"
+#include "charts/distributionchart.h"
+#include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
+#include "charts/workerratechart.h"
 #include "models/logmodel.h"
 #include "models/workertablemodel.h"
 #include "widgets/banner.h"
@@ -14,13 +17,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <QComboBox>
+#include <QFile>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QUrl>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStandardItemModel>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace cs;
@@ -58,6 +68,38 @@ int rowOfSlot(const QAbstractItemModel* model, int slot)
     return -1;
 }
 
+int pidOfSlot(const QAbstractItemModel* model, int slot)
+{
+    const int row = rowOfSlot(model, slot);
+    return row < 0 ? 0 : model->index(row, WorkerTableModel::Pid).data(WorkerTableModel::SortRole).toInt();
+}
+
+QPushButton* button(const MainWindow& window, const char* name)
+{
+    return window.findChild<QPushButton*>(QString::fromLatin1(name));
+}
+
+/// Clicks Start and waits until `workers` rows are online; false (with the reason in the
+/// launcher) when it did not get there.
+bool startAndWait(MainWindow& window, int workers)
+{
+    QTest::mouseClick(button(window, "startButton"), Qt::LeftButton);
+    if (!window.adapter()->running())
+        return false;
+    const QAbstractItemModel* rows = window.workerView()->model();
+    return cs::test::waitFor([&] {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        return rows->rowCount() == workers && onlineRows(rows) == workers;
+    }, std::chrono::milliseconds(20000));
+}
+
+/// tests/examples/ from the fixtures folder (CS_TEST_DATA=tests/data).
+QString exampleFile(const char* name)
+{
+    const QString viaData = QString::fromStdString(cs::test::dataFile(std::string("../examples/") + name));
+    return QFile::exists(viaData) ? viaData : QFINDTESTDATA(QStringLiteral("../examples/") + QLatin1String(name));
+}
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -68,6 +110,9 @@ private Q_SLOTS:
         QStandardPaths::setTestModeEnabled(true); // QSettings go to a throwaway place
         QSettings().clear();
     }
+
+    // Every test starts from the same launcher, whatever the previous one saved.
+    void init() { QSettings().clear(); }
 
     void startKillAndWatchTheRespawn()
     {
@@ -152,6 +197,328 @@ private Q_SLOTS:
         QVERIFY(!window.adapter()->running());
         QVERIFY2(window.banner()->text().contains(QString::number(port)), qPrintable(window.banner()->text()));
         QVERIFY(window.launcher()->errorText().contains(QString::number(port)));
+    }
+
+    void crashActionCrashesTheClickedSlot()
+    {
+        CliOptions options = testOptions();
+        options.config.chaos = true;
+        options.chaosGiven = true;
+        MainWindow window(options);
+        window.show();
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        WorkerTableView* view = window.workerView();
+        const QAbstractItemModel* rows = view->model();
+        const int oldPid = pidOfSlot(rows, 2);
+        const int otherPid = pidOfSlot(rows, 1);
+
+        std::unique_ptr<QMenu> menu(view->buildContextMenu(rows->index(rowOfSlot(rows, 2), 0)));
+        auto* crash = menu->findChild<QAction*>(QStringLiteral("crashAction"));
+        QVERIFY(crash);
+        QVERIFY(crash->isEnabled());
+        QVERIFY(crash->text().contains(QStringLiteral("#2")));
+        crash->trigger();
+
+        // A crash marker on slot 2's row of the timeline, and none on slot 1's.
+        QTRY_VERIFY_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Crash) == 1, 10000);
+        const QList<QPointF> crashes = window.timelineModel()->points(Category::Crash);
+        QCOMPARE(crashes.size(), 1);
+        QCOMPARE(int(crashes.first().y()), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(onlineRows(rows) == 2 && pidOfSlot(rows, 2) != oldPid && pidOfSlot(rows, 2) > 0, 15000);
+        QCOMPARE(pidOfSlot(rows, 1), otherPid);
+        QCOMPARE(window.timelineChart()->markerCount(Category::KilledByUser), 0);
+        for (const QPointF& p : window.timelineModel()->points(Category::Respawn))
+            QCOMPARE(int(p.y()), 2);
+    }
+
+    void crashActionNeedsChaos()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        std::unique_ptr<QMenu> menu(window.workerView()->buildContextMenu(rows->index(0, 0)));
+        auto* crash = menu->findChild<QAction*>(QStringLiteral("crashAction"));
+        QVERIFY(crash);
+        QVERIFY(!crash->isEnabled());
+    }
+
+    void rollingRestartReplacesEveryWorker()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        const int old1 = pidOfSlot(rows, 1), old2 = pidOfSlot(rows, 2);
+        QVERIFY(old1 > 0 && old2 > 0);
+
+        QPushButton* rolling = button(window, "rollingButton");
+        QVERIFY(rolling->isEnabled());
+        QTest::mouseClick(rolling, Qt::LeftButton);
+
+        QTRY_VERIFY_WITH_TIMEOUT(onlineRows(rows) == 2 && rows->rowCount() == 2 && pidOfSlot(rows, 1) > 0
+                                     && pidOfSlot(rows, 2) > 0 && pidOfSlot(rows, 1) != old1 && pidOfSlot(rows, 2) != old2,
+                                 20000);
+        // Both respawns are on the timeline, one per slot; nothing counts as a crash.
+        QTRY_VERIFY_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Respawn) >= 2, 10000);
+        QSet<int> slots;
+        for (const QPointF& p : window.timelineModel()->points(Category::Respawn))
+            slots.insert(int(p.y()));
+        QCOMPARE(slots, (QSet<int> { 1, 2 }));
+        QCOMPARE(window.timelineChart()->markerCount(Category::Crash), 0);
+        QVERIFY(!cs::test::processAlive(old1));
+        QVERIFY(!cs::test::processAlive(old2));
+    }
+
+    void scaleButtonsAddAndRemoveRows()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+
+        QTest::mouseClick(button(window, "scaleUpButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 3 && onlineRows(rows) == 3, 15000);
+        QVERIFY(rowOfSlot(rows, 3) >= 0);
+        const int third = pidOfSlot(rows, 3);
+        QVERIFY(third > 0);
+
+        QTest::mouseClick(button(window, "scaleDownButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 2 && onlineRows(rows) == 2, 15000);
+        QCOMPARE(rowOfSlot(rows, 3), -1);
+        QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(third), 10000);
+    }
+
+    void ownProgramShowsUnknownRequestCounts()
+    {
+        const QString server = exampleFile("python-server.py");
+        QVERIFY2(QFile::exists(server), qPrintable(server));
+        MainWindow window(testOptions());
+        window.show();
+        auto* kind = window.findChild<QComboBox*>(QStringLiteral("workerKindCombo"));
+        auto* policy = window.findChild<QComboBox*>(QStringLiteral("policyCombo"));
+        QVERIFY(kind && policy);
+        kind->setCurrentIndex(kind->findText(QStringLiteral("Your own program")));
+        // Round-robin and least-connections are not offered, and say why; shared is chosen.
+        auto* items = qobject_cast<QStandardItemModel*>(policy->model());
+        QVERIFY(items);
+        const int rr = policy->findData(int(Policy::RoundRobin));
+        const int lc = policy->findData(int(Policy::LeastConnections));
+        QVERIFY(!items->item(rr)->isEnabled());
+        QVERIFY(!items->item(lc)->isEnabled());
+        QVERIFY(items->item(policy->findData(int(Policy::ReusePort)))->isEnabled());
+        QVERIFY(policy->itemData(rr, Qt::ToolTipRole).toString().contains(QStringLiteral("built-in worker")));
+        QCOMPARE(Policy(policy->currentData().toInt()), Policy::Shared);
+
+        window.findChild<QLineEdit*>(QStringLiteral("programEdit"))->setText(QStringLiteral("python3"));
+        auto* args = window.findChild<QLineEdit*>(QStringLiteral("argsEdit"));
+        args->setText(QStringLiteral("\"%1\"").arg(server));
+        QVERIFY2(args->toolTip().contains(QStringLiteral("[%1]").arg(server)), qPrintable(args->toolTip()));
+        window.findChild<QPlainTextEdit*>(QStringLiteral("envEdit"))->setPlainText(QStringLiteral("GREETING=hi\n"));
+        const ClusterConfig config = window.launcher()->config();
+        QCOMPARE(config.execCommand, (std::vector<std::string> { "python3", server.toStdString() }));
+        QCOMPARE(config.environment, (std::vector<std::string> { "GREETING=hi" }));
+
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        // The workers serve (a program of our own would be pointless to watch otherwise).
+        const auto reply = cs::test::httpGet(window.adapter()->snapshot()->port, "/");
+        QCOMPARE(reply.status, 200);
+        QVERIFY(reply.body.find("python worker") != std::string::npos);
+        // Unknown is not zero: the request columns say n/a, the request charts carry a note.
+        QTRY_VERIFY_WITH_TIMEOUT(rows->index(0, WorkerTableModel::Requests).data().toString() == QStringLiteral("n/a"), 5000);
+        for (int r = 0; r < rows->rowCount(); ++r)
+            for (int c : { WorkerTableModel::RequestsPerSecond, WorkerTableModel::Requests, WorkerTableModel::OpenConnections })
+                QCOMPARE(rows->index(r, c).data().toString(), QStringLiteral("n/a"));
+        QVERIFY(rows->index(0, WorkerTableModel::Cpu).data().toString() != QStringLiteral("n/a"));
+        const QString note = QStringLiteral("Request counts come from the built-in worker only");
+        QCOMPARE(window.rateChart()->note(), note);
+        QCOMPARE(window.latencyChart()->note(), note);
+        QCOMPARE(window.distributionChart()->note(), note);
+        // Back to the built-in worker: the charts show their data again.
+        QVERIFY(window.close());
+    }
+
+    void builtInWorkerChartsHaveNoNote()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        QVERIFY(window.rateChart()->note().isEmpty());
+        QVERIFY(window.distributionChart()->note().isEmpty());
+        QCOMPARE(window.workerView()->model()->index(0, WorkerTableModel::Requests).data().toString(), QStringLiteral("0"));
+    }
+
+    void definitionRoundTrip_data()
+    {
+        QTest::addColumn<QString>("fileName");
+        QTest::newRow("toml") << QStringLiteral("cluster.toml");
+        QTest::newRow("json") << QStringLiteral("cluster.json");
+    }
+
+    void definitionRoundTrip()
+    {
+        QFETCH(QString, fileName);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(fileName);
+        MainWindow window(testOptions());
+        auto* kind = window.findChild<QComboBox*>(QStringLiteral("workerKindCombo"));
+        auto* policy = window.findChild<QComboBox*>(QStringLiteral("policyCombo"));
+        auto* program = window.findChild<QLineEdit*>(QStringLiteral("programEdit"));
+        auto* args = window.findChild<QLineEdit*>(QStringLiteral("argsEdit"));
+        auto* cwd = window.findChild<QLineEdit*>(QStringLiteral("cwdEdit"));
+        auto* env = window.findChild<QPlainTextEdit*>(QStringLiteral("envEdit"));
+        auto* port = window.findChild<QSpinBox*>(QStringLiteral("portSpin"));
+        auto* workers = window.findChild<QSpinBox*>(QStringLiteral("workersSpin"));
+        kind->setCurrentIndex(kind->findText(QStringLiteral("Your own program")));
+        policy->setCurrentIndex(policy->findData(int(Policy::ReusePort)));
+        program->setText(QStringLiteral("/usr/bin/node"));
+        args->setText(QStringLiteral("server.js --name \"two words\""));
+        cwd->setText(QStringLiteral("/srv/app"));
+        env->setPlainText(QStringLiteral("NODE_ENV=production\nA=b=c"));
+        port->setValue(8123);
+        workers->setValue(5);
+        const ClusterConfig before = window.launcher()->config();
+        QVERIFY(window.saveDefinition(path));
+
+        // Scramble the form, then load the file back.
+        kind->setCurrentIndex(kind->findText(QStringLiteral("Built-in worker")));
+        policy->setCurrentIndex(policy->findData(int(Policy::RoundRobin)));
+        program->clear();
+        args->clear();
+        cwd->clear();
+        env->clear();
+        port->setValue(9000);
+        workers->setValue(1);
+        QVERIFY(window.openDefinition(path));
+
+        QVERIFY(window.launcher()->ownProgram());
+        QCOMPARE(program->text(), QStringLiteral("/usr/bin/node"));
+        QCOMPARE(QProcess::splitCommand(args->text()), (QStringList { QStringLiteral("server.js"), QStringLiteral("--name"),
+                                                                    QStringLiteral("two words") }));
+        QCOMPARE(cwd->text(), QStringLiteral("/srv/app"));
+        QCOMPARE(port->value(), 8123);
+        QCOMPARE(workers->value(), 5);
+        QCOMPARE(Policy(policy->currentData().toInt()), Policy::ReusePort);
+        const ClusterConfig after = window.launcher()->config();
+        QCOMPARE(after.execCommand, before.execCommand);
+        QCOMPARE(after.environment, before.environment);
+        QCOMPARE(after.workingDirectory, before.workingDirectory);
+    }
+
+    void badDefinitionIsShownWithItsLine()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("bad.toml"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("workers = 2\npolicy = \"sideways\"\n");
+        file.close();
+        MainWindow window(testOptions());
+        window.show();
+        QVERIFY(!window.openDefinition(path));
+        QVERIFY(window.banner()->isVisible());
+        QVERIFY2(window.banner()->text().contains(QStringLiteral("bad.toml:2")), qPrintable(window.banner()->text()));
+    }
+
+    void nonLoopbackAsksFirst_data()
+    {
+        QTest::addColumn<bool>("answer");
+        QTest::newRow("declined") << false;
+        QTest::newRow("accepted") << true;
+    }
+
+    void nonLoopbackAsksFirst()
+    {
+        QFETCH(bool, answer);
+        MainWindow window(testOptions());
+        window.show();
+        QStringList asked;
+        window.launcher()->setExposureQuestion([&](const QString& address) {
+            asked.append(address);
+            return answer;
+        });
+        // Loopback: no question.
+        QVERIFY(LauncherPanel::isLoopback(QStringLiteral("127.0.0.1")));
+        QVERIFY(LauncherPanel::isLoopback(QStringLiteral("::1")));
+        QVERIFY(!LauncherPanel::isLoopback(QStringLiteral("0.0.0.0")));
+        window.findChild<QLineEdit*>(QStringLiteral("bindEdit"))->setText(QStringLiteral("0.0.0.0"));
+        QTest::mouseClick(button(window, "startButton"), Qt::LeftButton);
+        QCOMPARE(asked, QStringList { QStringLiteral("0.0.0.0") });
+        QCOMPARE(window.adapter()->running(), answer);
+        if (!answer) {
+            QVERIFY(window.launcher()->errorText().contains(QStringLiteral("0.0.0.0")));
+            QVERIFY(window.workerView()->model()->rowCount() == 0);
+        }
+    }
+
+    void metricsPortServesPrometheus()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        window.findChild<QLineEdit*>(QStringLiteral("metricsPortEdit"))->setText(QStringLiteral("0"));
+        QCOMPARE(window.launcher()->metricsPort(), 0);
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        const QString url = window.adapter()->metricsUrl();
+        QVERIFY2(url.startsWith(QStringLiteral("http://127.0.0.1:")), qPrintable(url));
+        QVERIFY(window.metricsText().contains(url));
+        const auto port = std::uint16_t(QUrl(url).port());
+        QVERIFY(port > 0);
+        const auto reply = cs::test::httpGet(port, "/metrics");
+        QCOMPARE(reply.status, 200);
+        QVERIFY2(reply.body.find("clusterscope_worker_up") != std::string::npos, reply.body.c_str());
+        // Stopping the cluster stops the endpoint too.
+        QTest::mouseClick(button(window, "stopButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.adapter()->running(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.metricsText().isEmpty(), 5000);
+        QVERIFY(cs::test::httpGet(port, "/metrics", std::chrono::milliseconds(1000)).status == 0);
+    }
+
+    void bannerResetBringsFailedSlotsBack()
+    {
+        CliOptions options = testOptions();
+        options.config.chaos = true;
+        options.chaosGiven = true;
+        options.config.restart.maxCrashes = 2;
+        options.config.restart.crashWindowMs = 60000;
+        MainWindow window(options);
+        window.show();
+        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        auto slotState = [&](int slot) {
+            return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
+        };
+        // Crash slot 1 until the master gives up on it.
+        for (int i = 0; i < 2; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online || slotState(1) == WorkerState::Failed, 10000);
+            if (slotState(1) == WorkerState::Failed)
+                break;
+            const int pid = pidOfSlot(rows, 1);
+            window.adapter()->crashWorker(1);
+            QTRY_VERIFY_WITH_TIMEOUT(pidOfSlot(rows, 1) != pid, 10000);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Failed, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.banner()->isVisible(), 5000);
+
+        // The failed row's menu offers the reset; the banner's button does it.
+        std::unique_ptr<QMenu> menu(window.workerView()->buildContextMenu(rows->index(rowOfSlot(rows, 1), 0)));
+        QVERIFY(menu->findChild<QAction*>(QStringLiteral("resetAction"))->isEnabled());
+        auto* action = window.banner()->findChild<QPushButton*>(QStringLiteral("bannerAction"));
+        QVERIFY(action && action->isVisible());
+        QTest::mouseClick(action, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
+        QVERIFY(!window.banner()->isVisible());
+    }
+
+    void reusePortTooltipMentionsResets()
+    {
+        LauncherPanel panel;
+        auto* policy = panel.findChild<QComboBox*>(QStringLiteral("policyCombo"));
+        const QString tip = policy->itemData(policy->findData(int(Policy::ReusePort)), Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("reset")), qPrintable(tip));
+        policy->setCurrentIndex(policy->findData(int(Policy::ReusePort)));
+        QVERIFY(policy->toolTip().contains(QStringLiteral("reset")));
     }
 };
 
