@@ -13,6 +13,14 @@ cleanup() {
     rm -f "$BENCH_PGID_FILE"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-python3 "$here/run.py" "$@"
+# Python runs in the background so a signal to this script reaches it at once (bash would
+# otherwise hold a trap until the foreground command ends); it stops its servers on SIGTERM.
+python3 "$here/run.py" "$@" &
+py=$!
+trap 'kill -TERM $py 2>/dev/null' INT TERM
+status=0
+while kill -0 "$py" 2>/dev/null; do
+    wait "$py"
+    status=$?
+done
+exit $status

@@ -130,12 +130,12 @@ verdict() { # value target what
 }
 
 # Xvfb once for both runs, as a real display (xvfb-run picks a free display number).
-xvfb-run -a -s '-screen 0 1600x1000x24' bash -c 'echo $$ >"$2"; echo "$DISPLAY" >"$1"; exec sleep 100000' _ "$work/display" "$work/holder" &
+xvfb-run -a -s '-screen 0 1600x1000x24' bash -c 'echo $$ >"$2"; echo "$DISPLAY $XAUTHORITY" >"$1"; exec sleep 100000' _ "$work/display" "$work/holder" &
 xvfb_pid=$!
 for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
 [[ -s $work/display ]] || { echo "Xvfb did not start" >&2; exit 1; }
-export DISPLAY
-DISPLAY=$(cat "$work/display")
+read -r DISPLAY XAUTHORITY <"$work/display"
+export DISPLAY XAUTHORITY
 
 failed=0
 echo "window CPU under Xvfb ($(nproc) cores, policy $policy, load: clusterscope-load $load_flags)"
