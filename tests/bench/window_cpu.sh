@@ -130,7 +130,7 @@ verdict() { # value target what
 }
 
 # Xvfb once for both runs, as a real display (xvfb-run picks a free display number).
-xvfb-run -a -s '-screen 0 1600x1000x24' bash -c 'echo $$ >"$2"; echo "$DISPLAY $XAUTHORITY" >"$1"; exec sleep 100000' _ "$work/display" "$work/holder" &
+xvfb-run -a -s '-screen 0 1600x1000x24' bash -c 'echo $$ >"$2"; echo "$DISPLAY $XAUTHORITY" >"$1"; exec sleep 100000' _ "$work/display" "$work/holder" 2>"$work/xvfb.log" &
 xvfb_pid=$!
 for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
 [[ -s $work/display ]] || { echo "Xvfb did not start" >&2; exit 1; }
@@ -161,7 +161,7 @@ for workers in 2 16; do
     loaded=$last_window
     wait "$load_pid" || true
     load_pid=
-    grep -m1 -iE 'req/s|requests/s' "$work/load-$workers.txt" | sed 's/^/  load: /' || true
+    grep -m1 '^Throughput' "$work/load-$workers.txt" | sed 's/^/  load: /' || true
     if ((workers == 2)); then
         verdict "$(echo "if ($quiet > $loaded) $quiet else $loaded" | bc -l)" 5 "2 workers, window while charting"
     else
