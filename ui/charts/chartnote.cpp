@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <QAbstractAxis>
 #include <QAbstractSeries>
 #include <QChart>
 #include <QEvent>
@@ -31,8 +32,11 @@ void ChartNote::setNote(const QString& text)
         return;
     setText(text);
     const bool shown = !text.isEmpty();
+    // Axes go too: an empty grid with a scale would still read as "measured, nothing there".
     for (QAbstractSeries* series : m_chart->series())
         series->setVisible(!shown);
+    for (QAbstractAxis* axis : m_chart->axes())
+        axis->setVisible(!shown);
     m_chart->legend()->setVisible(!shown);
     setVisible(shown);
     if (shown) {
@@ -55,8 +59,8 @@ bool ChartNote::eventFilter(QObject* watched, QEvent* event)
 void ChartNote::place()
 {
     auto* view = parentWidget();
-    const int width = std::min(view->width() - 24, 320);
-    setFixedWidth(std::max(width, 80));
+    const int wanted = fontMetrics().horizontalAdvance(text()) + 2 * margin() + 8;
+    setFixedWidth(std::max(std::min(view->width() - 24, wanted), 80));
     adjustSize();
     move((view->width() - this->width()) / 2, (view->height() - height()) / 2);
 }

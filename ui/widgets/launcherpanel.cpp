@@ -176,9 +176,16 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     form->addRow(QString(), m_explanation);
     form->addRow(QString(), m_chaos);
     form->addRow(tr("Wor&ker program"), m_workerKind);
-    form->addRow(QString(), m_programBox);
+    form->addRow(m_programBox); // full width: its own labels line up under the outer ones
     form->addRow(tr("&Metrics port"), m_metricsPort);
 
+    // The program fields take the column's width, never set it: a long path or the text
+    // box's default size must not push the charts aside.
+    for (QWidget* field : { static_cast<QWidget*>(m_program), static_cast<QWidget*>(m_args),
+                            static_cast<QWidget*>(m_cwd), static_cast<QWidget*>(m_env) })
+        field->setSizePolicy(QSizePolicy::Ignored, field->sizePolicy().verticalPolicy());
+    // Same for the explanation: a word-wrapped label asks for more width the longer its text.
+    m_explanation->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     auto* programForm = new QFormLayout(m_programBox);
     programForm->setContentsMargins(0, 0, 0, 0);
     programForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
