@@ -335,7 +335,6 @@ private Q_SLOTS:
         QCOMPARE(window.rateChart()->note(), note);
         QCOMPARE(window.latencyChart()->note(), note);
         QCOMPARE(window.distributionChart()->note(), note);
-        // Back to the built-in worker: the charts show their data again.
         QVERIFY(window.close());
     }
 
