@@ -2,7 +2,9 @@
 # The two quick-start commands:
 #   installer/clusterscope.sh run [flags]   install what is missing, build, run the window
 #                                          (or --headless where there is no display)
-#   installer/clusterscope.sh test          install what is missing, build, run the whole suite
+#   installer/clusterscope.sh test          install what is missing, build, run the whole suite:
+#                                          ctest, then ctest again on an ASan+UBSan build, then
+#                                          each libFuzzer target for a bounded time
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -23,8 +25,19 @@ run)
     exec "$build/app/clusterscope" --headless "$@"
     ;;
 test)
-    cd "$build"
-    exec ctest --output-on-failure --timeout 600 "$@"
+    status=0
+    (cd "$build" && ctest --output-on-failure --timeout 600 "$@") || status=1
+    # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer. Leak checking is
+    # off: Qt's and the test runner's own process-lifetime allocations are not ours to fix.
+    sanitize="${CLUSTERSCOPE_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
+    cmake -S "$root" -B "$sanitize" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLUSTERSCOPE_SANITIZE=ON >/dev/null
+    cmake --build "$sanitize" -j "$(nproc)"
+    (cd "$sanitize" && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        ctest --output-on-failure --timeout 900 -LE package "$@") || status=1
+    # Fuzzing from the checked-in seed corpora, bounded.
+    "$root/tests/fuzz/run.sh" "${CLUSTERSCOPE_FUZZ_SECONDS:-30}" || status=1
+    if [ $status -eq 0 ]; then echo "clusterscope: the whole suite passed (plain, sanitized, fuzzed)"; fi
+    exit $status
     ;;
 *)
     echo "usage: installer/clusterscope.sh run [clusterscope flags] | test [ctest flags]" >&2

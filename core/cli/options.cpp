@@ -161,7 +161,7 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
             if (!value(text))
                 return missing();
             if (!parseNumber(text, config.restart.maxCrashes, 1, 100000))
-                return CliError { "The restart limit '" + std::string(text) + "' is not valid; use 1 or more." };
+                return CliError { "The restart limit '" + std::string(text) + "' is not valid; use 1 to 100000." };
         } else if (flag == "--restart-window") {
             if (!value(text))
                 return missing();

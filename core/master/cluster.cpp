@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,6 +56,8 @@ BindResult bindListener(const ClusterConfig& config)
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (config.policy == Policy::ReusePort)
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    // Accepted sockets inherit it, so no worker sets it per connection.
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
         const int e = errno;
         ::close(fd);

@@ -51,6 +51,8 @@ Server::Server(asio::io_context& io, const WorkerOptions& options)
     , m_acceptRetryTimer(io)
     , m_signals(io)
 {
+    if (options.bindAddress.find(':') != std::string::npos)
+        m_handoffProtocol = tcp::v6();
 }
 
 Server::~Server() = default;
@@ -110,6 +112,8 @@ std::string Server::openListener()
         if (!ec)
             acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
         if (!ec)
+            acceptor.set_option(tcp::no_delay(true), ec);
+        if (!ec)
             acceptor.bind(endpoint, ec);
         if (!ec)
             acceptor.listen(tcp::acceptor::max_listen_connections, ec);
@@ -163,8 +167,8 @@ void Server::adopt(int fd, const tcp& protocol)
         return;
     }
     ++m_accepted;
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): the master
+    // and openListener() set it there, saving a syscall per connection.
     boost::system::error_code ec;
     tcp::socket socket(m_io);
     socket.assign(protocol, fd, ec);
@@ -223,7 +227,7 @@ void Server::channelReady()
             if (received.fd < 0)
                 std::fprintf(stderr, "clusterscope-worker %d: a connection hand-off came without a socket\n", m_options.slot);
             else
-                adopt(received.fd, protocolOf(received.fd)); // closes it at once while draining
+                adopt(received.fd, m_handoffProtocol); // closes it at once while draining
             continue;
         }
         if (received.fd >= 0)

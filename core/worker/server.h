@@ -63,6 +63,8 @@ private:
     Responses m_responses;
     std::optional<boost::asio::ip::tcp::acceptor> m_acceptor;
     boost::asio::ip::tcp m_listenProtocol = boost::asio::ip::tcp::v4(); ///< of m_acceptor, for accepted sockets
+    /// Of the master's listener, known from the bind address: no getsockname per hand-off.
+    boost::asio::ip::tcp m_handoffProtocol = boost::asio::ip::tcp::v4();
     std::optional<boost::asio::posix::stream_descriptor> m_channel;
     boost::asio::steady_timer m_telemetryTimer;
     boost::asio::steady_timer m_sweepTimer;

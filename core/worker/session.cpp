@@ -333,16 +333,17 @@ void Session::read()
 
 void Session::finish()
 {
-    boost::system::error_code ignored;
-    m_socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    // With nothing unread a plain close sends FIN; unread bytes would make it a reset that
-    // can destroy the response before the client reads it, so those are drained first.
+    // With nothing unread a plain close sends FIN (no shutdown call needed); unread bytes
+    // would make it a reset that can destroy the response before the client reads it, so
+    // then we shut our side and drain what the client still sends.
     if (m_begin == m_end && !m_parser) {
         int pending = 0;
         if (::recv(m_socket.native_handle(), &pending, sizeof(pending), MSG_DONTWAIT | MSG_PEEK) < 0
             && (errno == EAGAIN || errno == EWOULDBLOCK))
             return forceClose();
     }
+    boost::system::error_code ignored;
+    m_socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     m_lingering = true;
     m_deadline = Clock::now() + kLinger;
     m_begin = m_end = 0;

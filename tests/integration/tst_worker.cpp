@@ -529,6 +529,9 @@ private Q_SLOTS:
             ::setenv("CLUSTERSCOPE_LISTEN_FD", std::to_string(listener).c_str(), 1);
         ChildProcess process(cs::test::binDir() + "/clusterscope-worker",
                              { "--mode", mode.toStdString(), "--port", std::to_string(port) });
+        process.inheritDescriptor(inherited);
+        if (listener >= 0)
+            process.inheritDescriptor(listener);
         const bool started = process.start();
         ::unsetenv("CLUSTERSCOPE_IPC_FD");
         ::unsetenv("CLUSTERSCOPE_WORKER_ID");

@@ -164,7 +164,7 @@ bool ChildProcess::start()
         // Nothing of the test's own leaks into the child: a leak test must see only the
         // child's descriptors. The exec report pipe is CLOEXEC and must stay open until exec.
         for (int fd = 3; fd < 1024; ++fd)
-            if (fd != report[1])
+            if (fd != report[1] && std::find(m_inherit.begin(), m_inherit.end(), fd) == m_inherit.end())
                 ::close(fd);
         ::execv(m_program.c_str(), argv.data());
         const int e = errno;

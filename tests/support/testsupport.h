@@ -25,6 +25,9 @@ public:
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
 
+    /// Lets the child keep this descriptor (it must not be CLOEXEC); every other one above
+    /// stderr is closed in the child, so nothing of the test leaks into it.
+    void inheritDescriptor(int fd) { m_inherit.push_back(fd); }
     bool start(); ///< false when fork/exec failed
     int pid() const { return m_pid; }
     bool running(); ///< reaps it if it has ended
@@ -41,6 +44,7 @@ private:
     void drain();
     std::string m_program;
     std::vector<std::string> m_args;
+    std::vector<int> m_inherit;
     int m_pid = -1;
     int m_out = -1;
     int m_err = -1;
