@@ -219,6 +219,29 @@ Value parseJsonValue(Scanner& in)
     return in.scalar();
 }
 
+Value parseTomlValue(Scanner& in);
+
+/// `key = value`, the key bare or quoted.
+Value parseTomlMember(Scanner& in, const char* missingKey)
+{
+    const int line = in.line();
+    std::string key;
+    if (in.peek() == '"')
+        key = in.quoted();
+    else
+        while (std::isalnum(static_cast<unsigned char>(in.peek())) || in.peek() == '_' || in.peek() == '-')
+            key += in.get();
+    if (key.empty())
+        in.fail(missingKey);
+    in.skipSpaces(false);
+    in.expect('=');
+    in.skipSpaces(false);
+    Value member = parseTomlValue(in);
+    member.key = std::move(key);
+    member.line = line;
+    return member;
+}
+
 Value parseTomlValue(Scanner& in)
 {
     if (in.peek() == '[') {
@@ -251,22 +274,7 @@ Value parseTomlValue(Scanner& in)
                 in.get();
                 return table;
             }
-            std::string key;
-            const int line = in.line();
-            if (in.peek() == '"')
-                key = in.quoted();
-            else
-                while (std::isalnum(static_cast<unsigned char>(in.peek())) || in.peek() == '_' || in.peek() == '-')
-                    key += in.get();
-            if (key.empty())
-                in.fail("expected a key in an inline table");
-            in.skipSpaces(false);
-            in.expect('=');
-            in.skipSpaces(false);
-            Value member = parseTomlValue(in);
-            member.key = key;
-            member.line = line;
-            table.items.push_back(std::move(member));
+            table.items.push_back(parseTomlMember(in, "expected a key in an inline table"));
             in.skipSpaces(false);
             if (in.peek() == ',')
                 in.get();
@@ -301,21 +309,7 @@ Value parseToml(std::string_view text)
             root.items.push_back(std::move(section));
             table = &root.items.back();
         } else {
-            std::string key;
-            if (in.peek() == '"')
-                key = in.quoted();
-            else
-                while (std::isalnum(static_cast<unsigned char>(in.peek())) || in.peek() == '_' || in.peek() == '-')
-                    key += in.get();
-            if (key.empty())
-                in.fail("expected 'key = value'");
-            in.skipSpaces(false);
-            in.expect('=');
-            in.skipSpaces(false);
-            Value member = parseTomlValue(in);
-            member.key = key;
-            member.line = line;
-            table->items.push_back(std::move(member));
+            table->items.push_back(parseTomlMember(in, "expected 'key = value'"));
         }
         in.skipSpaces(false);
         if (!in.atEnd() && in.peek() != '\n')

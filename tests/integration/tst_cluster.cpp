@@ -234,15 +234,9 @@ void TestCluster::crashLoopEndsInFailedSlotAndResetRevivesIt()
 
 void TestCluster::portInUseIsAClearErrorAndLeavesNoProcess()
 {
-    const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    QCOMPARE(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    QCOMPARE(::listen(holder, 1), 0);
-    socklen_t length = sizeof(address);
-    ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
-    const auto port = ntohs(address.sin_port);
+    cs::test::PortHolder holder;
+    QVERIFY(holder.port() != 0);
+    const auto port = holder.port();
 
     for (auto policy : cs::kAllPolicies) {
         auto config = testConfig(policy);
@@ -254,7 +248,6 @@ void TestCluster::portInUseIsAClearErrorAndLeavesNoProcess()
         QVERIFY2(started.error.find(std::to_string(port)) != std::string::npos, started.error.c_str());
         QVERIFY(!cluster.running());
     }
-    ::close(holder);
     QVERIFY(cs::test::childrenOf(::getpid()).empty());
 }
 

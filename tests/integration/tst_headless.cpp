@@ -20,40 +20,6 @@ namespace {
 
 std::string clusterscope() { return cs::test::binDir() + "/clusterscope"; }
 
-/// The port from the first JSON snapshot line.
-std::uint16_t portOf(ChildProcess& master)
-{
-    const auto line = master.waitForLine("\"port\":", 10s);
-    if (!line)
-        return 0;
-    std::smatch match;
-    if (!std::regex_search(*line, match, std::regex("\"port\":([0-9]+)")))
-        return 0;
-    return static_cast<std::uint16_t>(std::stoi(match[1]));
-}
-
-/// Waits for a JSON line in which `count` workers are online, none of them in `exclude`;
-/// returns their pids.
-std::vector<int> onlineWorkers(ChildProcess& master, int count, const std::vector<int>& exclude = {})
-{
-    std::vector<int> pids;
-    waitFor(
-        [&] {
-            const auto text = master.stdoutText();
-            const auto lastLine = text.substr(text.rfind('\n', text.size() - 2) + 1);
-            pids.clear();
-            const std::regex worker("\"pid\":([0-9]+),\"state\":\"online\"");
-            for (auto it = std::sregex_iterator(lastLine.begin(), lastLine.end(), worker); it != std::sregex_iterator(); ++it)
-                pids.push_back(std::stoi((*it)[1]));
-            for (int pid : exclude)
-                if (std::find(pids.begin(), pids.end(), pid) != pids.end())
-                    return false;
-            return static_cast<int>(pids.size()) == count;
-        },
-        10s);
-    return pids;
-}
-
 } // namespace
 
 class TestHeadless : public QObject {
@@ -74,9 +40,9 @@ void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
 {
     ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100" });
     QVERIFY(master.start());
-    const auto port = portOf(master);
+    const auto port = cs::test::jsonPort(master);
     QVERIFY(port != 0);
-    const auto workers = onlineWorkers(master, 2);
+    const auto workers = cs::test::onlineWorkerPids(master, 2);
     QCOMPARE(workers.size(), std::size_t { 2 });
     QCOMPARE(cs::test::httpGet(port, "/").status, 200);
     master.signal(SIGTERM);
@@ -93,8 +59,8 @@ void TestHeadless::sigkillOfTheMasterLeavesNoWorker()
 {
     ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100" });
     QVERIFY(master.start());
-    QVERIFY(portOf(master) != 0);
-    const auto workers = onlineWorkers(master, 2);
+    QVERIFY(cs::test::jsonPort(master) != 0);
+    const auto workers = cs::test::onlineWorkerPids(master, 2);
     QCOMPARE(workers.size(), std::size_t { 2 });
     ::kill(master.pid(), SIGKILL); // the master alone, not its group
     QVERIFY(master.waitExit(5s).has_value());
@@ -103,20 +69,13 @@ void TestHeadless::sigkillOfTheMasterLeavesNoWorker()
 
 void TestHeadless::portInUseExitsNonZeroWithOneSentence()
 {
-    const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    QCOMPARE(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    QCOMPARE(::listen(holder, 1), 0);
-    socklen_t length = sizeof(address);
-    ::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length);
-    const auto port = std::to_string(ntohs(address.sin_port));
+    cs::test::PortHolder holder;
+    QVERIFY(holder.port() != 0);
+    const auto port = std::to_string(holder.port());
 
     ChildProcess master(clusterscope(), { "--headless", "--port", port, "--workers", "2" });
     QVERIFY(master.start());
     const auto status = master.waitExit(10s);
-    ::close(holder);
     QVERIFY(status.has_value());
     QVERIFY(WIFEXITED(*status));
     QCOMPARE(WEXITSTATUS(*status), 2);
@@ -179,16 +138,16 @@ void TestHeadless::signalsScaleAndRestart()
 {
     ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "1", "--json", "--interval", "100" });
     QVERIFY(master.start());
-    QVERIFY(portOf(master) != 0);
-    const auto first = onlineWorkers(master, 1);
+    QVERIFY(cs::test::jsonPort(master) != 0);
+    const auto first = cs::test::onlineWorkerPids(master, 1);
     QCOMPARE(first.size(), std::size_t { 1 });
     master.signal(SIGTTIN);
-    QCOMPARE(onlineWorkers(master, 2).size(), std::size_t { 2 });
+    QCOMPARE(cs::test::onlineWorkerPids(master, 2).size(), std::size_t { 2 });
     master.signal(SIGHUP);
     QVERIFY(waitFor([&] { return !cs::test::processAlive(first[0]); }, 10s));
-    QCOMPARE(onlineWorkers(master, 2, first).size(), std::size_t { 2 });
+    QCOMPARE(cs::test::onlineWorkerPids(master, 2, first).size(), std::size_t { 2 });
     master.signal(SIGTTOU);
-    QCOMPARE(onlineWorkers(master, 1).size(), std::size_t { 1 });
+    QCOMPARE(cs::test::onlineWorkerPids(master, 1).size(), std::size_t { 1 });
     master.signal(SIGQUIT);
     const auto status = master.waitExit(10s);
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
@@ -210,7 +169,7 @@ void TestHeadless::configFileDefinesTheCluster()
     const auto line = master.waitForLine("\"port\":", 10s);
     QVERIFY(line);
     QVERIFY2(line->find("\"policy\":\"least-connections\"") != std::string::npos, line->c_str());
-    QCOMPARE(onlineWorkers(master, 2).size(), std::size_t { 2 });
+    QCOMPARE(cs::test::onlineWorkerPids(master, 2).size(), std::size_t { 2 });
     master.signal(SIGTERM);
     QVERIFY(master.waitExit(15s).has_value());
 

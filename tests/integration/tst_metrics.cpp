@@ -52,9 +52,8 @@ void TestMetrics::scrapeReflectsLoadAndRestarts()
     QVERIFY(waitFor(
         [&] { return (metricsPort = numberAfter(master.stderrText(), "metrics at http://127.0.0.1:([0-9]+)/metrics")) != 0; },
         10s));
-    const auto line = master.waitForLine("\"port\":", 10s);
-    QVERIFY(line);
-    const auto port = numberAfter(*line, "\"port\":([0-9]+)");
+    const auto port = cs::test::jsonPort(master);
+    QVERIFY(port != 0);
 
     auto scrape = [&] { return cs::test::httpGet(metricsPort, "/metrics"); };
     auto first = scrape();

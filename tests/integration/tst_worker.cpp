@@ -50,24 +50,11 @@ Worker startWorker(std::vector<std::string> args)
     return worker;
 }
 
-int connectTo(std::uint16_t port)
-{
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 // A client connection with a deadline on every read; closes itself.
 class Connection {
 public:
-    explicit Connection(std::uint16_t port) : m_fd(connectTo(port)) { }
+    explicit Connection(std::uint16_t port) : m_fd(cs::test::connectLoopback(port)) { }
     ~Connection()
     {
         if (m_fd >= 0)

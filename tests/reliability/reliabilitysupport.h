@@ -17,19 +17,7 @@ std::string clusterscopeProgram(); ///< the headless master
 std::string loadProgram(); ///< clusterscope-load
 std::string fakeWorkerProgram(); ///< cs-fake-worker (CS_FAKE_WORKER, set by ctest)
 
-/// The port from the first JSON snapshot line of a `--headless --json` master; 0 on timeout.
-std::uint16_t jsonPort(ChildProcess& master, std::chrono::milliseconds deadline = std::chrono::seconds(10));
-/// The last complete JSON line the master printed (empty before the first).
-std::string lastJsonLine(ChildProcess& master);
-/// Waits for a JSON line in which exactly `count` workers are online, none of them in
-/// `exclude`; returns their pids (fewer than `count` on timeout).
-std::vector<int> onlineWorkerPids(ChildProcess& master, int count, const std::vector<int>& exclude = {},
-                                  std::chrono::milliseconds deadline = std::chrono::seconds(10));
-/// How many JSON lines the master has printed so far.
-int jsonLineCount(ChildProcess& master);
 
-/// A blocking loopback TCP connection (CLOEXEC, TCP_NODELAY); -1 on failure.
-int connectLoopback(std::uint16_t port);
 /// Writes everything; false if the peer is gone.
 bool sendAll(int fd, std::string_view bytes);
 /// Reads until the peer closes (or resets) or the deadline passes. `closed` tells which.

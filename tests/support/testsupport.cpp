@@ -7,12 +7,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -49,7 +51,7 @@ void readAvailable(int& fd, std::string& into)
     }
 }
 
-int connectLoopback(std::uint16_t port, Clock::time_point end, std::string& error)
+int connectWithDeadline(std::uint16_t port, Clock::time_point end, std::string& error)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     sockaddr_in address {};
@@ -290,7 +292,7 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes, std::chron
 {
     const auto end = Clock::now() + deadline;
     std::string error;
-    const int fd = connectLoopback(port, end, error);
+    const int fd = connectWithDeadline(port, end, error);
     if (fd < 0)
         return {};
     std::string received;
@@ -308,6 +310,88 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes, std::chron
     }
     ::close(fd);
     return received;
+}
+
+std::uint16_t jsonPort(ChildProcess& master, std::chrono::milliseconds deadline)
+{
+    const auto line = master.waitForLine("\"port\":", deadline);
+    std::smatch match;
+    if (!line || !std::regex_search(*line, match, std::regex("\"port\":([0-9]+)")))
+        return 0;
+    return static_cast<std::uint16_t>(std::stoi(match[1]));
+}
+
+std::string lastJsonLine(ChildProcess& master)
+{
+    const auto text = master.stdoutText();
+    const auto end = text.rfind('\n');
+    if (end == std::string::npos)
+        return {};
+    const auto previous = end == 0 ? std::string::npos : text.rfind('\n', end - 1);
+    const auto start = previous == std::string::npos ? 0 : previous + 1;
+    return text.substr(start, end - start);
+}
+
+int jsonLineCount(ChildProcess& master)
+{
+    const auto text = master.stdoutText();
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+std::vector<int> onlineWorkerPids(ChildProcess& master, int count, const std::vector<int>& exclude,
+                                  std::chrono::milliseconds deadline)
+{
+    std::vector<int> pids;
+    const std::regex online("\"pid\":([0-9]+),\"state\":\"online\"");
+    waitFor(
+        [&] {
+            const auto line = lastJsonLine(master);
+            pids.clear();
+            for (auto it = std::sregex_iterator(line.begin(), line.end(), online); it != std::sregex_iterator(); ++it)
+                pids.push_back(std::stoi((*it)[1]));
+            for (int pid : exclude)
+                if (std::find(pids.begin(), pids.end(), pid) != pids.end())
+                    return false;
+            return static_cast<int>(pids.size()) == count;
+        },
+        deadline);
+    return pids;
+}
+
+int connectLoopback(std::uint16_t port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+PortHolder::PortHolder()
+{
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 && ::listen(m_fd, 1) == 0
+        && ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+        m_port = ntohs(address.sin_port);
+}
+
+PortHolder::~PortHolder()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
 }
 
 std::vector<int> childrenOf(int ppid)

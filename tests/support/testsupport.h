@@ -67,6 +67,36 @@ HttpResponse httpGet(std::uint16_t port, const std::string& target,
 std::string rawExchange(std::uint16_t port, const std::string& bytes,
                         std::chrono::milliseconds deadline = std::chrono::milliseconds(3000));
 
+// A headless master (`clusterscope --headless --json`) read through its JSON lines.
+/// The port from the first JSON snapshot line of a `--headless --json` master; 0 on timeout.
+std::uint16_t jsonPort(ChildProcess& master, std::chrono::milliseconds deadline = std::chrono::seconds(10));
+/// The last complete JSON line the master printed (empty before the first).
+std::string lastJsonLine(ChildProcess& master);
+/// Waits for a JSON line in which exactly `count` workers are online, none of them in
+/// `exclude`; returns their pids (fewer than `count` on timeout).
+std::vector<int> onlineWorkerPids(ChildProcess& master, int count, const std::vector<int>& exclude = {},
+                                  std::chrono::milliseconds deadline = std::chrono::seconds(10));
+/// How many JSON lines the master has printed so far.
+int jsonLineCount(ChildProcess& master);
+
+/// A blocking TCP connection to 127.0.0.1:port (TCP_NODELAY); -1 when refused.
+int connectLoopback(std::uint16_t port);
+
+/// A socket listening on a free loopback port, held for the object's lifetime: a port
+/// that is really in use, for testing how "port in use" is reported.
+class PortHolder {
+public:
+    PortHolder();
+    ~PortHolder();
+    PortHolder(const PortHolder&) = delete;
+    PortHolder& operator=(const PortHolder&) = delete;
+    std::uint16_t port() const { return m_port; }
+
+private:
+    int m_fd = -1;
+    std::uint16_t m_port = 0;
+};
+
 /// Pids of live processes whose parent is `ppid` (from /proc).
 std::vector<int> childrenOf(int ppid);
 bool processAlive(int pid);
