@@ -396,8 +396,10 @@ void MainWindow::updateStatus(const Snapshot& s)
     for (const WorkerSample& w : s.workers)
         online += w.state == WorkerState::Online ? 1 : 0;
     const bool live = s.running;
-    m_statusRate->setText(live ? tr("%L1 req/s").arg(s.totalRequestsPerSecond, 0, 'f', 0) : tr("– req/s"));
-    m_statusFairness->setText(live ? tr("fairness %1").arg(s.fairness, 0, 'f', 2) : tr("fairness –"));
+    // A program of the user's own reports no requests: unknown, not zero (and not "fair").
+    const bool counted = live && s.requestMetrics;
+    m_statusRate->setText(counted ? tr("%L1 req/s").arg(s.totalRequestsPerSecond, 0, 'f', 0) : tr("– req/s"));
+    m_statusFairness->setText(counted ? tr("fairness %1").arg(s.fairness, 0, 'f', 2) : tr("fairness –"));
     m_statusWorkers->setText(live ? tr("%1/%2 online").arg(online).arg(s.workers.size()) : tr("no workers"));
     m_statusUptime->setText(live ? tr("up %1").arg(formatDuration(s.clusterUptimeSeconds)) : tr("not running"));
     m_statusPolicy->setText(live ? QString::fromLatin1(policyName(s.policy)) : QString());
