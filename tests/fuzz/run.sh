@@ -25,7 +25,16 @@ for target in fuzz_requestparser fuzz_ipcdecode; do
     scratch="$build/corpus/$target"
     mkdir -p "$scratch"
     echo "== $target for ${seconds}s"
-    "$build/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
-        -artifact_prefix="$build/$target-" "$scratch" "$root/tests/fuzz/corpus/$target" || status=1
+    # libFuzzer reports every new input; keep that in a log and show the end of it.
+    log="$build/$target.log"
+    if "$build/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+        -artifact_prefix="$build/$target-" "$scratch" "$root/tests/fuzz/corpus/$target" >"$log" 2>&1; then
+        grep -E '^#[0-9]+.*(DONE|pulse)' "$log" | tail -n 1
+        echo "== $target: no crash, no leak, no timeout"
+    else
+        tail -n 60 "$log"
+        echo "== $target FAILED (input saved under $build/$target-*)"
+        status=1
+    fi
 done
 exit $status
