@@ -47,6 +47,9 @@ Options:
   --metrics-port N       serve Prometheus metrics at http://127.0.0.1:N/metrics (off)
   --metrics-bind ADDR    address of the metrics endpoint (127.0.0.1)
   --config FILE          load a cluster definition (.json or .toml); other flags override it
+  --worker-arg ARG       pass ARG on to the built-in worker (repeatable), e.g.
+                         --worker-arg --header-timeout-ms --worker-arg 5000; see
+                         clusterscope-worker --help for its options
   --env NAME=VALUE       add to the workers' environment (repeatable)
   --cwd DIR              working directory of --exec workers
   --exec PROGRAM [ARGS]  last: run PROGRAM with ARGS (as given, no shell) as the workers.
@@ -186,6 +189,10 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
             config.execCommand.clear();
             for (++i; i < argc; ++i)
                 config.execCommand.emplace_back(argv[i]);
+        } else if (flag == "--worker-arg") {
+            if (!value(text))
+                return missing();
+            config.workerArgs.emplace_back(text);
         } else if (flag == "--env") {
             if (!value(text))
                 return missing();

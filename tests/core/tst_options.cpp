@@ -65,6 +65,8 @@ void TestOptions::everyFlag()
     QCOMPARE(options.config.memoryLimitBytes, std::uint64_t(64) << 20);
     QCOMPARE(options.config.workerProgram, std::string("/bin/true"));
     QVERIFY(options.portGiven && options.bindGiven && options.workersGiven && options.policyGiven && options.chaosGiven);
+    QCOMPARE(std::get<cs::CliOptions>(parse("--worker-arg --idle-timeout-ms --worker-arg 500")).config.workerArgs,
+             (std::vector<std::string> { "--idle-timeout-ms", "500" }));
     QCOMPARE(std::get<cs::CliOptions>(parse("--start --workers 2")).mode, cs::CliOptions::Mode::WindowAndStart);
     QCOMPARE(std::get<cs::CliOptions>(parse("--help")).mode, cs::CliOptions::Mode::Help);
     for (auto policy : cs::kAllPolicies)
