@@ -96,6 +96,16 @@ struct ClusterThread {
     bool finished = false;
 };
 
+namespace {
+/// Runs a command on the master thread; a cluster never started ignores it.
+template <typename Command>
+void postTo(Master* master, Command command)
+{
+    if (master)
+        master->post([master, command] { command(*master); });
+}
+} // namespace
+
 Cluster::Cluster() = default;
 
 Cluster::~Cluster()
@@ -139,10 +149,7 @@ Cluster::StartResult Cluster::start(const ClusterConfig& requested)
 
 void Cluster::stop(StopMode mode)
 {
-    if (!m_master)
-        return;
-    Master* master = m_master.get();
-    master->post([master, mode] { master->stop(mode == StopMode::Fast); });
+    postTo(m_master.get(), [mode](Master& m) { m.stop(mode == StopMode::Fast); });
 }
 
 bool Cluster::waitStopped(std::chrono::milliseconds timeout)
@@ -168,23 +175,18 @@ bool Cluster::running() const
     return !state->finished;
 }
 
-#define CS_POST(call)                                                                                            \
-    do {                                                                                                         \
-        if (!m_master)                                                                                           \
-            return;                                                                                              \
-        Master* master = m_master.get();                                                                         \
-        master->post([=] { master->call; });                                                                     \
-    } while (false)
 
-void Cluster::scale(int workers) { CS_POST(scale(workers)); }
-void Cluster::signalWorker(int slot, int signal) { CS_POST(signalWorker(slot, signal)); }
-void Cluster::rollingRestart() { CS_POST(rollingRestart()); }
-void Cluster::crashWorker(int slot) { CS_POST(crashWorker(slot)); }
-void Cluster::resetSlot(int slot) { CS_POST(resetSlot(slot)); }
-void Cluster::resetFailedSlots() { CS_POST(resetFailedSlots()); }
-
-void Cluster::addWorker() { CS_POST(scaleBy(+1)); }
-void Cluster::removeWorker() { CS_POST(scaleBy(-1)); }
+void Cluster::scale(int workers) { postTo(m_master.get(), [workers](Master& m) { m.scale(workers); }); }
+void Cluster::signalWorker(int slot, int signal)
+{
+    postTo(m_master.get(), [slot, signal](Master& m) { m.signalWorker(slot, signal); });
+}
+void Cluster::rollingRestart() { postTo(m_master.get(), [](Master& m) { m.rollingRestart(); }); }
+void Cluster::crashWorker(int slot) { postTo(m_master.get(), [slot](Master& m) { m.crashWorker(slot); }); }
+void Cluster::resetSlot(int slot) { postTo(m_master.get(), [slot](Master& m) { m.resetSlot(slot); }); }
+void Cluster::resetFailedSlots() { postTo(m_master.get(), [](Master& m) { m.resetFailedSlots(); }); }
+void Cluster::addWorker() { postTo(m_master.get(), [](Master& m) { m.scaleBy(+1); }); }
+void Cluster::removeWorker() { postTo(m_master.get(), [](Master& m) { m.scaleBy(-1); }); }
 
 std::shared_ptr<const Snapshot> Cluster::snapshot() const
 {
