@@ -245,7 +245,7 @@ void Master::spawn(Slot& slot, Role role)
                 ::close(fd);
         emit({ .kind = EventKind::Log, .slot = slot.id,
                .message = std::string("Could not create the worker's pipes: ") + std::strerror(error) });
-        scheduleRespawn(slot, ExitReason::ExitCode, 0ms);
+        scheduleRespawn(slot, 0ms);
         return;
     }
     // The child's ends must not be non-blocking: only the master's ends are.
@@ -311,7 +311,7 @@ void Master::spawn(Slot& slot, Role role)
             m_rollingQueue.clear();
             return;
         }
-        scheduleRespawn(slot, ExitReason::ExitCode, 0ms);
+        scheduleRespawn(slot, 0ms);
         return;
     }
     process->pid = result.pid;
@@ -587,7 +587,7 @@ void Master::onExit(const ProcessPtr& process, int status)
             emit({ .kind = EventKind::Restart, .slot = slot->id, .message = "respawning worker " + std::to_string(slot->id) });
             spawn(*slot, Role::Current);
         } else {
-            scheduleRespawn(*slot, reason, uptime);
+            scheduleRespawn(*slot, uptime);
         }
     }
     // A scaled-down slot disappears once nothing runs in it.
@@ -602,9 +602,8 @@ void Master::onExit(const ProcessPtr& process, int status)
     finishIfDone();
 }
 
-void Master::scheduleRespawn(Slot& slot, ExitReason reason, std::chrono::milliseconds uptime)
+void Master::scheduleRespawn(Slot& slot, std::chrono::milliseconds uptime)
 {
-    (void)reason;
     const auto decision = slot.tracker.onCrash(Clock::now(), uptime);
     if (decision.failed) {
         slot.failed = true;

@@ -67,7 +67,8 @@ private:
     void onExit(const ProcessPtr& process, int status);
     void kill(Process& process, int signal, ExitReason reason);
     void drain(Process& process);
-    void scheduleRespawn(Slot& slot, ExitReason reason, std::chrono::milliseconds uptime);
+    /// An unexpected exit: respawn now, after a back-off, or mark the slot failed.
+    void scheduleRespawn(Slot& slot, std::chrono::milliseconds uptime);
     void continueRollingRestart();
 
     // Connections (round-robin, least-connections)
