@@ -1,5 +1,7 @@
 #include "reliabilitysupport.h"
 
+#include "metrics/procstat.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -20,33 +22,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remainingMs(Clock::time_point end)
+/// /proc/PID/stat through core's own (fixture-tested) parser.
+std::optional<ProcessStat> processStat(int pid)
 {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-    return left > 0 ? static_cast<int>(left) : 0;
-}
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// Fields of /proc/PID/stat after the command name, which may itself hold spaces.
-std::vector<std::string> statFields(int pid)
-{
-    const auto text = readFile("/proc/" + std::to_string(pid) + "/stat");
-    const auto close = text.rfind(')');
-    std::vector<std::string> fields;
-    if (close == std::string::npos)
-        return fields;
-    std::istringstream rest(text.substr(close + 2));
-    std::string field;
-    while (rest >> field)
-        fields.push_back(field);
-    return fields; // fields[0] is the state (field 3 of proc(5))
+    const auto text = readSmallFile("/proc/" + std::to_string(pid) + "/stat");
+    return text ? parseProcPidStat(*text) : std::nullopt;
 }
 
 } // namespace
@@ -163,7 +143,7 @@ std::vector<int> fdsWithoutCloexec(int pid)
 {
     std::vector<int> open;
     for (int fd : openFds(pid)) {
-        const auto info = readFile("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+        const auto info = readSmallFile("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd)).value_or("");
         std::smatch match;
         if (!std::regex_search(info, match, std::regex("flags:\\s*([0-7]+)")))
             continue; // closed meanwhile
@@ -176,20 +156,18 @@ std::vector<int> fdsWithoutCloexec(int pid)
 
 double cpuSeconds(int pid)
 {
-    const auto fields = statFields(pid);
-    if (fields.size() < 13)
+    const auto stat = processStat(pid);
+    if (!stat)
         return 0;
-    // utime and stime are fields 14 and 15 of proc(5); fields[0] is field 3.
-    const double ticks = std::stod(fields[11]) + std::stod(fields[12]);
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return static_cast<double>(stat->utimeTicks + stat->stimeTicks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::uint64_t rssBytes(int pid)
 {
-    const auto fields = statFields(pid);
-    if (fields.size() < 22)
+    const auto stat = processStat(pid);
+    if (!stat || stat->rssPages < 0)
         return 0;
-    return std::stoull(fields[21]) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)); // field 24
+    return static_cast<std::uint64_t>(stat->rssPages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
 } // namespace cs::test

@@ -26,11 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remainingMs(Clock::time_point end)
-{
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-    return left > 0 ? static_cast<int>(left) : 0;
-}
 
 void readAvailable(int& fd, std::string& into)
 {
@@ -99,6 +94,12 @@ bool sendAll(int fd, const std::string& bytes, Clock::time_point end)
 }
 
 } // namespace
+
+int remainingMs(Clock::time_point end)
+{
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+    return left > 0 ? static_cast<int>(left) : 0;
+}
 
 std::string binDir()
 {

@@ -13,6 +13,9 @@ namespace cs::test {
 std::string binDir();
 std::string dataFile(const std::string& name);
 
+/// Milliseconds left until `end` (0 when it has passed), for poll() timeouts.
+int remainingMs(std::chrono::steady_clock::time_point end);
+
 /// Polls `condition` every few ms until it holds or the deadline passes. Never a bare sleep.
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline);
 
