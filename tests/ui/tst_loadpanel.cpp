@@ -1,6 +1,7 @@
 #include "adapter/clusteradapter.h"
 #include "widgets/loadpanel.h"
 
+#include "testsettings.h"
 #include "testsupport.h"
 
 #include <QLabel>
@@ -16,7 +17,7 @@ using namespace cs::ui;
 class TestLoadPanel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+    void initTestCase() { cs::test::isolateSettings(); }
 
     void startIsRefusedWithoutACluster()
     {

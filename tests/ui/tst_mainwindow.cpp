@@ -10,6 +10,7 @@
 #include "widgets/mainwindow.h"
 #include "widgets/workertableview.h"
 
+#include "testsettings.h"
 #include "testsupport.h"
 
 #include <arpa/inet.h>
@@ -107,7 +108,7 @@ class TestMainWindow : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true); // QSettings go to a throwaway place
+        cs::test::isolateSettings();
         QSettings().clear();
     }
 

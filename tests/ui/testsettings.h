@@ -1,0 +1,23 @@
+#pragma once
+
+#include <QDir>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+namespace cs::test {
+
+/// Points this test process's QSettings at a folder of its own, removed at exit. Qt's test
+/// mode alone puts them in ~/.qttest, shared by every run of the same test executable, so a
+/// second suite running at the same time (a sanitized build, another checkout) could change
+/// the launcher's saved fields, chaos among them, between a test's clear() and its read.
+/// Call before the first QSettings is made.
+inline void isolateSettings()
+{
+    static QTemporaryDir folder(QDir::tempPath() + QStringLiteral("/cs-ui-settings-XXXXXX"));
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, folder.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, folder.path());
+}
+
+} // namespace cs::test
