@@ -80,19 +80,39 @@ QPushButton* button(const MainWindow& window, const char* name)
     return window.findChild<QPushButton*>(QString::fromLatin1(name));
 }
 
-/// Clicks Start and waits until `workers` rows are online; false (with the reason in the
-/// launcher) when it did not get there.
-bool startAndWait(MainWindow& window, int workers)
+/// What the worker table shows, for a failure message: "slot 1 pid 123 online; slot 2 ...".
+QString describeRows(const QAbstractItemModel* rows)
+{
+    QStringList parts;
+    for (int r = 0; r < rows->rowCount(); ++r)
+        parts << QStringLiteral("slot %1 pid %2 %3")
+                     .arg(rows->index(r, 0).data(WorkerTableModel::SlotRole).toInt())
+                     .arg(rows->index(r, WorkerTableModel::Pid).data().toString(),
+                          rows->index(r, WorkerTableModel::State).data().toString());
+    return parts.isEmpty() ? QStringLiteral("no rows") : parts.join(QStringLiteral("; "));
+}
+
+/// Clicks Start and waits until `workers` rows are online. Empty when they are; else why not
+/// (the launcher's error, or what the table shows at the deadline).
+QString startAndWait(MainWindow& window, int workers)
 {
     QTest::mouseClick(button(window, "startButton"), Qt::LeftButton);
     if (!window.adapter()->running())
-        return false;
+        return QStringLiteral("not started: ") + window.launcher()->errorText();
     const QAbstractItemModel* rows = window.workerView()->model();
-    return cs::test::waitFor([&] {
+    const bool online = cs::test::waitFor([&] {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
         return rows->rowCount() == workers && onlineRows(rows) == workers;
     }, std::chrono::milliseconds(20000));
+    return online ? QString() : QStringLiteral("not all online after 20 s: ") + describeRows(rows);
 }
+
+/// Fails the test with startAndWait's reason.
+#define VERIFY_STARTED(window, workers)                                                         \
+    do {                                                                                         \
+        const QString why = startAndWait(window, workers);                                       \
+        QVERIFY2(why.isEmpty(), qPrintable(why));                                                \
+    } while (false)
 
 /// tests/examples/ from the fixtures folder (CS_TEST_DATA=tests/data).
 QString exampleFile(const char* name)
@@ -207,7 +227,7 @@ private Q_SLOTS:
         options.chaosGiven = true;
         MainWindow window(options);
         window.show();
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         WorkerTableView* view = window.workerView();
         const QAbstractItemModel* rows = view->model();
         const int oldPid = pidOfSlot(rows, 2);
@@ -236,7 +256,7 @@ private Q_SLOTS:
     {
         MainWindow window(testOptions());
         window.show();
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
         std::unique_ptr<QMenu> menu(window.workerView()->buildContextMenu(rows->index(0, 0)));
         auto* crash = menu->findChild<QAction*>(QStringLiteral("crashAction"));
@@ -248,7 +268,7 @@ private Q_SLOTS:
     {
         MainWindow window(testOptions());
         window.show();
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
         const int old1 = pidOfSlot(rows, 1), old2 = pidOfSlot(rows, 2);
         QVERIFY(old1 > 0 && old2 > 0);
@@ -275,7 +295,7 @@ private Q_SLOTS:
     {
         MainWindow window(testOptions());
         window.show();
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
 
         QTest::mouseClick(button(window, "scaleUpButton"), Qt::LeftButton);
@@ -320,7 +340,7 @@ private Q_SLOTS:
         QCOMPARE(config.execCommand, (std::vector<std::string> { "python3", server.toStdString() }));
         QCOMPARE(config.environment, (std::vector<std::string> { "GREETING=hi" }));
 
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
         // The workers serve (a program of our own would be pointless to watch otherwise).
         const auto reply = cs::test::httpGet(window.adapter()->snapshot()->port, "/");
@@ -343,7 +363,7 @@ private Q_SLOTS:
     {
         MainWindow window(testOptions());
         window.show();
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         QVERIFY(window.rateChart()->note().isEmpty());
         QVERIFY(window.distributionChart()->note().isEmpty());
         QCOMPARE(window.workerView()->model()->index(0, WorkerTableModel::Requests).data().toString(), QStringLiteral("0"));
@@ -459,7 +479,7 @@ private Q_SLOTS:
         window.show();
         window.findChild<QLineEdit*>(QStringLiteral("metricsPortEdit"))->setText(QStringLiteral("0"));
         QCOMPARE(window.launcher()->metricsPort(), 0);
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         const QString url = window.adapter()->metricsUrl();
         QVERIFY2(url.startsWith(QStringLiteral("http://127.0.0.1:")), qPrintable(url));
         QVERIFY(window.metricsText().contains(url));
@@ -484,7 +504,7 @@ private Q_SLOTS:
         options.config.restart.crashWindowMs = 60000;
         MainWindow window(options);
         window.show();
-        QVERIFY2(startAndWait(window, 2), qPrintable(window.launcher()->errorText()));
+        VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
         auto slotState = [&](int slot) {
             return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
