@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The two quick-start commands:
-#   installer/clusterscope.sh run [flags]   install what is missing, build, run the window
-#                                          (or --headless where there is no display)
-#   installer/clusterscope.sh test          install what is missing, build, run the whole suite:
-#                                          ctest, then ctest again on an ASan+UBSan build, then
-#                                          each libFuzzer target for a bounded time
+#   installer/clusterscope.sh run [flags]   install what is missing to build and run (bootstrap.sh
+#                                          run), build, run the window (or --headless where there
+#                                          is no display)
+#   installer/clusterscope.sh test          install what is missing for the tests too (bootstrap.sh
+#                                          test), build, run the whole suite: ctest, then ctest
+#                                          again on an ASan+UBSan build, then each libFuzzer
+#                                          target for a bounded time
+# bootstrap.sh stops, naming them, rather than let apt remove packages (libboost-dev, say):
+# CLUSTERSCOPE_ALLOW_REMOVE=1 lets it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -12,7 +16,8 @@ build="${CLUSTERSCOPE_BUILD_DIR:-$root/build}"
 command="${1:-run}"
 shift || true
 
-"$here/bootstrap.sh"
+# run and test install what they need; anything else is refused below.
+case "$command" in run | test) "$here/bootstrap.sh" "$command" ;; esac
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)"
 
