@@ -110,12 +110,15 @@ unmount_under() {
 teardown_root() {
     local root=$1
     kill_processes_in "$root"
+    echo "$(date +%T) no process left in $root"
     if ! unmount_under "$root"; then
         echo "fresh-root-test: still mounted under $root: $(mounts_under "$root" | tr '\n' ' ')" >&2
         return 1
     fi
     # --one-file-system: never follow into a mount, should one appear after the check.
+    echo "$(date +%T) nothing mounted under $root"
     [ $keep -eq 1 ] || rm -rf --one-file-system "$root"
+    echo "$(date +%T) removed"
 }
 
 cleaned=0
@@ -441,7 +444,7 @@ step() {
     step_names+=("$name") step_secs+=($((SECONDS - start))) step_results+=("$result")
     if [ $result = FAIL ]; then
         echo "-- $name FAILED after $((SECONDS - start)) s; the end of its log:" >&3
-        tail -n 40 "$log" | sed 's/^/   | /' >&3
+        grep -v '^[[:space:]]*$' "$log" | tail -n 40 | sed 's/^/   | /' >&3
     else
         echo "-- $name: ok ($((SECONDS - start)) s)" >&3
     fi
@@ -471,6 +474,7 @@ do_test() {
 }
 
 do_deb_build() {
+    [ -f "$root1$clone/build/CPackConfig.cmake" ] || { echo "FAIL: no build/CPackConfig.cmake: the build was never configured"; return 1; }
     in_root "$root1" "cd $clone/build && cpack" 1800 || return 1
     local debs=("$root1$clone"/build/packages/clusterscope_*.deb)
     [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || { echo "FAIL: expected one build/packages/clusterscope_*.deb"; return 1; }
@@ -550,8 +554,7 @@ do_autoremove() {
 
 # ---------------------------------------------------------------------------------------
 
-host_head=$(git -C "$repo" log -1 --format='%h %s')
-echo "fresh-root-test: $repo at $host_head; mirror $mirror ($suite, $arch); logs in $logdir" >&3
+echo "fresh-root-test: $repo (HEAD now $(git -C "$repo" rev-parse --short HEAD)); mirror $mirror ($suite, $arch); logs in $logdir" >&3
 if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
     echo "fresh-root-test: note: $repo has uncommitted changes; only what is committed is tested" >&3
 fi
