@@ -6,7 +6,7 @@
 # pull in).
 #
 # The files used, from the build's own records (a build must have run):
-#   - the package configs find_package read (CMakeCache's *_DIR entries: the *Config.cmake in them)
+#   - the package configs find_package read (CMakeCache's NAME_DIR entries: NAMEConfig.cmake there)
 #   - every header the compiler read outside the source and build trees (ninja -t deps)
 #   - the libraries the link lines name by absolute path (build.ninja's LINK_LIBRARIES)
 #   - every shared library the built executables load (ldd)
@@ -14,6 +14,9 @@
 #     it found (binutils, pkg-config, dpkg-shlibdeps, gzip)
 # What debootstrap's minbase installs (the Essential and Priority: required packages, apt,
 # usr-is-merged, and their dependencies) counts as present: no Debian 12 system has less.
+# (Checked once by hand: the 88 packages this computes are debootstrap --variant=minbase
+# --print-debs bookworm's, and the list's closure is what apt-get -s install adds in such a root,
+# but for upgrades and a nodejs from outside Debian.)
 #
 # usage: tst_closure.sh BUILD_DIR [PACKAGE_LIST_FILE]
 #   PACKAGE_LIST_FILE (one package a line) replaces `bootstrap.sh --list test`, e.g. to check
