@@ -5,13 +5,14 @@
 #
 # usage: tst_package.sh BUILD_DIR CPACK VERSION
 # Needs dpkg-deb and dpkg-shlibdeps (dpkg-dev), desktop-file-validate (desktop-file-utils),
-# appstreamcli (appstream): a missing one is a failure, never a skip.
+# appstreamcli (appstream), lintian: a missing one is a failure, never a skip.
 set -uo pipefail
 
 build_dir=${1:?usage: tst_package.sh BUILD_DIR CPACK VERSION}
 cpack=${2:?}
 version=${3:?}
 app_id=io.github.clusterscope.Clusterscope
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
@@ -59,9 +60,9 @@ wait_for() {
     done
 }
 
-for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli tar gzip timeout; do
+for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian tar gzip timeout; do
     command -v "$tool" >/dev/null 2>&1 \
-        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils and appstream)"
+        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream and lintian)"
 done
 [ -f "$build_dir/CPackConfig.cmake" ] || die "no CPackConfig.cmake in $build_dir; configure the project first"
 
@@ -101,7 +102,10 @@ expected=(
     /usr/share/applications/$app_id.desktop
     /usr/share/metainfo/$app_id.metainfo.xml
     /usr/share/man/man1/clusterscope.1.gz
+    /usr/share/man/man1/clusterscope-load.1.gz
     /usr/share/icons/hicolor/scalable/apps/clusterscope.svg
+    /usr/share/doc/clusterscope/copyright
+    /usr/share/doc/clusterscope/changelog.gz
 )
 for size in 16 22 24 32 48 64 128 256 512; do
     expected+=("/usr/share/icons/hicolor/${size}x${size}/apps/clusterscope.png")
@@ -112,11 +116,29 @@ for path in "${expected[@]}"; do
 done
 [ $failures -eq $before ] && pass "the .deb holds the ${#expected[@]} expected files"
 
+# --- Debian's policy checker: an error (E:) fails, warnings and infos are shown only.
+# Left on purpose (lintian 2.116, Debian 12), each on all three programs:
+#   I: hardening-no-bindnow, hardening-no-fortify-functions: hardening flags are the builder's
+#      choice (CMAKE_CXX_FLAGS / LDFLAGS, as dpkg-buildflags gives them), not forced by the project.
+# Running as root, lintian says it "is not recommended" on stderr: harmless here.
+if lintian --fail-on none --display-info "$deb" >"$tmp/lintian.log" 2>"$tmp/lintian.err"; then
+    grep -E '^[WI]: ' "$tmp/lintian.log"
+    if grep -q '^E: ' "$tmp/lintian.log"; then
+        grep '^E: ' "$tmp/lintian.log" >&2
+        fail "lintian reports $(grep -c '^E: ' "$tmp/lintian.log") error(s) in the .deb"
+    else
+        pass "lintian: no errors ($(grep -c '^W: ' "$tmp/lintian.log") warnings, $(grep -c '^I: ' "$tmp/lintian.log") infos)"
+    fi
+else
+    cat "$tmp/lintian.log" "$tmp/lintian.err" >&2
+    fail "lintian could not check the .deb"
+fi
+
 # The tarball has the same tree under one top-level directory.
 tar -tzf "$tgz" >"$tmp/tgz-contents" || fail "cannot list $tgz"
 before=$failures
 for path in bin/clusterscope bin/clusterscope-load libexec/clusterscope/clusterscope-worker \
-        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz; do
+        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz share/doc/clusterscope/copyright; do
     grep -qE "^[^/]+/$path\$" "$tmp/tgz-contents" || fail "the .tar.gz lacks $path"
 done
 [ $failures -eq $before ] && pass "the .tar.gz holds bin/, libexec/ and share/"
@@ -130,18 +152,41 @@ appstreamcli validate --no-net "$root/usr/share/metainfo/$app_id.metainfo.xml" >
     && pass "appstreamcli accepts the metainfo" || { cat "$tmp/appstream.log" >&2; fail "appstreamcli rejects the metainfo"; }
 grep -q "release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metainfo.xml" \
     || fail "the metainfo's release is not $version"
+grep -qxF '<project_license>MIT</project_license>' <(sed 's/^ *//' "$root/usr/share/metainfo/$app_id.metainfo.xml") \
+    || fail "the metainfo's project_license is not MIT"
 
-# The man page keeps up with the program: every flag --help lists is in it.
-"$root/usr/bin/clusterscope" --help >"$tmp/help.txt" 2>&1 || fail "clusterscope --help failed"
-gzip -dc "$root/usr/share/man/man1/clusterscope.1.gz" | sed 's/\\-/-/g' >"$tmp/man.txt" \
-    || fail "the man page is not a readable .gz"
-flags=$(grep -oE -- '--[a-z][a-z-]+' "$tmp/help.txt" | sort -u)
-[ -n "$flags" ] || fail "clusterscope --help lists no flags"
+# The copyright file is Debian's machine-readable format and carries LICENSE word for word.
+doc=$root/usr/share/doc/clusterscope
 before=$failures
-for flag in $flags; do
-    grep -qF -- "$flag" "$tmp/man.txt" || fail "the man page does not mention $flag"
+head -n1 "$doc/copyright" | grep -qxF 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' \
+    || fail "the copyright file does not start with the DEP-5 Format line"
+for license in MIT BSL-1.0; do
+    grep -qxF "License: $license" "$doc/copyright" || fail "the copyright file has no License: $license"
 done
-[ $failures -eq $before ] && pass "the man page covers the $(wc -w <<<"$flags") flags of --help"
+# Its standalone MIT paragraph, unindented, is the text of LICENSE after the copyright line.
+awk 'BEGIN { RS = "" } /^License: MIT\n/' "$doc/copyright" | sed '1d; s/^ //; s/^\.$//' >"$tmp/mit.txt"
+sed '1,/^Copyright (c)/d' "$source_dir/LICENSE" | sed '1{/^$/d}' >"$tmp/license.txt"
+grep -qxF 'Copyright (c) 2026 The Clusterscope developers' "$source_dir/LICENSE" \
+    || fail "LICENSE lacks its copyright line"
+diff -u "$tmp/license.txt" "$tmp/mit.txt" >&2 || fail "the copyright file's MIT text differs from LICENSE"
+# The changelog's newest entry is this version.
+gzip -dc "$doc/changelog.gz" 2>/dev/null | head -n1 | grep -qF "clusterscope ($version) " \
+    || fail "changelog.gz does not start with an entry for clusterscope $version"
+[ $failures -eq $before ] && pass "copyright (DEP-5, MIT as in LICENSE, Boost's BSL-1.0) and changelog.gz of $version"
+
+# The man pages keep up with the programs: every flag --help lists is in them.
+for program in clusterscope clusterscope-load; do
+    "$root/usr/bin/$program" --help >"$tmp/help.txt" 2>&1 || fail "$program --help failed"
+    gzip -dc "$root/usr/share/man/man1/$program.1.gz" | sed 's/\\-/-/g' >"$tmp/man.txt" \
+        || fail "the man page of $program is not a readable .gz"
+    flags=$(grep -oE -- '--[a-z][a-z-]+' "$tmp/help.txt" | sort -u)
+    [ -n "$flags" ] || fail "$program --help lists no flags"
+    before=$failures
+    for flag in $flags; do
+        grep -qF -- "$flag" "$tmp/man.txt" || fail "the man page of $program does not mention $flag"
+    done
+    [ $failures -eq $before ] && pass "the man page of $program covers the $(wc -w <<<"$flags") flags of --help"
+done
 
 out=$("$root/usr/bin/clusterscope" --version 2>&1)
 [ "$out" = "clusterscope $version" ] && pass "--version prints '$out'" || fail "--version printed '$out', expected 'clusterscope $version'"
