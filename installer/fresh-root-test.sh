@@ -139,7 +139,16 @@ cleanup() {
     return $status
 }
 trap cleanup EXIT
-trap 'echo "fresh-root-test: interrupted" >&3; exit 130' INT TERM HUP
+trap 'exit 130' INT TERM HUP # until the steps begin (then: interrupted, below)
+interrupted() {
+    trap '' INT TERM HUP
+    echo "fresh-root-test: interrupted" >&3
+    if [ -n "$current_step" ]; then
+        step_names+=("$current_step") step_secs+=($((SECONDS - current_start))) step_results+=("interrupted")
+    fi
+    print_summary
+    exit 130
+}
 
 # ---------------------------------------------------------------------------------------
 # The host's apt configuration.
@@ -426,10 +435,35 @@ file_list() {
 # Paths owned by the packages installed in root $1.
 owned_paths() { cat "$1"/var/lib/dpkg/info/*.list 2>/dev/null | sort -u; }
 
+print_summary() {
+    {
+        echo
+        echo "fresh-root-test summary ($(date -Is), host load average $(cut -d' ' -f1-3 /proc/loadavg))"
+        echo "  repository: $repo"
+        echo "  tested commit: ${tested:-none}"
+        echo "  mirror: $mirror ($suite, $arch)"
+        printf '  %-52s %9s  %s\n' step "wall time" result
+        for i in "${!step_names[@]}"; do
+            secs=${step_secs[i]}
+            [ -n "$secs" ] && secs=$(printf '%d:%02d' $((secs / 60)) $((secs % 60)))
+            printf '  %-52s %9s  %s\n' "${step_names[i]}" "$secs" "${step_results[i]}"
+        done
+        total=$((SECONDS - started))
+        printf '  %-52s %9s\n' total "$(printf '%d:%02d' $((total / 60)) $((total % 60)))"
+        for n in "${summary_notes[@]}"; do echo "  $n"; done
+        if [ -n "$failed_tests" ]; then
+            echo "  failures in the test log:"
+            sed 's/^/    /' <<<"$failed_tests"
+        fi
+        echo "  logs: $logdir"
+    } | tee "$logdir/summary.txt" >&3
+}
+
 # ---------------------------------------------------------------------------------------
 # Steps: each is timed, logged to its own file, and tabulated at the end.
 
 step_names=() step_secs=() step_results=()
+current_step="" current_start=0
 summary_notes=()
 note() { summary_notes+=("$*"); echo "$*"; }
 
@@ -438,9 +472,10 @@ step() {
     shift
     local log
     log=$(printf '%s/%02d-%s.log' "$logdir" $((${#step_names[@]} + 1)) "$(tr -c 'a-zA-Z0-9\n' - <<<"$name")")
-    current_log=$log
+    current_log=$log current_step=$name current_start=$start
     echo "== $name (started $(date +%T); log $log)" >&3
     if "$@" >"$log" 2>&1; then result=ok; else result=FAIL; fi
+    current_step=""
     step_names+=("$name") step_secs+=($((SECONDS - start))) step_results+=("$result")
     if [ $result = FAIL ]; then
         echo "-- $name FAILED after $((SECONDS - start)) s; the end of its log:" >&3
@@ -560,6 +595,7 @@ if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null)" 
 fi
 started=$SECONDS
 tested="" deb="" pristine_footprint="" failed_tests=""
+trap interrupted INT TERM HUP
 
 if [ $refresh_cache -eq 1 ] || [ ! -f "$cache/info" ]; then
     step "debootstrap (into the cache)" make_cache
@@ -607,29 +643,6 @@ fi
 
 # ---------------------------------------------------------------------------------------
 
-total_ok=1
-for result in "${step_results[@]}"; do [ "$result" = FAIL ] && total_ok=0; done
-{
-    echo
-    echo "fresh-root-test summary ($(date -Is), host load average $(cut -d' ' -f1-3 /proc/loadavg))"
-    echo "  repository: $repo"
-    echo "  tested commit: ${tested:-none}"
-    echo "  mirror: $mirror ($suite, $arch)"
-    printf '  %-52s %9s  %s\n' step "wall time" result
-    for i in "${!step_names[@]}"; do
-        secs=${step_secs[i]}
-        [ -n "$secs" ] && secs=$(printf '%d:%02d' $((secs / 60)) $((secs % 60)))
-        printf '  %-52s %9s  %s\n' "${step_names[i]}" "$secs" "${step_results[i]}"
-    done
-    total=$((SECONDS - started))
-    printf '  %-52s %9s\n' total "$(printf '%d:%02d' $((total / 60)) $((total % 60)))"
-    for n in "${summary_notes[@]}"; do echo "  $n"; done
-    if [ -n "$failed_tests" ]; then
-        echo "  failures in the test log:"
-        sed 's/^/    /' <<<"$failed_tests"
-    fi
-    echo "  logs: $logdir"
-} | tee "$logdir/summary.txt" >&3
-
-[ $total_ok -eq 1 ] || exit 1
+print_summary
+for result in "${step_results[@]}"; do [ "$result" = FAIL ] && exit 1; done
 exit 0
