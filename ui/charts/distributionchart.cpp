@@ -16,9 +16,9 @@
 namespace cs::ui {
 
 DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
-    : QChartView(parent)
+    : QChartView(new QChart, parent) // not setChart(): see TimeChart
     , m_model(model)
-    , m_chart(new QChart)
+    , m_chart(chart())
     , m_bars(new QBarSeries)
     , m_requests(new QBarSet(tr("Requests")))
     , m_connections(new QBarSet(tr("Connections")))
@@ -27,7 +27,6 @@ DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
     , m_y(new QValueAxis)
     , m_note(new ChartNote(this, m_chart))
 {
-    setChart(m_chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(260, 170);
     m_bars->append(m_requests);

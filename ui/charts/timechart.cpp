@@ -14,14 +14,15 @@
 namespace cs::ui {
 
 TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* parent, QAbstractAxis* yAxis)
-    : QChartView(parent)
-    , m_chart(new QChart)
+    // The chart goes to QChartView's constructor: QChartView(parent) makes a default chart of
+    // its own, and setChart() only releases that one, never deletes it (LeakSanitizer found it).
+    : QChartView(new QChart, parent)
+    , m_chart(chart())
     , m_x(new QValueAxis)
     , m_yAxis(yAxis ? yAxis : new QValueAxis)
     , m_y(qobject_cast<QValueAxis*>(m_yAxis))
     , m_note(new ChartNote(this, m_chart))
 {
-    setChart(m_chart); // the view owns the chart
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(260, 170);
     m_chart->setTitle(title);
