@@ -1,23 +1,20 @@
 #include "master/workerlauncher.h"
 
-#include <array>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/optional.hpp> // Process v2 in 1.81 names boost::optional without including it
-#include <boost/process/v2/process.hpp>
-#include <boost/process/v2/start_dir.hpp>
-
-namespace bp = boost::process::v2;
 
 namespace cs {
 namespace {
@@ -25,97 +22,244 @@ namespace {
 constexpr std::size_t kMaxFds = 4;
 constexpr char kListenPid[] = "LISTEN_PID=";
 
-/// Everything between fork and exec happens here, and only async-signal-safe calls are
-/// allowed there: no malloc, no locks. All the child needs is prepared before the fork,
-/// down to the buffer its own pid is written into.
-/// (Boost 1.81's own bind_fd lacks a return in on_setup, so we don't use it.)
-class ChildSetup {
+/// Owns one descriptor of ours for the length of a spawn.
+class Descriptor {
 public:
-    ChildSetup(const SpawnRequest& request, const char* const* environment, char* listenPidDigits)
-        : m_count(std::min(request.fds.size(), kMaxFds))
-        , m_out(request.stdoutFd)
-        , m_err(request.stderrFd)
-        , m_environment(environment)
-        , m_listenPidDigits(listenPidDigits)
-        , m_parent(::getpid())
+    explicit Descriptor(int fd = -1)
+        : m_fd(fd)
     {
-        for (std::size_t i = 0; i < m_count; ++i)
-            m_fds[i] = request.fds[i];
     }
-
-    template <typename Launcher>
-    bp::error_code on_setup(Launcher& launcher, const std::filesystem::path&, const char* const*) const
+    ~Descriptor() { reset(); }
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+    int get() const { return m_fd; }
+    void reset(int fd = -1)
     {
-        launcher.env = m_environment;
-        for (std::size_t i = 0; i < m_count; ++i)
-            launcher.fd_whitelist.push_back(m_fds[i].target);
-        return {};
-    }
-
-    template <typename Launcher>
-    bp::error_code on_exec_setup(Launcher&, const std::filesystem::path&, const char* const*) const
-    {
-        // Die with the master. The signal fires when the forking *thread* ends, which is why
-        // workers are forked from the master's one long-lived thread; if the master is
-        // already gone, getppid() has changed and we stop here.
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != m_parent)
-            return failed(ESRCH);
-        // Move every descriptor above the targets first: any of them may itself sit at 1..6.
-        // The copies are CLOEXEC; dup2 clears it on the targets, the rest vanish at exec.
-        int moved[kMaxFds];
-        for (std::size_t i = 0; i < m_count; ++i)
-            if ((moved[i] = ::fcntl(m_fds[i].source, F_DUPFD_CLOEXEC, 10)) < 0)
-                return failed(errno);
-        const int out = m_out >= 0 ? ::fcntl(m_out, F_DUPFD_CLOEXEC, 10) : -1;
-        const int err = m_err >= 0 ? ::fcntl(m_err, F_DUPFD_CLOEXEC, 10) : -1;
-        if ((m_out >= 0 && out < 0) || (m_err >= 0 && err < 0))
-            return failed(errno);
-        for (std::size_t i = 0; i < m_count; ++i)
-            if (::dup2(moved[i], m_fds[i].target) < 0)
-                return failed(errno);
-        if ((out >= 0 && ::dup2(out, STDOUT_FILENO) < 0) || (err >= 0 && ::dup2(err, STDERR_FILENO) < 0))
-            return failed(errno);
-        const int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (devNull >= 0)
-            ::dup2(devNull, STDIN_FILENO);
-        if (m_listenPidDigits)
-            writeDecimal(m_listenPidDigits, ::getpid());
-        // A fresh signal state: the master's handlers and mask must not leak into the worker.
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        struct sigaction dfl {};
-        dfl.sa_handler = SIG_DFL;
-        for (int sig = 1; sig < NSIG; ++sig)
-            if (sig != SIGKILL && sig != SIGSTOP)
-                ::sigaction(sig, &dfl, nullptr);
-        return {};
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = fd;
     }
 
 private:
-    // Boost looks these hooks up by expression SFINAE: a hook it cannot call on the object as
-    // passed is skipped without a word, so they are const to be callable on any reference.
-    static bp::error_code failed(int error) { return bp::error_code(error, bp::system_category()); }
-    static void writeDecimal(char* into, long value)
-    {
-        char digits[24];
-        int n = 0;
-        do {
-            digits[n++] = static_cast<char>('0' + value % 10);
-            value /= 10;
-        } while (value > 0);
-        while (n > 0)
-            *into++ = digits[--n];
-        *into = '\0';
+    int m_fd;
+};
+
+/// Which step of the child failed; sent to the parent with its errno.
+enum class Stage : int { Parent, Descriptors, WorkingDirectory, Exec };
+struct ChildReport {
+    Stage stage;
+    int error;
+};
+
+/// Everything the child does between fork and exec, prepared before the fork: the child
+/// reads it and writes nothing but the LISTEN_PID digits.
+struct ChildPlan {
+    const char* program = nullptr;
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    char* listenPidDigits = nullptr; ///< null: no LISTEN_PID
+    const char* workingDirectory = nullptr; ///< null: ours
+    FdMapping moves[kMaxFds + 3] {}; ///< stdin, stdout, stderr and the request's
+    int moveCount = 0;
+    int above = 10; ///< past every target: copies made at or above it never sit on one
+    int report = -1; ///< write end of the CLOEXEC pipe the parent reads
+    pid_t parent = -1;
+};
+
+void writeDecimal(char* into, long value)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    while (n > 0)
+        *into++ = digits[--n];
+    *into = '\0';
+}
+
+[[noreturn]] void failInChild(const ChildPlan& plan, Stage stage, int error) noexcept
+{
+    const ChildReport report { stage, error };
+    while (::write(plan.report, &report, sizeof(report)) < 0 && errno == EINTR) {
+    }
+    ::_exit(127);
+}
+
+/// The child between fork and exec. Only the forking thread was copied, so a lock another
+/// thread held at the fork (malloc's, ASan's stack depot) stays held here for ever: only
+/// async-signal-safe calls, no allocation, no exceptions, no C++ library.
+[[noreturn]] void runChild(const ChildPlan& plan) noexcept
+{
+    // The master's handlers must not run in the child: defaults again while the parent's
+    // all-blocking mask is still in force (exec keeps SIG_IGN, so reset those too).
+    struct sigaction defaults {};
+    defaults.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            ::sigaction(sig, &defaults, nullptr);
+    // Die with the master. The signal fires when the forking *thread* ends, which is why
+    // workers are forked from the master's one long-lived thread; if the master is already
+    // gone, getppid() has changed and we stop here.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != plan.parent)
+        failInChild(plan, Stage::Parent, ESRCH);
+    // Copy every source above all targets first, since a source may sit on another's target.
+    // A copy is never its own target, so dup2 below always clears CLOEXEC (dup2(fd, fd)
+    // would not).
+    int copies[kMaxFds + 3];
+    for (int i = 0; i < plan.moveCount; ++i)
+        if ((copies[i] = ::fcntl(plan.moves[i].source, F_DUPFD_CLOEXEC, plan.above)) < 0)
+            failInChild(plan, Stage::Descriptors, errno);
+    // Whatever someone forgot to make CLOEXEC does not reach the worker either (Linux 5.11;
+    // older kernels refuse and we rely on CLOEXEC alone).
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    for (int i = 0; i < plan.moveCount; ++i)
+        if (::dup2(copies[i], plan.moves[i].target) < 0)
+            failInChild(plan, Stage::Descriptors, errno);
+    if (plan.workingDirectory && ::chdir(plan.workingDirectory) != 0)
+        failInChild(plan, Stage::WorkingDirectory, errno);
+    if (plan.listenPidDigits)
+        writeDecimal(plan.listenPidDigits, ::getpid());
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execve(plan.program, plan.argv, plan.envp);
+    failInChild(plan, Stage::Exec, errno);
+}
+
+SpawnResult failure(const std::string& program, const std::string& why)
+{
+    return { -1, "Could not start the worker program '" + program + "': " + why + "." };
+}
+
+SpawnResult childFailure(const SpawnRequest& request, const ChildReport& report)
+{
+    const std::string reason = std::strerror(report.error);
+    switch (report.stage) {
+    case Stage::Parent:
+        return failure(request.program, "the master was exiting");
+    case Stage::Descriptors:
+        return failure(request.program, "its descriptors could not be set up (" + reason + ")");
+    case Stage::WorkingDirectory:
+        return { -1, "Could not start the worker program '" + request.program + "' in '" + request.workingDirectory
+                    + "': " + reason + "." };
+    case Stage::Exec:
+        break;
+    }
+    return failure(request.program, reason);
+}
+
+SpawnResult spawn(const SpawnRequest& request)
+{
+    if (request.fds.size() > kMaxFds)
+        return failure(request.program, "it was given more than " + std::to_string(kMaxFds) + " descriptors");
+    for (const auto& fd : request.fds)
+        if (fd.source < 0 || fd.target <= STDERR_FILENO)
+            return failure(request.program, "descriptor " + std::to_string(fd.source) + " cannot be given to it as "
+                               + std::to_string(fd.target) + " (3 and up only)");
+
+    // The environment: ours, with the request's entries replacing same-named ones.
+    std::map<std::string, std::string> merged;
+    for (char** entry = ::environ; entry && *entry; ++entry) {
+        const std::string text(*entry);
+        merged[text.substr(0, text.find('='))] = text;
+    }
+    for (const auto& text : request.extraEnvironment)
+        merged[text.substr(0, text.find('='))] = text;
+    merged.erase("LISTEN_PID");
+    if (request.setListenPid)
+        merged["LISTEN_PID"] = std::string(kListenPid) + std::string(20, '0'); // digits written in the child
+    std::vector<char*> environment;
+    environment.reserve(merged.size() + 1);
+    ChildPlan plan;
+    for (auto& [name, text] : merged) {
+        environment.push_back(text.data());
+        if (name == "LISTEN_PID")
+            plan.listenPidDigits = text.data() + sizeof(kListenPid) - 1;
+    }
+    environment.push_back(nullptr);
+
+    // A relative program is found from our directory, as findProgram checked it, not from the
+    // worker's.
+    std::string program = request.program;
+    if (!program.empty() && program.front() != '/') {
+        std::error_code ec;
+        const auto absolute = std::filesystem::absolute(program, ec);
+        if (!ec)
+            program = absolute.string();
+    }
+    std::vector<std::string> argStorage;
+    argStorage.reserve(request.args.size() + 1);
+    argStorage.push_back(request.program);
+    argStorage.insert(argStorage.end(), request.args.begin(), request.args.end());
+    std::vector<char*> argv;
+    argv.reserve(argStorage.size() + 1);
+    for (auto& arg : argStorage)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    const Descriptor devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (devNull.get() < 0)
+        return failure(request.program, std::string("/dev/null could not be opened (") + std::strerror(errno) + ")");
+    plan.moves[plan.moveCount++] = { devNull.get(), STDIN_FILENO };
+    if (request.stdoutFd >= 0)
+        plan.moves[plan.moveCount++] = { request.stdoutFd, STDOUT_FILENO };
+    if (request.stderrFd >= 0)
+        plan.moves[plan.moveCount++] = { request.stderrFd, STDERR_FILENO };
+    for (const auto& fd : request.fds) {
+        plan.moves[plan.moveCount++] = fd;
+        plan.above = std::max(plan.above, fd.target + 1);
     }
 
-    std::array<FdMapping, kMaxFds> m_fds {};
-    std::size_t m_count;
-    int m_out, m_err;
-    const char* const* m_environment;
-    char* m_listenPidDigits;
-    pid_t m_parent;
-};
+    // The child reports a failed setup or exec here; a successful exec closes it (EOF).
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0)
+        return failure(request.program, std::string("no pipe for its start (") + std::strerror(errno) + ")");
+    const Descriptor reportRead(ends[0]);
+    Descriptor reportWrite(ends[1]);
+    // Kept above every target, so no dup2 in the child lands on it.
+    if (ends[1] < plan.above) {
+        const int moved = ::fcntl(ends[1], F_DUPFD_CLOEXEC, plan.above);
+        if (moved < 0)
+            return failure(request.program, std::string("no pipe for its start (") + std::strerror(errno) + ")");
+        reportWrite.reset(moved);
+    }
+
+    plan.program = program.c_str();
+    plan.argv = argv.data();
+    plan.envp = environment.data();
+    plan.workingDirectory = request.workingDirectory.empty() ? nullptr : request.workingDirectory.c_str();
+    plan.report = reportWrite.get();
+    plan.parent = ::getpid();
+
+    // fork, not vfork or clone(CLONE_VM): the child then has its own copy of our memory, so
+    // nothing it does before exec (a signal, the LISTEN_PID digits) can touch the master's.
+    // All signals stay blocked across it, so no handler of ours runs in the child before
+    // runChild has put the defaults back.
+    sigset_t all, previous;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+    const pid_t pid = ::fork();
+    if (pid == 0)
+        runChild(plan);
+    const int forkError = errno;
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (pid < 0)
+        return failure(request.program, std::strerror(forkError));
+    reportWrite.reset();
+
+    ChildReport report {};
+    ssize_t got;
+    do
+        got = ::read(reportRead.get(), &report, sizeof(report));
+    while (got < 0 && errno == EINTR);
+    if (got != static_cast<ssize_t>(sizeof(report)))
+        return { pid, {} }; // EOF: exec succeeded; the master owns the child from here
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return childFailure(request, report);
+}
 
 } // namespace
 
@@ -138,42 +282,16 @@ std::string findProgram(const std::string& name)
 
 SpawnResult spawnWorker(const SpawnRequest& request)
 {
-    // The environment: ours, with the request's entries replacing same-named ones.
-    std::map<std::string, std::string> merged;
-    for (char** entry = ::environ; entry && *entry; ++entry) {
-        const std::string text(*entry);
-        merged[text.substr(0, text.find('='))] = text;
+    // Only preparing the child can throw (std::bad_alloc): a failure like any other for the caller.
+    try {
+        return spawn(request);
+    } catch (const std::exception& error) {
+        try {
+            return failure(request.program, error.what());
+        } catch (...) {
+            return { -1, {} };
+        }
     }
-    for (const auto& text : request.extraEnvironment)
-        merged[text.substr(0, text.find('='))] = text;
-    merged.erase("LISTEN_PID");
-    if (request.setListenPid)
-        merged["LISTEN_PID"] = std::string(kListenPid) + std::string(20, '0'); // digits written in the child
-    std::vector<const char*> environment;
-    environment.reserve(merged.size() + 1);
-    char* listenPidDigits = nullptr;
-    for (auto& [name, text] : merged) {
-        environment.push_back(text.c_str());
-        if (name == "LISTEN_PID")
-            listenPidDigits = text.data() + sizeof(kListenPid) - 1;
-    }
-    environment.push_back(nullptr);
-
-    // A context of its own with nothing registered, so the launcher's fork notifications do
-    // no work in the child; the master reaps through a pidfd on its own loop instead.
-    boost::asio::io_context spawnContext;
-    bp::default_process_launcher launcher;
-    bp::error_code ec;
-    const ChildSetup setup(request, environment.data(), listenPidDigits);
-    auto process = request.workingDirectory.empty()
-        ? launcher(spawnContext, ec, std::filesystem::path(request.program), request.args, setup)
-        : launcher(spawnContext, ec, std::filesystem::path(request.program), request.args,
-                   bp::process_start_dir(request.workingDirectory), setup);
-    if (ec)
-        return { -1, "Could not start the worker program '" + request.program + "': " + ec.message() + "." };
-    const int pid = process.id();
-    process.detach(); // the master owns its lifetime from here
-    return { pid, {} };
 }
 
 } // namespace cs

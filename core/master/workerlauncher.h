@@ -28,8 +28,11 @@ struct SpawnResult {
     std::string error; ///< one sentence when pid < 0
 };
 
-/// Starts a worker with Boost.Process v2, without a shell. Must be called from the master's
-/// long-lived thread: the child asks for SIGKILL when that thread (its parent) dies.
+/// Starts a worker by fork and exec, without a shell; never throws. The child gets stdin from
+/// /dev/null, default signal handling with nothing blocked, and no descriptor of ours but
+/// those in the request. Returns once the exec has succeeded or failed; the caller reaps the
+/// child. Must be called from the master's long-lived thread: the child asks for SIGKILL when
+/// that thread (its parent) dies.
 SpawnResult spawnWorker(const SpawnRequest& request);
 
 /// `name` itself when it holds a '/', else the first executable match on $PATH; empty when none.
