@@ -433,7 +433,15 @@ file_list() {
         -o -path ./var/log -o -path ./var/tmp \) -prune -o -print | sed 's|^\.||' | sort)
 }
 # Paths owned by the packages installed in root $1.
-owned_paths() { cat "$1"/var/lib/dpkg/info/*.list 2>/dev/null | sort -u; }
+# dpkg still lists /bin, /sbin and /lib* paths; on a merged-/usr system they are under /usr.
+owned_paths() {
+    cat "$1"/var/lib/dpkg/info/*.list 2>/dev/null | sed -E 's#^/(bin|sbin|lib|lib32|lib64|libx32)(/|$)#/usr/\1\2#' | sort -u
+}
+# The directories (3 levels at most) that hold the paths listed in file $1, with counts.
+by_directory() {
+    awk -F/ '{ d = ""; for (i = 2; i < NF && i <= 4; i++) d = d "/" $i; print (d == "" ? "/" : d) }' "$1" |
+        sort | uniq -c | sort -rn | awk 'NR <= 10 { printf "%s%s (%d)", (NR > 1 ? ", " : ""), $2, $1 }'
+}
 
 print_summary() {
     {
@@ -570,7 +578,7 @@ do_deb_remove() {
     owned_paths "$root2" >"$rundir/owned.after-remove"
     comm -13 "$rundir/files.before-install" "$rundir/files.after-remove" | comm -23 - "$rundir/owned.after-remove" \
         >"$logdir/unowned-after-remove.txt"
-    note "deb remove: the dependencies stay installed ($(footprint "$root2")); files new since before the install that no installed package owns: $(wc -l <"$logdir/unowned-after-remove.txt") (list in $logdir/unowned-after-remove.txt)"
+    note "deb remove: the dependencies stay installed ($(footprint "$root2")); files new since before the install that no installed package owns: $(wc -l <"$logdir/unowned-after-remove.txt") in $(by_directory "$logdir/unowned-after-remove.txt") (list in $logdir/unowned-after-remove.txt)"
     sed 's/^/   /' "$logdir/unowned-after-remove.txt" | head -n 30
     [ $ok -eq 1 ]
 }
@@ -583,7 +591,7 @@ do_autoremove() {
     missing=$(comm -23 "$rundir/packages.before-install" "$rundir/packages.after-autoremove" | tr '\n' ' ')
     file_list "$root2" >"$rundir/files.after-autoremove"
     comm -13 "$rundir/files.before-install" "$rundir/files.after-autoremove" >"$logdir/new-files-after-autoremove.txt"
-    note "autoremove --purge: $(footprint "$root2"); packages still there that were not before the install: ${extra:-none}; packages gone that were there: ${missing:-none}; files new since before the install: $(wc -l <"$logdir/new-files-after-autoremove.txt") (list in $logdir/new-files-after-autoremove.txt)"
+    note "autoremove --purge: $(footprint "$root2"); packages still there that were not before the install: ${extra:-none}; packages gone that were there: ${missing:-none}; files new since before the install: $(wc -l <"$logdir/new-files-after-autoremove.txt"): $(tr '\n' ' ' <"$logdir/new-files-after-autoremove.txt" | cut -c1-400)"
     sed 's/^/   /' "$logdir/new-files-after-autoremove.txt" | head -n 30
 }
 
