@@ -217,6 +217,10 @@ worker_exe=""
 run_cluster() {
     local prefix=$1 label=$2 before=$failures
     shift 2
+    # Emptied here, not only by the redirection below: that one happens in the background
+    # child, and until it does has_port would read the previous run's port.
+    : >"$tmp/master.out"
+    : >"$tmp/master.err"
     "$prefix/bin/clusterscope" --headless --port 0 --workers 2 --json --interval 200 "$@" \
         >"$tmp/master.out" 2>"$tmp/master.err" &
     master_pid=$!

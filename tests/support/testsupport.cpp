@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -20,6 +19,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "metrics/procstat.h"
 
 namespace cs::test {
 namespace {
@@ -402,8 +403,9 @@ std::vector<int> childrenOf(int ppid)
         const auto name = entry.path().filename().string();
         if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0])))
             continue;
-        std::ifstream stat(entry.path() / "stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), {});
+        // readSmallFile, not an ifstream: a process that ends between open and read makes the
+        // read fail with ESRCH, which libstdc++'s filebuf throws through istreambuf_iterator.
+        const std::string text = readSmallFile((entry.path() / "stat").string()).value_or(std::string {});
         const auto paren = text.rfind(')');
         if (paren == std::string::npos)
             continue;
@@ -419,12 +421,9 @@ std::vector<int> childrenOf(int ppid)
 
 bool processAlive(int pid)
 {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    if (!stat)
-        return false;
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
-    const auto paren = text.rfind(')');
-    return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+    const auto text = readSmallFile("/proc/" + std::to_string(pid) + "/stat"); // gone: nullopt
+    const auto stat = text ? parseProcPidStat(*text) : std::nullopt;
+    return stat && stat->state != 'Z';
 }
 
 std::vector<int> processesMatching(const std::string& needle)
@@ -434,8 +433,7 @@ std::vector<int> processesMatching(const std::string& needle)
         const auto name = entry.path().filename().string();
         if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0])))
             continue;
-        std::ifstream cmdline(entry.path() / "cmdline");
-        std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+        std::string text = readSmallFile((entry.path() / "cmdline").string()).value_or(std::string {});
         std::replace(text.begin(), text.end(), '\0', ' ');
         const int pid = std::stoi(name);
         if (text.find(needle) != std::string::npos && pid != ::getpid() && processAlive(pid))
