@@ -13,7 +13,7 @@
 #   --refresh-cache  make the cached pristine root again with debootstrap
 #   --run-timeout S   install + build + start for `run` (5400), --test-timeout S (14400)
 # Needs root, debootstrap, git, util-linux (unshare, setsid, findmnt, flock), and about
-# 10 GB free under /var/tmp/cs-fresh (CS_FRESH_DIR overrides the place).
+# 6 GB free under /var/tmp/cs-fresh (CS_FRESH_DIR overrides the place).
 set -uo pipefail
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
@@ -535,7 +535,8 @@ do_deb_install() {
     cp "$deb" "$root2/root/"
     in_root "$root2" "cd /root && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y ./$(basename "$deb")" 1800 || return 1
     [ "$(chroot "$root2" dpkg-query -W -f='${db:Status-Abbrev}' clusterscope)" = "ii " ] || { echo "FAIL: clusterscope is not installed"; return 1; }
-    note "deb install: $(footprint "$root2") (minbase: $pristine_footprint)"
+    installed_packages "$root2" >"$rundir/packages.after-install"
+    note "deb install: $(footprint "$root2"), $(comm -13 "$rundir/packages.before-install" "$rundir/packages.after-install" | wc -l) packages more than minbase ($pristine_footprint)"
 }
 
 do_deb_run() {
