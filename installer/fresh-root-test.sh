@@ -503,7 +503,7 @@ clone=/root/clusterscope
 
 do_clone() {
     git clone --no-hardlinks "$repo" "$root1$clone" || return 1
-    tested=$(git -C "$root1$clone" log -1 --format='%H %s')
+    tested=$(git -C "$root1$clone" log -1 --format='%H %<(72,trunc)%s')
     echo "tested commit: $tested"
 }
 
