@@ -26,7 +26,9 @@ test_packages=(
     nodejs python3
     # the packaging checks: dpkg-shlibdeps (cpack's Depends), desktop-file-validate,
     # appstreamcli, lintian
-    dpkg-dev desktop-file-utils appstream lintian
+    # (cpack's .deb generator runs `file` to find what dpkg-shlibdeps should read; minbase has
+    # no `file`, and lintian pulling it in is luck)
+    dpkg-dev file desktop-file-utils appstream lintian
     # the sanitized build and the libFuzzer targets (tests/fuzz/run.sh builds with clang)
     clang libclang-rt-14-dev
 )
