@@ -3,6 +3,7 @@
 // the old launcher's allocation between fork and exec hung the child), errors as sentences,
 // and the child's descriptors, environment, directory and signal state.
 #include "master/workerlauncher.h"
+#include "metrics/procstat.h"
 #include "testsupport.h"
 
 #include <atomic>
@@ -151,13 +152,10 @@ std::string describeStatus(int status)
 // Where a child that did not end is stuck: still our own program (before exec) or the new one.
 std::string describeStuck(int pid)
 {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    std::ifstream wchan("/proc/" + std::to_string(pid) + "/wchan");
-    std::string where;
-    std::getline(wchan, where);
-    return "/proc stat: " + line.substr(0, 64) + ", wchan: " + where;
+    const std::string proc = "/proc/" + std::to_string(pid);
+    const std::string stat = cs::readSmallFile(proc + "/stat").value_or("(gone)");
+    const std::string where = cs::readSmallFile(proc + "/wchan").value_or("(gone)");
+    return "/proc stat: " + stat.substr(0, 64) + ", wchan: " + where;
 }
 
 struct Pipe {
