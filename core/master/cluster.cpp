@@ -96,16 +96,6 @@ struct ClusterThread {
     bool finished = false;
 };
 
-namespace {
-/// Runs a command on the master thread; a cluster never started ignores it.
-template <typename Command>
-void postTo(Master* master, Command command)
-{
-    if (master)
-        master->post([master, command] { command(*master); });
-}
-} // namespace
-
 Cluster::Cluster() = default;
 
 Cluster::~Cluster()
@@ -132,6 +122,7 @@ Cluster::StartResult Cluster::start(const ClusterConfig& requested)
     // The master thread must not take our signals (the headless front end handles them).
     m_master = std::make_unique<Master>(config, bound.fd, bound.port);
     m_master->setNotifier(m_notifier);
+    m_master->setSpawnFaults(m_spawnFaults);
     auto state = std::make_shared<ClusterThread>();
     m_thread = state;
     Master* master = m_master.get();
@@ -149,7 +140,7 @@ Cluster::StartResult Cluster::start(const ClusterConfig& requested)
 
 void Cluster::stop(StopMode mode)
 {
-    postTo(m_master.get(), [mode](Master& m) { m.stop(mode == StopMode::Fast); });
+    command(input::Stop { mode == StopMode::Fast });
 }
 
 bool Cluster::waitStopped(std::chrono::milliseconds timeout)
@@ -176,17 +167,21 @@ bool Cluster::running() const
 }
 
 
-void Cluster::scale(int workers) { postTo(m_master.get(), [workers](Master& m) { m.scale(workers); }); }
-void Cluster::signalWorker(int slot, int signal)
+void Cluster::scale(int workers) { command(input::Scale { workers }); }
+void Cluster::addWorker() { command(input::ScaleBy { +1 }); }
+void Cluster::removeWorker() { command(input::ScaleBy { -1 }); }
+void Cluster::signalWorker(int slot, int signal) { command(input::SignalSlot { slot, signal }); }
+void Cluster::crashWorker(int slot) { command(input::CrashSlot { slot }); }
+void Cluster::rollingRestart() { command(input::RollingRestart {}); }
+void Cluster::resetSlot(int slot) { command(input::ResetSlot { slot }); }
+void Cluster::resetFailedSlots() { command(input::ResetFailedSlots {}); }
+
+/// Runs a command on the master thread; a cluster never started ignores it.
+void Cluster::command(Input input)
 {
-    postTo(m_master.get(), [slot, signal](Master& m) { m.signalWorker(slot, signal); });
+    if (Master* master = m_master.get())
+        master->post([master, input = std::move(input)] { master->command(input); });
 }
-void Cluster::rollingRestart() { postTo(m_master.get(), [](Master& m) { m.rollingRestart(); }); }
-void Cluster::crashWorker(int slot) { postTo(m_master.get(), [slot](Master& m) { m.crashWorker(slot); }); }
-void Cluster::resetSlot(int slot) { postTo(m_master.get(), [slot](Master& m) { m.resetSlot(slot); }); }
-void Cluster::resetFailedSlots() { postTo(m_master.get(), [](Master& m) { m.resetFailedSlots(); }); }
-void Cluster::addWorker() { postTo(m_master.get(), [](Master& m) { m.scaleBy(+1); }); }
-void Cluster::removeWorker() { postTo(m_master.get(), [](Master& m) { m.scaleBy(-1); }); }
 
 std::shared_ptr<const Snapshot> Cluster::snapshot() const
 {
@@ -205,6 +200,11 @@ std::vector<Event> Cluster::takeEvents()
 void Cluster::setNotifier(std::function<void()> notifier)
 {
     m_notifier = std::move(notifier);
+}
+
+void Cluster::setSpawnFaultsForTesting(SpawnFaults faults)
+{
+    m_spawnFaults = std::move(faults);
 }
 
 } // namespace cs

@@ -2,6 +2,8 @@
 
 #include "master/clusterconfig.h"
 #include "master/snapshot.h"
+#include "master/spawner.h"
+#include "master/supervisor.h"
 
 #include <chrono>
 #include <functional>
@@ -62,11 +64,17 @@ public:
     /// Called on the master thread whenever a new snapshot or new events are ready. Keep it
     /// cheap and thread-safe (post to your own thread). Set before start().
     void setNotifier(std::function<void()> notifier);
+    /// Test seam, set before start(): makes steps of starting a worker fail as if the OS had
+    /// refused them (see SpawnFaults). Never used by the programs.
+    void setSpawnFaultsForTesting(SpawnFaults faults);
 
 private:
+    void command(Input input);
+
     std::unique_ptr<Master> m_master;
     std::shared_ptr<ClusterThread> m_thread;
     std::function<void()> m_notifier;
+    SpawnFaults m_spawnFaults;
 };
 
 } // namespace cs

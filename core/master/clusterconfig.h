@@ -1,5 +1,8 @@
 #pragma once
 
+#include "scheduling/policy.h"
+#include "supervision/restartlimits.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -7,30 +10,6 @@
 #include <vector>
 
 namespace cs {
-
-/// How connections reach workers (the lesson the window teaches).
-enum class Policy {
-    RoundRobin, ///< the master accepts and hands each connection to the next ready worker
-    LeastConnections, ///< the master hands each connection to the worker with fewest open ones
-    Shared, ///< every worker accepts on one inherited listening socket (Node's SCHED_NONE)
-    ReusePort, ///< each worker binds its own SO_REUSEPORT socket; the kernel hashes
-};
-inline constexpr Policy kAllPolicies[] = { Policy::RoundRobin, Policy::LeastConnections, Policy::Shared,
-                                           Policy::ReusePort };
-std::string_view policyName(Policy policy) noexcept; ///< "round-robin", ...
-std::optional<Policy> parsePolicy(std::string_view name) noexcept;
-std::string_view policyExplanation(Policy policy) noexcept; ///< one line for tooltips and --help
-/// True when the master accepts and hands connections over (round-robin, least-connections).
-bool masterAccepts(Policy policy) noexcept;
-
-/// Crash-loop bookkeeping, after PM2 (min uptime, max restarts) and systemd (burst in an interval).
-struct RestartLimits {
-    int backoffInitialMs = 100; ///< delay before the second quick respawn; the first is immediate
-    int backoffMaxMs = 8000; ///< the doubling stops here
-    int stableAfterMs = 10000; ///< an incarnation up this long resets the back-off
-    int maxCrashes = 5; ///< this many unexpected exits ...
-    int crashWindowMs = 30000; ///< ... within this window mark the slot failed
-};
 
 struct ClusterConfig {
     std::string bindAddress = "127.0.0.1";

@@ -2,6 +2,7 @@
 
 #include "master/clusterconfig.h"
 #include "metrics/histogram.h"
+#include "supervision/workerstate.h"
 
 #include <cstdint>
 #include <string>
@@ -9,16 +10,6 @@
 #include <vector>
 
 namespace cs {
-
-enum class WorkerState {
-    Starting, ///< forked, not ready yet
-    Online, ///< ready and serving
-    Draining, ///< finishing in-flight requests before it exits
-    BackingOff, ///< crashed; waiting before the respawn
-    Failed, ///< crashed too often; no longer respawned until reset
-    Stopped, ///< not running and not meant to be (scaled down, cluster stopped)
-};
-std::string_view stateName(WorkerState state) noexcept;
 
 /// One worker slot as of one sample. Slots are 1..N and keep their number across respawns.
 struct WorkerSample {
@@ -81,33 +72,30 @@ enum class EventKind {
     Failed, ///< the slot crashed too often and is no longer respawned
     Reset, ///< a failed slot was reset by the user
     Scaled, ///< the number of slots changed
-    Log, ///< a line the worker wrote on stdout/stderr (message), or a master note (slot 0)
+    Log, ///< a line the worker wrote on stdout/stderr (message, stream), or a master note
     Stopped, ///< the cluster has stopped; the last event
+    SpawnFailed, ///< a process could not be started in a slot; message says why and when the next try is
 };
 std::string_view eventKindName(EventKind kind) noexcept;
 
-enum class ExitReason {
-    None,
-    Crash, ///< ended by a signal nobody asked for
-    ExitCode, ///< exited on its own with a non-zero code
-    Clean, ///< exited on its own with 0
-    KilledByUser, ///< a signal sent through the façade
-    Timeout, ///< missed its heartbeat or its start deadline
-    MemoryLimit, ///< RSS went over the limit
-    Stopped, ///< stopped by the master (drain, scale down, cluster stop)
-    ChannelError, ///< wrote garbage on, or closed, its channel
+/// Where a Log event's line came from.
+enum class LogStream {
+    Master, ///< a note of the master's own
+    Stdout, ///< the worker's standard output
+    Stderr, ///< the worker's standard error
 };
-std::string_view exitReasonName(ExitReason reason) noexcept;
 
 struct Event {
     EventKind kind = EventKind::Log;
     double time = 0; ///< seconds since the cluster started (same axis as Snapshot::clusterUptimeSeconds)
     int slot = 0; ///< 0 for the master itself
     int pid = 0;
-    ExitReason reason = ExitReason::None;
-    int exitCode = 0;
-    int signal = 0;
+    ExitReason reason = ExitReason::None; ///< Exit: why the process ended
+    int exitCode = 0; ///< Exit: the process's exit code; Stopped: the code the headless front end exits with
+    int signal = 0; ///< Exit: the signal that ended it; Log: the signal the master sends
     int delayMs = 0; ///< Restart: the back-off before the respawn
+    int workers = 0; ///< Scaled: the number of slots now wanted
+    LogStream stream = LogStream::Master; ///< Log: where the line came from
     std::string message; ///< one readable line
 };
 

@@ -130,10 +130,11 @@ void writeDecimal(char* into, long value)
 
 SpawnResult failure(const std::string& program, const std::string& why)
 {
-    return { -1, "Could not start the worker program '" + program + "': " + why + "." };
+    return { -1, "Could not start the worker program '" + program + "': " + why + ".", "'" + program + "': " + why };
 }
 
-SpawnResult childFailure(const SpawnRequest& request, const ChildReport& report)
+/// Which step of the child failed, in words.
+SpawnResult childStageFailure(const SpawnRequest& request, const ChildReport& report)
 {
     const std::string reason = std::strerror(report.error);
     switch (report.stage) {
@@ -142,12 +143,22 @@ SpawnResult childFailure(const SpawnRequest& request, const ChildReport& report)
     case Stage::Descriptors:
         return failure(request.program, "its descriptors could not be set up (" + reason + ")");
     case Stage::WorkingDirectory:
-        return { -1, "Could not start the worker program '" + request.program + "' in '" + request.workingDirectory
-                    + "': " + reason + "." };
+        return { -1,
+                 "Could not start the worker program '" + request.program + "' in '" + request.workingDirectory
+                     + "': " + reason + ".",
+                 "'" + request.program + "' in '" + request.workingDirectory + "': " + reason };
     case Stage::Exec:
         break;
     }
     return failure(request.program, reason);
+}
+
+/// A child was forked and reported its failure (then was reaped).
+SpawnResult childFailure(const SpawnRequest& request, const ChildReport& report)
+{
+    auto result = childStageFailure(request, report);
+    result.forked = true;
+    return result;
 }
 
 SpawnResult spawn(const SpawnRequest& request)
@@ -246,7 +257,7 @@ SpawnResult spawn(const SpawnRequest& request)
     const int forkError = errno;
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     if (pid < 0)
-        return failure(request.program, std::strerror(forkError));
+        return failure(request.program, std::string("fork failed: ") + std::strerror(forkError));
     reportWrite.reset();
 
     ChildReport report {};
@@ -289,7 +300,7 @@ SpawnResult spawnWorker(const SpawnRequest& request)
         try {
             return failure(request.program, error.what());
         } catch (...) {
-            return { -1, {} };
+            return { -1, {}, {} };
         }
     }
 }

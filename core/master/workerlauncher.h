@@ -26,6 +26,8 @@ struct SpawnRequest {
 struct SpawnResult {
     int pid = -1;
     std::string error; ///< one sentence when pid < 0
+    std::string what; ///< the same without "Could not start": "'/usr/bin/x': No such file or directory"
+    bool forked = false; ///< when pid < 0: a child was forked (and reaped); its setup or exec failed
 };
 
 /// Starts a worker by fork and exec, without a shell; never throws. The child gets stdin from

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "master/clusterconfig.h"
+#include "scheduling/policy.h"
 
 #include <cstdint>
 #include <span>

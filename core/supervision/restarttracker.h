@@ -1,6 +1,6 @@
 #pragma once
 
-#include "master/clusterconfig.h"
+#include "supervision/restartlimits.h"
 
 #include <chrono>
 #include <deque>
@@ -10,8 +10,8 @@ namespace cs {
 /// Crash-loop bookkeeping for one slot. Pure: the caller passes the time in.
 /// The first unexpected exit is respawned at once; while the slot keeps crashing soon after
 /// start the delay doubles from backoffInitialMs up to backoffMaxMs; an incarnation that
-/// stayed up stableAfterMs resets the back-off. More than maxCrashes unexpected exits within
-/// crashWindowMs mark the slot failed.
+/// stayed up stableAfterMs resets the back-off. The maxCrashes-th unexpected exit within
+/// crashWindowMs (counting it) marks the slot failed.
 class RestartTracker {
 public:
     using Clock = std::chrono::steady_clock;

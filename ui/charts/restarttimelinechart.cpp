@@ -28,6 +28,7 @@ MarkerStyle styleOf(Category category)
     case Category::Timeout: return { QScatterSeries::MarkerShapePentagon, 0xd4a017, 13 };
     case Category::Respawn: return { QScatterSeries::MarkerShapeTriangle, 0x3fa34d, 11 };
     case Category::Failed: return { QScatterSeries::MarkerShapeStar, 0x8b0000, 18 };
+    case Category::SpawnFailed: return { QScatterSeries::MarkerShapeRectangle, 0x5f6b7a, 12 };
     }
     return { QScatterSeries::MarkerShapeCircle, 0x888888, 10 };
 }

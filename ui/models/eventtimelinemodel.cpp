@@ -59,6 +59,9 @@ bool EventTimelineModel::categorize(const Event& event, Category* category)
     case EventKind::Failed:
         *category = Category::Failed;
         return true;
+    case EventKind::SpawnFailed:
+        *category = Category::SpawnFailed;
+        return true;
     case EventKind::Exit:
         switch (event.reason) {
         case ExitReason::Crash:
@@ -78,6 +81,7 @@ bool EventTimelineModel::categorize(const Event& event, Category* category)
         case ExitReason::None:
         case ExitReason::Clean:
         case ExitReason::Stopped:
+        case ExitReason::SpawnFailed: // reported as its own event kind
             return false;
         }
         return false;
@@ -95,6 +99,7 @@ QString EventTimelineModel::categoryName(Category category)
     case Category::Timeout: return tr("Timeout / limit");
     case Category::Respawn: return tr("Respawn");
     case Category::Failed: return tr("Slot failed");
+    case Category::SpawnFailed: return tr("Could not start");
     }
     return {};
 }

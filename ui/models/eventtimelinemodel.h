@@ -17,8 +17,8 @@ namespace cs::ui {
 class EventTimelineModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum class Category { Crash, ExitCode, KilledByUser, Timeout, Respawn, Failed };
-    static constexpr int kCategoryCount = 6;
+    enum class Category { Crash, ExitCode, KilledByUser, Timeout, Respawn, Failed, SpawnFailed };
+    static constexpr int kCategoryCount = 7;
     enum Column { Time, Slot, What, Detail, ColumnCount };
     enum Role { CategoryRole = Qt::UserRole + 1 };
 

@@ -53,7 +53,7 @@ QVariant LogModel::data(const QModelIndex& index, int role) const
         if (index.column() == Slot && line.slot > 0)
             return slotColor(line.slot);
         if (index.column() == Kind || index.column() == Message) {
-            if (line.kind == EventKind::Failed)
+            if (line.kind == EventKind::Failed || line.kind == EventKind::SpawnFailed)
                 return toneColor(Tone::Error);
             if (line.kind == EventKind::Exit && line.reason != ExitReason::Clean && line.reason != ExitReason::Stopped)
                 return toneColor(Tone::Error);
@@ -102,8 +102,9 @@ QString LogModel::describe(const Event& event)
     case EventKind::Restart: return tr("respawn in %1 ms").arg(event.delayMs);
     case EventKind::Failed: return tr("crashed too often; no longer respawned until reset");
     case EventKind::Reset: return tr("reset by the user");
-    case EventKind::Scaled: return tr("number of workers changed");
+    case EventKind::Scaled: return tr("scaled to %1 workers").arg(event.workers);
     case EventKind::Stopped: return tr("cluster stopped");
+    case EventKind::SpawnFailed: return tr("could not be started");
     case EventKind::Log: break;
     }
     return {};

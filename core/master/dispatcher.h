@@ -1,0 +1,59 @@
+#pragma once
+
+#include "master/workerprocess.h"
+#include "scheduling/scheduler.h"
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+namespace cs {
+
+/// The connection dispatcher of round-robin and least-connections: accepts on the listening
+/// socket, asks the Scheduler which serving worker takes each connection and hands it over
+/// the worker's channel. Connections no worker can take yet wait in a bounded queue, and
+/// accepting pauses until one can. Under shared and reuseport it does nothing (the kernel
+/// picks). Master thread only.
+class Dispatcher {
+public:
+    /// `listenFd` stays the caller's; the dispatcher watches a duplicate of it.
+    Dispatcher(boost::asio::io_context& io, int listenFd, Policy policy, std::function<void(std::string)> note);
+    ~Dispatcher();
+    Dispatcher(const Dispatcher&) = delete;
+    Dispatcher& operator=(const Dispatcher&) = delete;
+
+    /// The serving worker of each slot, in slot order; replaces the previous set.
+    void setTargets(std::vector<std::shared_ptr<WorkerProcess>> targets);
+    /// Something changed (a worker reported, a target was added): hand over what waits,
+    /// accept again.
+    void resume();
+    /// Stop accepting for good; connections still waiting are closed.
+    void close();
+
+    std::size_t waiting() const { return m_pending.size(); }
+
+private:
+    void armAccept();
+    void acceptBatch();
+    bool handOff(int fd);
+    void flushPending();
+
+    int m_listenFd;
+    boost::asio::posix::stream_descriptor m_listener;
+    bool m_armed = false;
+    bool m_closed = false;
+    std::function<void(std::string)> m_note;
+    Scheduler m_scheduler;
+    std::vector<std::shared_ptr<WorkerProcess>> m_targets; // one per slot
+    std::vector<Candidate> m_candidates; // m_candidates[i] is m_targets[i]
+    std::deque<int> m_pending; // accepted sockets no worker has taken yet
+    std::vector<std::byte> m_connectionPacket;
+};
+
+} // namespace cs

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace cs {
+
+/// How connections reach workers (the lesson the window teaches).
+enum class Policy {
+    RoundRobin, ///< the master accepts and hands each connection to the next ready worker
+    LeastConnections, ///< the master hands each connection to the worker with fewest open ones
+    Shared, ///< every worker accepts on one inherited listening socket (Node's SCHED_NONE)
+    ReusePort, ///< each worker binds its own SO_REUSEPORT socket; the kernel hashes
+};
+inline constexpr Policy kAllPolicies[] = { Policy::RoundRobin, Policy::LeastConnections, Policy::Shared,
+                                           Policy::ReusePort };
+std::string_view policyName(Policy policy) noexcept; ///< "round-robin", ...
+std::optional<Policy> parsePolicy(std::string_view name) noexcept;
+std::string_view policyExplanation(Policy policy) noexcept; ///< one line for tooltips and --help
+/// True when the master accepts and hands connections over (round-robin, least-connections).
+bool masterAccepts(Policy policy) noexcept;
+
+} // namespace cs
