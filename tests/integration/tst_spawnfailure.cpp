@@ -2,9 +2,11 @@
 // brings the master down: the slot reports it, backs off and retries, and the other workers
 // keep serving. Real processes, real sockets, real HTTP; no mocks.
 #include "master/cluster.h"
+#include "master/spawner.h"
 #include "testsupport.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -29,6 +31,8 @@
 using namespace std::chrono_literals;
 using cs::test::ChildProcess;
 using cs::test::waitFor;
+
+Q_DECLARE_METATYPE(cs::SpawnStep)
 
 namespace {
 
@@ -366,6 +370,8 @@ private Q_SLOTS:
     void programNotExecutable();
     void crashLoopLimitEndsInFailedThenResetRevives();
     void forkRefusedForLackOfProcesses();
+    void eachSpawnStepFailsCleanly_data();
+    void eachSpawnStepFailsCleanly();
 
 private:
     void killSlotOneAndExpectRetries(cs::Cluster& cluster, const WorkerProgramCopy& program, const std::string& osError,
@@ -558,6 +564,80 @@ void TestSpawnFailure::forkRefusedForLackOfProcesses()
     const auto status = master.waitExit(10s);
     QVERIFY2(status.has_value(), "the master did not exit within 10 s of SIGTERM");
     QVERIFY2(WIFEXITED(*status) && WEXITSTATUS(*status) == 0, master.stderrText().c_str());
+}
+
+/// Descriptors this test process holds (the master runs in it, so its own count here too).
+int openDescriptors()
+{
+    std::error_code ec;
+    int count = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::end(it);
+         it.increment(ec))
+        ++count;
+    return count;
+}
+
+void TestSpawnFailure::eachSpawnStepFailsCleanly_data()
+{
+    QTest::addColumn<cs::SpawnStep>("step");
+    QTest::addColumn<int>("error");
+    QTest::addColumn<bool>("rolling");
+    const std::pair<const char*, std::pair<cs::SpawnStep, int>> steps[] = {
+        { "socketpair", { cs::SpawnStep::Channel, EMFILE } },
+        { "pipe", { cs::SpawnStep::Pipes, ENFILE } },
+        { "fork", { cs::SpawnStep::Fork, ENOMEM } },
+        { "pidfd", { cs::SpawnStep::Pidfd, ENOSYS } },
+    };
+    for (const auto& [name, step] : steps) {
+        QTest::newRow((std::string(name) + " after a crash").c_str()) << step.first << step.second << false;
+        QTest::newRow((std::string(name) + " in a rolling restart").c_str()) << step.first << step.second << true;
+    }
+}
+
+/// Whatever step fails (the seam makes the OS refuse it), the slot's failure takes the one
+/// path: a SpawnFailed event that names the error; after a crash the slot backs off and comes
+/// back once the step works again; in a rolling restart the restart is abandoned and the old
+/// worker keeps serving. The master runs on, the other worker serves, and no descriptor leaks.
+void TestSpawnFailure::eachSpawnStepFailsCleanly()
+{
+    QFETCH(cs::SpawnStep, step);
+    QFETCH(int, error);
+    QFETCH(bool, rolling);
+    auto failing = std::make_shared<std::atomic<bool>>(false);
+    cs::Cluster cluster;
+    cluster.setSpawnFaultsForTesting([failing, step, error](cs::SpawnStep at, int slot) {
+        return failing->load() && at == step && slot == 1 ? error : 0;
+    });
+    QVERIFY(startTwoOnline(cluster, retryingConfig(cs::test::binDir() + "/clusterscope-worker")));
+    const int old1 = pidOf(cluster, 1);
+    const int baseline = openDescriptors();
+    EventLog log;
+    log.take(cluster);
+    failing->store(true);
+    if (rolling)
+        cluster.rollingRestart();
+    else
+        QCOMPARE(::kill(old1, SIGKILL), 0);
+    QVERIFY2(waitSpawnFailures(cluster, log, 1, rolling ? 1 : 2), log.describe());
+    for (const auto& e : log.events)
+        if (e.kind == cs::EventKind::SpawnFailed)
+            QVERIFY2(contains(e.message, std::strerror(error)), e.message.c_str());
+    const auto servers = rolling ? std::set<std::string> { "1", "2" } : std::set<std::string> { "2" };
+    const auto requests = failedRequests(cluster.snapshot()->port, 10, servers);
+    QVERIFY2(requests.empty(), requests.c_str());
+    QVERIFY(cluster.running());
+    if (rolling) {
+        QVERIFY2(waitFor([&] { log.take(cluster); return log.hasMasterNote({ "rolling restart", "abandoned" }); }, 5s),
+                 log.describe());
+        QCOMPARE(pidOf(cluster, 1), old1);
+        QVERIFY(isOnline(cluster, 1));
+    }
+    failing->store(false);
+    QVERIFY(waitFor([&] { return isOnline(cluster, 1) && isOnline(cluster, 2); }, kBackWithin));
+    // Every descriptor a failed try opened was closed: the count is back where it was
+    // (a respawned worker holds as many as the one it replaces).
+    QVERIFY2(waitFor([&] { return openDescriptors() == baseline; }, 3s),
+             ("descriptors: " + std::to_string(openDescriptors()) + ", before: " + std::to_string(baseline)).c_str());
 }
 
 QTEST_APPLESS_MAIN(TestSpawnFailure)
