@@ -161,17 +161,20 @@ SpawnResult childFailure(const SpawnRequest& request, const ChildReport& report)
     return result;
 }
 
-SpawnResult spawn(const SpawnRequest& request)
-{
-    if (request.fds.size() > kMaxFds)
-        return failure(request.program, "it was given more than " + std::to_string(kMaxFds) + " descriptors");
-    for (const auto& fd : request.fds)
-        if (fd.source < 0 || fd.target <= STDERR_FILENO)
-            return failure(request.program, "descriptor " + std::to_string(fd.source) + " cannot be given to it as "
-                               + std::to_string(fd.target) + " (3 and up only)");
+/// The strings the child reads through ChildPlan's pointers, kept alive across the fork.
+struct ChildStrings {
+    std::map<std::string, std::string> environment; ///< name -> "NAME=value"
+    std::vector<char*> envp;
+    std::string program;
+    std::vector<std::string> args;
+    std::vector<char*> argv;
+};
 
-    // The environment: ours, with the request's entries replacing same-named ones.
-    std::map<std::string, std::string> merged;
+/// Ours, with the request's entries replacing same-named ones; LISTEN_PID gets room for the
+/// digits the child writes.
+void prepareEnvironment(const SpawnRequest& request, ChildStrings& strings, ChildPlan& plan)
+{
+    auto& merged = strings.environment;
     for (char** entry = ::environ; entry && *entry; ++entry) {
         const std::string text(*entry);
         merged[text.substr(0, text.find('='))] = text;
@@ -180,40 +183,44 @@ SpawnResult spawn(const SpawnRequest& request)
         merged[text.substr(0, text.find('='))] = text;
     merged.erase("LISTEN_PID");
     if (request.setListenPid)
-        merged["LISTEN_PID"] = std::string(kListenPid) + std::string(20, '0'); // digits written in the child
-    std::vector<char*> environment;
-    environment.reserve(merged.size() + 1);
-    ChildPlan plan;
+        merged["LISTEN_PID"] = std::string(kListenPid) + std::string(20, '0');
+    strings.envp.reserve(merged.size() + 1);
     for (auto& [name, text] : merged) {
-        environment.push_back(text.data());
+        strings.envp.push_back(text.data());
         if (name == "LISTEN_PID")
             plan.listenPidDigits = text.data() + sizeof(kListenPid) - 1;
     }
-    environment.push_back(nullptr);
+    strings.envp.push_back(nullptr);
+    plan.envp = strings.envp.data();
+}
 
+void prepareArguments(const SpawnRequest& request, ChildStrings& strings, ChildPlan& plan)
+{
     // A relative program is found from our directory, as findProgram checked it, not from the
     // worker's.
-    std::string program = request.program;
-    if (!program.empty() && program.front() != '/') {
+    strings.program = request.program;
+    if (!strings.program.empty() && strings.program.front() != '/') {
         std::error_code ec;
-        const auto absolute = std::filesystem::absolute(program, ec);
+        const auto absolute = std::filesystem::absolute(strings.program, ec);
         if (!ec)
-            program = absolute.string();
+            strings.program = absolute.string();
     }
-    std::vector<std::string> argStorage;
-    argStorage.reserve(request.args.size() + 1);
-    argStorage.push_back(request.program);
-    argStorage.insert(argStorage.end(), request.args.begin(), request.args.end());
-    std::vector<char*> argv;
-    argv.reserve(argStorage.size() + 1);
-    for (auto& arg : argStorage)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    strings.args.reserve(request.args.size() + 1);
+    strings.args.push_back(request.program);
+    strings.args.insert(strings.args.end(), request.args.begin(), request.args.end());
+    strings.argv.reserve(strings.args.size() + 1);
+    for (auto& arg : strings.args)
+        strings.argv.push_back(arg.data());
+    strings.argv.push_back(nullptr);
+    plan.program = strings.program.c_str();
+    plan.argv = strings.argv.data();
+}
 
-    const Descriptor devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (devNull.get() < 0)
-        return failure(request.program, std::string("/dev/null could not be opened (") + std::strerror(errno) + ")");
-    plan.moves[plan.moveCount++] = { devNull.get(), STDIN_FILENO };
+/// Which of our descriptors lands where in the child: stdin from `devNull`, then stdout,
+/// stderr and the request's.
+void planDescriptors(const SpawnRequest& request, int devNull, ChildPlan& plan)
+{
+    plan.moves[plan.moveCount++] = { devNull, STDIN_FILENO };
     if (request.stdoutFd >= 0)
         plan.moves[plan.moveCount++] = { request.stdoutFd, STDOUT_FILENO };
     if (request.stderrFd >= 0)
@@ -222,28 +229,14 @@ SpawnResult spawn(const SpawnRequest& request)
         plan.moves[plan.moveCount++] = fd;
         plan.above = std::max(plan.above, fd.target + 1);
     }
+}
 
-    // The child reports a failed setup or exec here; a successful exec closes it (EOF).
-    int ends[2];
-    if (::pipe2(ends, O_CLOEXEC) != 0)
-        return failure(request.program, std::string("no pipe for its start (") + std::strerror(errno) + ")");
-    const Descriptor reportRead(ends[0]);
-    Descriptor reportWrite(ends[1]);
-    // Kept above every target, so no dup2 in the child lands on it.
-    if (ends[1] < plan.above) {
-        const int moved = ::fcntl(ends[1], F_DUPFD_CLOEXEC, plan.above);
-        if (moved < 0)
-            return failure(request.program, std::string("no pipe for its start (") + std::strerror(errno) + ")");
-        reportWrite.reset(moved);
-    }
-
-    plan.program = program.c_str();
-    plan.argv = argv.data();
-    plan.envp = environment.data();
-    plan.workingDirectory = request.workingDirectory.empty() ? nullptr : request.workingDirectory.c_str();
+/// Forks, and waits for the child's report: EOF when the exec succeeded.
+SpawnResult forkAndWait(const SpawnRequest& request, ChildPlan& plan, const Descriptor& reportRead,
+                        Descriptor& reportWrite)
+{
     plan.report = reportWrite.get();
     plan.parent = ::getpid();
-
     // fork, not vfork or clone(CLONE_VM): the child then has its own copy of our memory, so
     // nothing it does before exec (a signal, the LISTEN_PID digits) can touch the master's.
     // All signals stay blocked across it, so no handler of ours runs in the child before
@@ -270,6 +263,40 @@ SpawnResult spawn(const SpawnRequest& request)
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     return childFailure(request, report);
+}
+
+SpawnResult spawn(const SpawnRequest& request)
+{
+    if (request.fds.size() > kMaxFds)
+        return failure(request.program, "it was given more than " + std::to_string(kMaxFds) + " descriptors");
+    for (const auto& fd : request.fds)
+        if (fd.source < 0 || fd.target <= STDERR_FILENO)
+            return failure(request.program, "descriptor " + std::to_string(fd.source) + " cannot be given to it as "
+                               + std::to_string(fd.target) + " (3 and up only)");
+    ChildPlan plan;
+    ChildStrings strings;
+    prepareEnvironment(request, strings, plan);
+    prepareArguments(request, strings, plan);
+    plan.workingDirectory = request.workingDirectory.empty() ? nullptr : request.workingDirectory.c_str();
+    const Descriptor devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (devNull.get() < 0)
+        return failure(request.program, std::string("/dev/null could not be opened (") + std::strerror(errno) + ")");
+    planDescriptors(request, devNull.get(), plan);
+
+    // The child reports a failed setup or exec here; a successful exec closes it (EOF).
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0)
+        return failure(request.program, std::string("no pipe for its start (") + std::strerror(errno) + ")");
+    const Descriptor reportRead(ends[0]);
+    Descriptor reportWrite(ends[1]);
+    // Kept above every target, so no dup2 in the child lands on it.
+    if (ends[1] < plan.above) {
+        const int moved = ::fcntl(ends[1], F_DUPFD_CLOEXEC, plan.above);
+        if (moved < 0)
+            return failure(request.program, std::string("no pipe for its start (") + std::strerror(errno) + ")");
+        reportWrite.reset(moved);
+    }
+    return forkAndWait(request, plan, reportRead, reportWrite);
 }
 
 } // namespace
