@@ -170,8 +170,8 @@ bool Cluster::running() const
 void Cluster::scale(int workers) { command(input::Scale { workers }); }
 void Cluster::addWorker() { command(input::ScaleBy { +1 }); }
 void Cluster::removeWorker() { command(input::ScaleBy { -1 }); }
-void Cluster::signalWorker(int slot, int signal) { command(input::SignalSlot { slot, signal }); }
-void Cluster::crashWorker(int slot) { command(input::CrashSlot { slot }); }
+void Cluster::signalWorker(int slot, int signal) { command(input::SignalWorker { slot, signal }); }
+void Cluster::crashWorker(int slot) { command(input::CrashWorker { slot }); }
 void Cluster::rollingRestart() { command(input::RollingRestart {}); }
 void Cluster::resetSlot(int slot) { command(input::ResetSlot { slot }); }
 void Cluster::resetFailedSlots() { command(input::ResetFailedSlots {}); }

@@ -91,8 +91,8 @@ struct Event {
     int slot = 0; ///< 0 for the master itself
     int pid = 0;
     ExitReason reason = ExitReason::None; ///< Exit: why the process ended
-    int exitCode = 0; ///< Exit: the process's exit code; Stopped: the code the headless front end exits with
-    int signal = 0; ///< Exit: the signal that ended it; Log: the signal the master sends
+    int exitCode = 0; ///< the exit code of what ended: the process (Exit) or the cluster (Stopped, 1 = every slot failed)
+    int signal = 0; ///< the signal the event is about: the one that ended the process (Exit), or that is sent (Log)
     int delayMs = 0; ///< Restart: the back-off before the respawn
     int workers = 0; ///< Scaled: the number of slots now wanted
     LogStream stream = LogStream::Master; ///< Log: where the line came from

@@ -247,7 +247,7 @@ void Supervisor::on(const input::ScaleBy& in, Clock::time_point now, Actions& ou
 }
 
 template<>
-void Supervisor::on(const input::SignalSlot& in, Clock::time_point, Actions& out)
+void Supervisor::on(const input::SignalWorker& in, Clock::time_point, Actions& out)
 {
     Slot* slot = findSlot(in.slot);
     Process* process = slot ? currentOf(*slot) : nullptr;
@@ -265,7 +265,7 @@ void Supervisor::on(const input::SignalSlot& in, Clock::time_point, Actions& out
 }
 
 template<>
-void Supervisor::on(const input::CrashSlot& in, Clock::time_point, Actions& out)
+void Supervisor::on(const input::CrashWorker& in, Clock::time_point, Actions& out)
 {
     Slot* slot = findSlot(in.slot);
     Process* process = slot ? currentOf(*slot) : nullptr;
@@ -293,7 +293,8 @@ void Supervisor::on(const input::RollingRestart&, Clock::time_point now, Actions
     for (const auto& [id, slot] : m_slots)
         if (slot.wanted && slot.state == WorkerState::Online)
             online.push_back(id);
-    log(0, 0, "rolling restart of " + std::to_string(online.size()) + " workers", out);
+    log(0, 0, "rolling restart of " + std::to_string(online.size()) + (online.size() == 1 ? " worker" : " workers"),
+        out);
     m_rolling.begin(std::move(online));
     advanceRolling(now, out);
 }

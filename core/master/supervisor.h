@@ -49,8 +49,8 @@ struct GraceExpired { };
 struct Stop { bool fast = false; };
 struct Scale { int workers = 0; }; ///< the number of slots wanted
 struct ScaleBy { int delta = 0; }; ///< relative to the slots still wanted
-struct SignalSlot { int slot = 0; int signal = 0; }; ///< a signal that ends it counts as killed-by-user
-struct CrashSlot { int slot = 0; }; ///< SIGABRT, counted as the crash it is
+struct SignalWorker { int slot = 0; int signal = 0; }; ///< a signal that ends it counts as killed-by-user
+struct CrashWorker { int slot = 0; }; ///< SIGABRT, counted as the crash it is
 struct RollingRestart { };
 struct ResetSlot { int slot = 0; };
 struct ResetFailedSlots { };
@@ -59,7 +59,7 @@ struct ResetFailedSlots { };
 using Input = std::variant<input::Start, input::Spawned, input::SpawnFailed, input::Ready, input::Listening,
                            input::Exited, input::Silent, input::MemoryUsed, input::ChannelBroken,
                            input::BackoffExpired, input::GraceExpired, input::Stop, input::Scale, input::ScaleBy,
-                           input::SignalSlot, input::CrashSlot, input::RollingRestart, input::ResetSlot,
+                           input::SignalWorker, input::CrashWorker, input::RollingRestart, input::ResetSlot,
                            input::ResetFailedSlots>;
 
 /// What the event loop carries out, in order.
