@@ -3,6 +3,7 @@
 // keep serving. Real processes, real sockets, real HTTP; no mocks.
 #include "master/cluster.h"
 #include "master/spawner.h"
+#include "metrics/procstat.h"
 #include "testsupport.h"
 
 #include <algorithm>
@@ -577,6 +578,19 @@ int openDescriptors()
     return count;
 }
 
+/// The live worker processes of `slot` among this process's children (the master runs in
+/// it), told apart by the CLUSTERSCOPE_WORKER_ID each was started with.
+int workerProcessesOfSlot(int slot)
+{
+    const std::string id = "CLUSTERSCOPE_WORKER_ID=" + std::to_string(slot) + '\0';
+    int count = 0;
+    for (int pid : cs::test::childrenOf(::getpid()))
+        if (cs::readSmallFile("/proc/" + std::to_string(pid) + "/environ").value_or(std::string {}).find(id)
+            != std::string::npos)
+            ++count;
+    return count;
+}
+
 void TestSpawnFailure::eachSpawnStepFailsCleanly_data()
 {
     QTest::addColumn<cs::SpawnStep>("step");
@@ -634,6 +648,14 @@ void TestSpawnFailure::eachSpawnStepFailsCleanly()
     }
     failing->store(false);
     QVERIFY(waitFor([&] { return isOnline(cluster, 1) && isOnline(cluster, 2); }, kBackWithin));
+    // One process per slot (no second "current" one beside the old), and the rolling restart
+    // has ended: a new one runs to completion.
+    QVERIFY2(waitFor([] { return workerProcessesOfSlot(1) == 1 && workerProcessesOfSlot(2) == 1; }, 3s),
+             ("slot 1 runs " + std::to_string(workerProcessesOfSlot(1)) + " processes").c_str());
+    log.events.clear();
+    cluster.rollingRestart();
+    QVERIFY2(waitFor([&] { log.take(cluster); return log.hasMasterNote({ "rolling restart complete" }); }, 10s),
+             log.describe());
     // Every descriptor a failed try opened was closed: the count is back where it was
     // (a respawned worker holds as many as the one it replaces).
     QVERIFY2(waitFor([&] { return openDescriptors() == baseline; }, 3s),
