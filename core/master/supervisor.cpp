@@ -516,6 +516,12 @@ void Supervisor::markFailed(Slot& slot, const std::string& spawnError, Clock::ti
               .message = workerName(slot.id) + (spawnError.empty() ? " crashed " : " failed ") + times
                   + "; it is no longer respawned (reset it to try again)" },
             out);
+    if (m_rolling.active() && m_rolling.step() == slot.id) {
+        // Its replacement took over when the old process ended, and crashed until the slot
+        // failed: the step can never end, and the new program does not run.
+        abandonRolling(workerName(slot.id) + " failed while it was being replaced; the other workers keep serving",
+                       out);
+    }
     const bool allFailed = std::all_of(m_slots.begin(), m_slots.end(), [](const auto& entry) {
         return entry.second.state == WorkerState::Failed || !entry.second.wanted;
     });

@@ -512,6 +512,7 @@ private Q_SLOTS:
     void scaleDownForgetsTheSlotOnceEmpty();
     void builtInUnderSharedServesOnceListening();
     void processIdsAreNeverReused();
+    void rollingRestartEndsWhenTheReplacedSlotFails();
 };
 
 void TestSupervisor::transition_data()
@@ -1140,6 +1141,35 @@ void TestSupervisor::processIdsAreNeverReused()
     d.feed(input::ResetFailedSlots {});
     QCOMPARE(d.spawned.size(), std::size_t(13));
     QVERIFY(std::adjacent_find(d.spawned.begin(), d.spawned.end(), std::greater_equal<>()) == d.spawned.end());
+    QVERIFY(d.broken.empty());
+}
+
+void TestSupervisor::rollingRestartEndsWhenTheReplacedSlotFails()
+{
+    // Found by tst_supervisormodel (seed 5000092). Slot 1's old process ends while its replacement
+    // starts, so the replacement takes over as its current process; it and its respawns crash
+    // before they are ready until the slot fails. The rolling restart used to wait for slot 1 for
+    // ever: slot 2 was never replaced and every later rolling restart was "already under way".
+    Driver d(configNamed("rr"));
+    setUp(d, "online", 2);
+    d.feed(input::RollingRestart {});
+    QVERIFY(d.slot(1).incoming);
+    crashCurrent(d, 1);
+    QCOMPARE(d.slot(1).incoming, ProcessId(0)); // taken over
+    d.clear();
+    for (int i = 0; i < 10 && d.slot(1).state != WorkerState::Failed; ++i) {
+        if (d.slot(1).state == WorkerState::BackingOff)
+            fireBackoff(d, 1);
+        crashCurrent(d, 1);
+    }
+    QCOMPARE(d.slot(1).state, WorkerState::Failed);
+    QVERIFY2(!d.supervisor.rollingRestartActive(), join(d.steps, ", ").c_str());
+    QVERIFY(join(d.messages, "\n").find("rolling restart abandoned: worker 1 failed") != std::string::npos);
+    QCOMPARE(d.slot(2).incoming, ProcessId(0)); // slot 2 keeps its process
+
+    d.clear();
+    d.feed(input::RollingRestart {});
+    QVERIFY2(contains(d.steps, "spawn 2"), join(d.messages, "\n").c_str());
     QVERIFY(d.broken.empty());
 }
 
