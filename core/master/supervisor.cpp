@@ -673,11 +673,10 @@ void Supervisor::leaveRunning(Actions& out)
     abandonRolling("the cluster is stopping", out);
     for (auto& [id, slot] : m_slots) {
         ++slot.backoffToken;
+        if (slot.state == WorkerState::Failed)
+            continue; // stays failed, even while a process it replaced still finishes its requests
         const bool runs = slot.current || slot.incoming || !slot.retiring.empty();
-        if (runs)
-            slot.state = WorkerState::Draining;
-        else if (slot.state != WorkerState::Failed)
-            slot.state = WorkerState::Stopped;
+        slot.state = runs ? WorkerState::Draining : WorkerState::Stopped;
     }
 }
 

@@ -513,6 +513,8 @@ private Q_SLOTS:
     void builtInUnderSharedServesOnceListening();
     void processIdsAreNeverReused();
     void rollingRestartEndsWhenTheReplacedSlotFails();
+    void failedSlotStaysFailedThroughAStop_data();
+    void failedSlotStaysFailedThroughAStop();
 };
 
 void TestSupervisor::transition_data()
@@ -1170,6 +1172,40 @@ void TestSupervisor::rollingRestartEndsWhenTheReplacedSlotFails()
     d.clear();
     d.feed(input::RollingRestart {});
     QVERIFY2(contains(d.steps, "spawn 2"), join(d.messages, "\n").c_str());
+    QVERIFY(d.broken.empty());
+}
+
+void TestSupervisor::failedSlotStaysFailedThroughAStop_data()
+{
+    QTest::addColumn<std::string>("config");
+    QTest::addColumn<std::string>("stop");
+    QTest::newRow("graceful") << std::string("rr solo") << std::string("stop");
+    QTest::newRow("fast") << std::string("rr solo") << std::string("stop fast");
+    QTest::newRow("every slot failed") << std::string("rr solo stop-when-failed") << std::string();
+}
+
+void TestSupervisor::failedSlotStaysFailedThroughAStop()
+{
+    // Found by tst_supervisormodel (seed 13000213). A slot fails while the process a rolling
+    // restart replaced still finishes its requests; the stop made the failed slot "draining",
+    // then "stopped", though a failed slot stays failed through a stop.
+    QFETCH(std::string, config);
+    QFETCH(std::string, stop);
+    Driver d(configNamed(config));
+    setUp(d, "online", 1);
+    const ProcessId old = d.slot(1).current;
+    d.feed(input::RollingRestart {});
+    bringOnline(d, d.slot(1).incoming);
+    QCOMPARE(d.slot(1).retiring, std::vector<ProcessId> { old }); // asked to drain, still running
+    crashUntil(d, 1, [&] { return d.slot(1).state == WorkerState::Failed; });
+    if (!stop.empty())
+        apply(d, 1, stop, "current");
+    QVERIFY(d.supervisor.phase() != cs::LifecyclePhase::Running);
+    QCOMPARE(std::string(cs::stateName(d.slot(1).state)), std::string("failed"));
+    d.feed(input::Exited { old, stop == "stop" ? exitedWith(0) : killedBy(SIGKILL) });
+    QCOMPARE(std::string(cs::stateName(d.slot(1).state)), std::string("failed"));
+    QCOMPARE(d.supervisor.phase(), cs::LifecyclePhase::Finished);
+    QCOMPARE(d.finishes, 1);
     QVERIFY(d.broken.empty());
 }
 
