@@ -119,8 +119,8 @@ template<>
 void Supervisor::on(const input::Ready& in, Clock::time_point now, Actions& out)
 {
     Process* process = findProcess(in.process);
-    if (!process || process->state != ProcessState::Starting)
-        return; // not started, a second Ready, or asked to drain meanwhile
+    if (!process || process->state != ProcessState::Starting || process->killReason != ExitReason::None)
+        return; // not started, a second Ready, asked to drain meanwhile, or being killed
     publish({ .kind = EventKind::Online, .slot = process->slot, .pid = process->pid,
               .message = workerName(process->slot) + " is online" },
             out);
@@ -134,7 +134,7 @@ template<>
 void Supervisor::on(const input::Listening& in, Clock::time_point now, Actions& out)
 {
     Process* process = findProcess(in.process);
-    if (!process || m_masterAccepts
+    if (!process || m_masterAccepts || process->killReason != ExitReason::None
         || (process->state != ProcessState::Starting && process->state != ProcessState::Ready))
         return;
     publish({ .kind = EventKind::Listening, .slot = process->slot, .pid = process->pid,
@@ -151,7 +151,11 @@ void Supervisor::on(const input::Exited& in, Clock::time_point now, Actions& out
     if (!process || process->pid == 0)
         return;
     const bool askedToFinish = process->state == ProcessState::Draining || process->role == ProcessRole::Retiring;
-    const auto reason = classifyExit(in.waitStatus, process->killReason, askedToFinish);
+    const bool byUserSignal = process->userSignal != 0 && WIFSIGNALED(in.waitStatus)
+        && WTERMSIG(in.waitStatus) == process->userSignal;
+    const auto killReason = process->killReason == ExitReason::None && byUserSignal ? ExitReason::KilledByUser
+                                                                                    : process->killReason;
+    const auto reason = classifyExit(in.waitStatus, killReason, askedToFinish);
     Event exit { .kind = EventKind::Exit, .slot = process->slot, .pid = process->pid, .reason = reason };
     exit.signal = WIFSIGNALED(in.waitStatus) ? WTERMSIG(in.waitStatus) : 0;
     exit.exitCode = WIFEXITED(in.waitStatus) ? WEXITSTATUS(in.waitStatus) : 0;
@@ -162,14 +166,17 @@ void Supervisor::on(const input::Exited& in, Clock::time_point now, Actions& out
 }
 
 template<>
-void Supervisor::on(const input::Silent& in, Clock::time_point, Actions& out)
+void Supervisor::on(const input::Silent& in, Clock::time_point now, Actions& out)
 {
     Process* process = findProcess(in.process);
     if (!process || process->pid == 0 || process->killReason != ExitReason::None)
         return;
-    if (process->state == ProcessState::Starting && in.ms > m_config.startTimeoutMs) {
+    // The start deadline runs from the fork until it serves: a worker that said it is ready
+    // but never listens is as stuck as one that never said anything.
+    const bool notServing = process->state == ProcessState::Starting || process->state == ProcessState::Ready;
+    if (notServing && now - process->started > std::chrono::milliseconds(m_config.startTimeoutMs)) {
         log(process->slot, process->pid,
-            workerName(process->slot) + " did not get ready within " + std::to_string(m_config.startTimeoutMs)
+            workerName(process->slot) + " did not start serving within " + std::to_string(m_config.startTimeoutMs)
                 + " ms; killing it",
             out);
         kill(*process, SIGKILL, ExitReason::Timeout, out);
@@ -258,10 +265,12 @@ void Supervisor::on(const input::SignalWorker& in, Clock::time_point, Actions& o
     Event note { .kind = EventKind::Log, .slot = in.slot, .pid = process->pid, .signal = in.signal };
     note.message = "sending " + signalName(in.signal) + " to " + workerName(in.slot);
     publish(std::move(note), out);
-    if (endsProcess(in.signal))
+    if (endsProcess(in.signal)) {
         kill(*process, in.signal, ExitReason::KilledByUser, out);
-    else
-        out.push_back(action::Signal { process->id, process->pid, in.signal });
+        return;
+    }
+    process->userSignal = in.signal; // should it end the process after all, the user did it
+    out.emplace_back(action::Signal { process->id, process->pid, in.signal });
 }
 
 template<>
@@ -277,7 +286,7 @@ void Supervisor::on(const input::CrashWorker& in, Clock::time_point, Actions& ou
     note.message = "making " + workerName(in.slot) + " crash (SIGABRT)";
     publish(std::move(note), out);
     // No kill reason: the exit is read as the crash it is.
-    out.push_back(action::Signal { process->id, process->pid, SIGABRT });
+    out.emplace_back(action::Signal { process->id, process->pid, SIGABRT });
 }
 
 template<>
@@ -338,7 +347,7 @@ void Supervisor::spawn(Slot& slot, ProcessRole role, Clock::time_point now, Acti
         slot.current = id;
         slot.state = WorkerState::Starting;
     }
-    out.push_back(action::Spawn { id, slot.id });
+    out.emplace_back(action::Spawn { id, slot.id });
 }
 
 void Supervisor::becameServing(Process& process, Clock::time_point now, Actions& out)
@@ -362,7 +371,7 @@ void Supervisor::becameServing(Process& process, Clock::time_point now, Actions&
         ++slot->restarts;
     }
     slot->state = WorkerState::Online;
-    out.push_back(action::ServingChanged {});
+    out.emplace_back(action::ServingChanged {});
     if (m_rolling.active() && m_rolling.step() == slot->id) {
         m_rolling.stepDone();
         advanceRolling(now, out);
@@ -380,9 +389,9 @@ void Supervisor::drain(Process& process, Actions& out)
     }
     const bool wasServing = process.state == ProcessState::Serving;
     process.state = ProcessState::Draining;
-    out.push_back(action::Drain { process.id });
+    out.emplace_back(action::Drain { process.id });
     if (wasServing)
-        out.push_back(action::ServingChanged {});
+        out.emplace_back(action::ServingChanged {});
 }
 
 void Supervisor::kill(Process& process, int signal, ExitReason reason, Actions& out)
@@ -390,7 +399,7 @@ void Supervisor::kill(Process& process, int signal, ExitReason reason, Actions& 
     if (process.killReason == ExitReason::None)
         process.killReason = reason;
     if (process.pid > 0)
-        out.push_back(action::Signal { process.id, process.pid, signal });
+        out.emplace_back(action::Signal { process.id, process.pid, signal });
 }
 
 void Supervisor::killAll(ExitReason reason, Actions& out)
@@ -405,13 +414,13 @@ void Supervisor::removeProcess(Process& process, ExitReason reason, const std::s
 {
     const Process gone = process;
     m_processes.erase(gone.id);
-    out.push_back(action::ServingChanged {});
+    out.emplace_back(action::ServingChanged {});
     if (Slot* slot = findSlot(gone.slot)) {
         const auto uptime = std::chrono::duration_cast<milliseconds>(now - gone.started);
         switch (gone.role) {
         case ProcessRole::Incoming:
             slot->incoming = 0;
-            replacementGone(*slot, spawnError, now, out);
+            replacementGone(*slot, spawnError, out);
             break;
         case ProcessRole::Current:
             slot->current = 0;
@@ -419,6 +428,11 @@ void Supervisor::removeProcess(Process& process, ExitReason reason, const std::s
             break;
         case ProcessRole::Retiring:
             std::erase(slot->retiring, gone.id);
+            if (!spawnError.empty())
+                publish({ .kind = EventKind::SpawnFailed, .slot = slot->id,
+                          .message = workerName(slot->id) + " could not be started: " + spawnError
+                              + "; no further try (it is no longer wanted)" },
+                        out);
             break;
         }
         settle(*slot, out);
@@ -441,6 +455,7 @@ void Supervisor::currentGone(Slot& slot, ExitReason reason, milliseconds uptime,
     }
     if (slot.incoming) {
         // A rolling restart's replacement is already on its way: it takes over.
+        log(slot.id, 0, "the replacement of " + workerName(slot.id) + " takes over", out);
         Process& next = m_processes.at(slot.incoming);
         next.role = ProcessRole::Current;
         slot.current = next.id;
@@ -458,7 +473,7 @@ void Supervisor::currentGone(Slot& slot, ExitReason reason, milliseconds uptime,
     respawnByLimits(slot, uptime, spawnError, now, out);
 }
 
-void Supervisor::replacementGone(Slot& slot, const std::string& spawnError, Clock::time_point now, Actions& out)
+void Supervisor::replacementGone(Slot& slot, const std::string& spawnError, Actions& out)
 {
     const std::string what = spawnError.empty() ? "exited before it was ready" : "could not be started";
     if (!spawnError.empty())
@@ -466,12 +481,7 @@ void Supervisor::replacementGone(Slot& slot, const std::string& spawnError, Cloc
                   .message = "the replacement of " + workerName(slot.id) + " could not be started: " + spawnError },
                 out);
     if (!m_rolling.active() || m_rolling.step() != slot.id)
-        return;
-    if (!m_lifecycle.running() || !slot.wanted) {
-        m_rolling.stepDone(); // scaled down meanwhile: nothing left to replace here
-        advanceRolling(now, out);
-        return;
-    }
+        return; // a stop or a scale-down has already ended this step
     abandonRolling("the replacement of " + workerName(slot.id) + " " + what + "; the old worker keeps serving", out);
 }
 
@@ -499,7 +509,8 @@ void Supervisor::respawnByLimits(Slot& slot, milliseconds uptime, const std::str
         return;
     }
     slot.state = WorkerState::BackingOff;
-    out.push_back(action::StartBackoff { slot.id, ++slot.backoffToken, decision.delayMs });
+    slot.backoffToken = ++m_backoffTokens;
+    out.emplace_back(action::StartBackoff { slot.id, slot.backoffToken, decision.delayMs });
 }
 
 void Supervisor::markFailed(Slot& slot, const std::string& spawnError, Clock::time_point now, Actions& out)
@@ -540,7 +551,7 @@ void Supervisor::settle(Slot& slot, Actions& out)
     if (!slot.wanted) {
         slot.state = WorkerState::Stopped;
         if (m_lifecycle.running()) {
-            out.push_back(action::ForgetSlot { slot.id });
+            out.emplace_back(action::ForgetSlot { slot.id });
             m_slots.erase(slot.id);
         }
         return;
@@ -553,7 +564,7 @@ void Supervisor::settle(Slot& slot, Actions& out)
 void Supervisor::retire(Slot& slot, Clock::time_point now, Actions& out)
 {
     slot.wanted = false;
-    ++slot.backoffToken;
+    slot.backoffToken = ++m_backoffTokens;
     for (ProcessId* id : { &slot.current, &slot.incoming }) {
         if (*id == 0)
             continue;
@@ -580,7 +591,7 @@ void Supervisor::resetSlot(Slot& slot, Clock::time_point now, Actions& out)
     if (slot.state != WorkerState::Failed && slot.state != WorkerState::BackingOff)
         return; // its crash history is cleared; nothing else to do
     publish({ .kind = EventKind::Reset, .slot = slot.id, .message = workerName(slot.id) + " was reset" }, out);
-    ++slot.backoffToken;
+    slot.backoffToken = ++m_backoffTokens;
     spawn(slot, ProcessRole::Current, now, out);
 }
 
@@ -652,7 +663,7 @@ void Supervisor::stopCluster(bool fast, int exitCode, Actions& out)
         leaveRunning(out);
         for (auto& [id, process] : m_processes)
             drain(process, out);
-        out.push_back(action::StartGrace { std::max(0, m_config.gracefulTimeoutMs) });
+        out.emplace_back(action::StartGrace { std::max(0, m_config.gracefulTimeoutMs) });
         break;
     case Lifecycle::StopStep::Kill:
         if (first) {
@@ -669,10 +680,10 @@ void Supervisor::stopCluster(bool fast, int exitCode, Actions& out)
 
 void Supervisor::leaveRunning(Actions& out)
 {
-    out.push_back(action::CloseListener {});
+    out.emplace_back(action::CloseListener {});
     abandonRolling("the cluster is stopping", out);
     for (auto& [id, slot] : m_slots) {
-        ++slot.backoffToken;
+        slot.backoffToken = ++m_backoffTokens;
         if (slot.state == WorkerState::Failed)
             continue; // stays failed, even while a process it replaced still finishes its requests
         const bool runs = slot.current || slot.incoming || !slot.retiring.empty();
@@ -688,7 +699,7 @@ void Supervisor::finishIfDone(Actions& out)
     publish({ .kind = EventKind::Stopped, .exitCode = code,
               .message = code == 0 ? "cluster stopped" : "cluster stopped: every worker slot failed" },
             out);
-    out.push_back(action::Finish {});
+    out.emplace_back(action::Finish {});
 }
 
 // ---------------------------------------------------------------------------------------
@@ -738,7 +749,7 @@ int Supervisor::wantedSlots() const
 
 void Supervisor::publish(Event event, Actions& out) const
 {
-    out.push_back(action::Publish { std::move(event) });
+    out.emplace_back(action::Publish { std::move(event) });
 }
 
 void Supervisor::log(int slot, int pid, std::string message, Actions& out) const

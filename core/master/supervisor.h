@@ -95,6 +95,7 @@ public:
         ProcessState state = ProcessState::Spawning;
         int pid = 0; ///< 0 until spawned
         ExitReason killReason = ExitReason::None; ///< why the master ends it, once it does
+        int userSignal = 0; ///< a signal the user sent that need not end it (SIGHUP, SIGUSR1 ...)
         Clock::time_point started;
     };
     struct Slot {
@@ -106,7 +107,7 @@ public:
         ProcessId current = 0;
         ProcessId incoming = 0;
         std::vector<ProcessId> retiring;
-        std::uint64_t backoffToken = 0; ///< the BackoffExpired that counts
+        std::uint64_t backoffToken = 0; ///< the BackoffExpired that counts; unique over all slots
         RestartTracker tracker;
     };
 
@@ -140,7 +141,7 @@ private:
     // Slots
     void currentGone(Slot& slot, ExitReason reason, std::chrono::milliseconds uptime, const std::string& spawnError,
                      Clock::time_point now, Actions& out);
-    void replacementGone(Slot& slot, const std::string& spawnError, Clock::time_point now, Actions& out);
+    void replacementGone(Slot& slot, const std::string& spawnError, Actions& out);
     void respawnByLimits(Slot& slot, std::chrono::milliseconds uptime, const std::string& spawnError,
                          Clock::time_point now, Actions& out);
     void markFailed(Slot& slot, const std::string& spawnError, Clock::time_point now, Actions& out);
@@ -169,6 +170,7 @@ private:
     std::map<int, Slot> m_slots;
     std::map<ProcessId, Process> m_processes;
     ProcessId m_nextProcess = 1;
+    std::uint64_t m_backoffTokens = 0;
     Lifecycle m_lifecycle;
     RollingRestart m_rolling;
 };

@@ -393,8 +393,12 @@ bool applyToProcess(Driver& d, ProcessId id, const std::string& part, int number
         d.feed(input::Ready { id });
     else if (part == "listening")
         d.feed(input::Listening { id });
-    else if (part.starts_with("silent "))
+    else if (part.starts_with("silent ")) {
+        // Silent since its start: the clock stands `number` ms after it (or later).
+        if (const auto* process = d.supervisor.process(id))
+            d.now = std::max(d.now, process->started + std::chrono::milliseconds(number));
         d.feed(input::Silent { id, number });
+    }
     else if (part.starts_with("memory "))
         d.feed(input::MemoryUsed { id, std::uint64_t(number) << 20 });
     else if (part == "channel")
@@ -435,7 +439,7 @@ bool applyToCluster(Driver& d, int s, const std::string& part, int number)
 }
 
 /// One part of a row's event: "exit signal N", "exit code N", "ready", "listening", "spawned",
-/// "spawn failed: <error>", "silent <ms>", "memory <MiB>", "channel", "backoff", "backoff stale",
+/// "spawn failed: <error>", "silent <ms>" (since its start, on the same clock), "memory <MiB>", "channel", "backoff", "backoff stale",
 /// "reset", "reset failed", "scale N", "scale by N", "signal N", "crash", "rolling", "stop",
 /// "stop fast", "grace". It may begin with "current", "incoming" or "retiring": the process it
 /// is about, instead of the row's target.
@@ -585,8 +589,8 @@ void TestSupervisor::transition_data()
     row("rr", "draining spawning", "retiring", "spawned", "", "draining", "-", "-", { "fork 2", "signal 2 9" });
     row("rr", "draining spawning", "retiring", "spawned; exit signal 9", "", "gone", "-", "-",
         { "exit 2 stopped", "forget 2" }, { "spawn 2" });
-    row("rr", "draining spawning", "retiring", "spawn failed: " + fork, "", "gone", "-", "-", { "forget 2" },
-        { "spawn 2" });
+    row("rr", "draining spawning", "retiring", "spawn failed: " + fork, "", "gone", "-", "-",
+        { "spawn-failed 2", "forget 2" }, { "spawn 2" }, { "no further try (it is no longer wanted)" });
 
     // Started, not ready yet.
     row("rr", "starting", "current", "ready", "", "online", "serving", "-", { "online 2" }, { "listening 2" });
@@ -598,9 +602,14 @@ void TestSupervisor::transition_data()
         { "worker 2 listens on port 8000" });
     row("rr", "starting", "current", "listening", "", "starting", "starting", "-", {}, { "listening 2" });
     row("rr", "starting", "current", "silent 10001", "", "starting", "starting", "-", { "log", "signal 2 9" }, {},
-        { "did not get ready within 10000 ms" });
+        { "did not start serving within 10000 ms" });
     row("exec reuseport", "starting", "current", "silent 10001", "", "starting", "starting", "-", { "signal 2 9" });
     row("rr", "starting", "current", "silent 10000", "", "starting", "starting", "-", {}, { "signal 2 9" });
+    // Killed for its deadline, it may still say it is ready: a process being killed never serves.
+    row("rr", "starting", "current", "silent 10001; ready", "", "starting", "starting", "-", { "signal 2 9" },
+        { "online 2" });
+    row("shared", "ready", "current", "silent 10001; listening", "", "starting", "ready", "-", { "signal 2 9" },
+        { "listening 2" });
     row("rr", "starting", "current", "silent 6000", "", "starting", "starting", "-", {}, { "signal 2 9" });
     row("rr", "starting", "current", "silent 10001; exit signal 9", "", "starting", "starting", "-",
         { "signal 2 9", "exit 2 timeout", "restart 2 0", "spawn 2", "fork 2" });
@@ -633,6 +642,9 @@ void TestSupervisor::transition_data()
         { "worker 2 is listening" });
     row("reuseport", "ready", "current", "listening", "", "online", "serving", "-", { "listening 2" });
     row("shared", "ready", "current", "ready", "", "starting", "ready", "-", {}, { "online 2" });
+    // Ready but never listening is stuck too: the start deadline runs until it serves.
+    row("shared", "ready", "current", "silent 10001", "", "starting", "ready", "-", { "log", "signal 2 9" }, {},
+        { "did not start serving within 10000 ms" });
     row("shared", "ready", "current", "silent 5001", "", "starting", "ready", "-", { "log", "signal 2 9" }, {},
         { "missed its heartbeat for 5001 ms" });
     row("shared", "ready", "current", "silent 5001; exit signal 9", "", "starting", "starting", "-",
@@ -671,8 +683,9 @@ void TestSupervisor::transition_data()
     row("rr", "online", "current", "signal 9; exit signal 9", "", "starting", "starting", "-",
         { "signal 2 9", "exit 2 killed-by-user", "restart 2 0", "spawn 2" });
     row("rr", "online", "current", "signal 1", "", "online", "serving", "-", { "signal 2 1" }, {}, { "SIGHUP" });
+    // A signal the user sent that ended it after all is the user's doing, not a crash.
     row("rr", "online", "current", "signal 1; exit signal 1", "", "starting", "starting", "-",
-        { "exit 2 crash", "restart 2 0" });
+        { "exit 2 killed-by-user", "restart 2 0" });
     row("rr", "online", "current", "signal 10", "", "online", "serving", "-", { "signal 2 10" });
     row("rr", "online", "current", "crash", "", "online", "serving", "-", { "log", "signal 2 6" }, {},
         { "making worker 2 crash (SIGABRT)" });

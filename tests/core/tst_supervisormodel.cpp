@@ -47,7 +47,7 @@ std::string momentOf(const cs::Event& event)
         return says("socket activation") ? "socket activation" : "";
     case cs::EventKind::Log:
         for (const char* moment : { "rolling restart complete", "rolling restart abandoned", "second stop request",
-                                    "grace period over", "did not get ready", "missed its heartbeat" })
+                                    "grace period over", "did not start serving", "missed its heartbeat" })
             if (says(moment))
                 return moment;
         return "";
