@@ -256,15 +256,10 @@ void Supervisor::on(const input::ScaleBy& in, Clock::time_point now, Actions& ou
 template<>
 void Supervisor::on(const input::SignalWorker& in, Clock::time_point, Actions& out)
 {
-    Slot* slot = findSlot(in.slot);
-    Process* process = slot ? currentOf(*slot) : nullptr;
-    if (!process) {
-        log(in.slot, 0, workerName(in.slot) + " has no running process to signal", out);
+    Process* process = signalTarget(in.slot, in.signal, "sending " + signalName(in.signal) + " to " + workerName(in.slot),
+                                    "signal", out);
+    if (!process)
         return;
-    }
-    Event note { .kind = EventKind::Log, .slot = in.slot, .pid = process->pid, .signal = in.signal };
-    note.message = "sending " + signalName(in.signal) + " to " + workerName(in.slot);
-    publish(std::move(note), out);
     if (endsProcess(in.signal)) {
         kill(*process, in.signal, ExitReason::KilledByUser, out);
         return;
@@ -276,15 +271,9 @@ void Supervisor::on(const input::SignalWorker& in, Clock::time_point, Actions& o
 template<>
 void Supervisor::on(const input::CrashWorker& in, Clock::time_point, Actions& out)
 {
-    Slot* slot = findSlot(in.slot);
-    Process* process = slot ? currentOf(*slot) : nullptr;
-    if (!process) {
-        log(in.slot, 0, workerName(in.slot) + " has no running process to crash", out);
+    Process* process = signalTarget(in.slot, SIGABRT, "making " + workerName(in.slot) + " crash (SIGABRT)", "crash", out);
+    if (!process)
         return;
-    }
-    Event note { .kind = EventKind::Log, .slot = in.slot, .pid = process->pid, .signal = SIGABRT };
-    note.message = "making " + workerName(in.slot) + " crash (SIGABRT)";
-    publish(std::move(note), out);
     // No kill reason: the exit is read as the crash it is.
     out.emplace_back(action::Signal { process->id, process->pid, SIGABRT });
 }
@@ -733,6 +722,21 @@ Supervisor::Process* Supervisor::findProcess(ProcessId id)
 {
     const auto it = m_processes.find(id);
     return it == m_processes.end() ? nullptr : &it->second;
+}
+
+/// The slot's running process, after saying what is sent to it; null after saying that there
+/// is none to `verb`.
+Supervisor::Process* Supervisor::signalTarget(int slotId, int signal, std::string note, const char* verb, Actions& out)
+{
+    Slot* slot = findSlot(slotId);
+    Process* process = slot ? currentOf(*slot) : nullptr;
+    if (!process) {
+        log(slotId, 0, workerName(slotId) + " has no running process to " + verb, out);
+        return nullptr;
+    }
+    publish({ .kind = EventKind::Log, .slot = slotId, .pid = process->pid, .signal = signal, .message = std::move(note) },
+            out);
+    return process;
 }
 
 Supervisor::Process* Supervisor::currentOf(Slot& slot)

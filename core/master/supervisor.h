@@ -159,6 +159,7 @@ private:
     Slot* findSlot(int id);
     Process* findProcess(ProcessId id);
     Process* currentOf(Slot& slot);
+    Process* signalTarget(int slotId, int signal, std::string note, const char* verb, Actions& out);
     int wantedSlots() const;
     void publish(Event event, Actions& out) const;
     void log(int slot, int pid, std::string message, Actions& out) const;
