@@ -50,9 +50,22 @@ SpawnOutcome failed(SpawnStep step, std::string error)
     return outcome;
 }
 
+/// What the operator can do about the errors that are about limits, after the error text.
+std::string withHint(std::string text)
+{
+    const auto says = [&](int error) { return text.find(std::strerror(error)) != std::string::npos; };
+    if (says(EMFILE) || says(ENFILE))
+        text += " (raise the open-file limit, ulimit -n)";
+    else if (says(EAGAIN) && text.find("fork") != std::string::npos)
+        text += " (the process limit, ulimit -u, is reached)";
+    else if (says(ENOMEM))
+        text += " (out of memory)";
+    return text;
+}
+
 std::string describeErrno(const char* call, int error)
 {
-    return std::string(call) + " failed: " + std::strerror(error);
+    return withHint(std::string(call) + " failed: " + std::strerror(error));
 }
 
 /// A pipe whose read end (ours) is non-blocking and whose write end (the child's) is not.
@@ -158,11 +171,11 @@ SpawnOutcome spawnProcess(const ClusterConfig& config, int slot, std::uint16_t p
         const auto request = spawnRequestFor(config, slot, port, listenFd, channelWorker.get(), outWrite.get(),
                                              errWrite.get());
         if (int error = injected(faults, SpawnStep::Fork, slot))
-            return failed(SpawnStep::Fork, "'" + request.program + "': fork failed: " + std::strerror(error));
+            return failed(SpawnStep::Fork, withHint("'" + request.program + "': fork failed: " + std::strerror(error)));
         const auto result = spawnWorker(request);
         if (result.pid < 0)
             return failed(result.forked ? SpawnStep::Exec : SpawnStep::Fork,
-                          result.what.empty() ? "'" + request.program + "': out of memory" : result.what);
+                          result.what.empty() ? "'" + request.program + "': out of memory" : withHint(result.what));
 
         const int pidfdError = injected(faults, SpawnStep::Pidfd, slot);
         const int pidfd = pidfdError ? -1 : static_cast<int>(::syscall(SYS_pidfd_open, result.pid, 0));
