@@ -499,58 +499,31 @@ std::string text(const std::vector<int>& numbers)
 
 } // namespace
 
-class TestSupervisor : public QObject {
-    Q_OBJECT
+namespace {
 
-private Q_SLOTS:
-    void transition_data();
-    void transition();
-    void crashLoopBacksOffThenFails();
-    void spawnFailuresFollowTheSameLimits();
-    void stableIncarnationStartsAFreshStreak();
-    void killedByUserIsNotCounted();
-    void gracefulStopFinishesOnceAfterTheLastExit();
-    void stopWithNothingRunningFinishesAtOnce();
-    void stopWhenAllFailedStopsWithExitCode1();
-    void rollingRestartReplacesEveryOnlineSlot();
-    void scaleDownForgetsTheSlotOnceEmpty();
-    void builtInUnderSharedServesOnceListening();
-    void processIdsAreNeverReused();
-    void rollingRestartEndsWhenTheReplacedSlotFails();
-    void failedSlotStaysFailedThroughAStop_data();
-    void failedSlotStaysFailedThroughAStop();
-};
+using Text = const std::string&;
 
-void TestSupervisor::transition_data()
+/// One row of the transition table, named after what it sets up and does.
+void row(Text config, Text setup, Text target, Text event, Text answer, Text state, Text current, Text incoming,
+         const Strings& steps, const Strings& absent = {}, const Strings& said = {})
 {
-    QTest::addColumn<std::string>("config");
-    QTest::addColumn<std::string>("setup"); // the state slot `s` (the highest) is driven into
-    QTest::addColumn<std::string>("target"); // the process of slot `s` the event is about
-    QTest::addColumn<std::string>("event"); // inputs, separated by ';'
-    QTest::addColumn<std::string>("answer"); // what Spawns during the event get: "" is Spawned, else the error
-    QTest::addColumn<std::string>("state"); // of slot `s` afterwards, or "gone"
-    QTest::addColumn<std::string>("current"); // state of its current process, or "-"
-    QTest::addColumn<std::string>("incoming"); // state of its incoming process, or "-"
-    QTest::addColumn<Strings>("steps"); // actions that must come out, in this order
-    QTest::addColumn<Strings>("absent"); // actions that must not
-    QTest::addColumn<Strings>("said"); // texts some published message must contain
+    const std::string name = config + " | " + setup + " | " + (target.empty() ? "" : target + ": ") + event
+        + (answer.empty() ? "" : " | respawn: " + answer);
+    QTest::addRow("%s", name.c_str())
+        << config << setup << target << event << answer << state << current << incoming << steps << absent << said;
+}
 
-    using Text = const std::string&;
-    const auto row = [](Text config, Text setup, Text target, Text event, Text answer, Text state, Text current,
-                        Text incoming, const Strings& steps, const Strings& absent = {}, const Strings& said = {}) {
-        const std::string name = config + " | " + setup + " | " + (target.empty() ? "" : target + ": ") + event
-            + (answer.empty() ? "" : " | respawn: " + answer);
-        QTest::addRow("%s", name.c_str())
-            << config << setup << target << event << answer << state << current << incoming << steps << absent << said;
-    };
-    const std::string fork
-        = "'/usr/libexec/clusterscope/clusterscope-worker': fork failed: Resource temporarily unavailable";
-    const std::string pidfd = "pidfd_open failed: Function not implemented (Linux 5.3 or later is needed)";
-    const std::string pipe = "pipe failed: Too many open files";
-    const std::string socketpair = "socketpair failed: Too many open files";
-    const std::string watch = "the event loop could not watch it (Bad file descriptor)";
-    const std::string exec = "'/srv/app/server': No such file or directory";
+// What the loop reports when a step of starting a worker fails.
+const std::string kForkError
+    = "'/usr/libexec/clusterscope/clusterscope-worker': fork failed: Resource temporarily unavailable";
+const std::string kPidfdError = "pidfd_open failed: Function not implemented (Linux 5.3 or later is needed)";
+const std::string kPipeError = "pipe failed: Too many open files";
+const std::string kSocketpairError = "socketpair failed: Too many open files";
+const std::string kWatchError = "the event loop could not watch it (Bad file descriptor)";
+const std::string kExecError = "'/srv/app/server': No such file or directory";
 
+void addSpawningRows()
+{
     // A process whose start the loop has not reported yet.
     row("rr", "spawning", "current", "spawned", "", "starting", "starting", "-", { "fork 2" },
         { "spawn 2", "online 2" });
@@ -558,13 +531,13 @@ void TestSupervisor::transition_data()
         { "socket activation" });
     row("exec reuseport", "spawning", "current", "spawned", "", "starting", "starting", "-", { "fork 2" },
         { "online 2" });
-    for (const std::string& error : { fork, pidfd, pipe, socketpair, watch })
+    for (const std::string& error : { kForkError, kPidfdError, kPipeError, kSocketpairError, kWatchError })
         row("rr", "spawning", "current", "spawn failed: " + error, "", "starting", "starting", "-",
             { "spawn-failed 2", "restart 2 0", "spawn 2", "fork 2" }, {},
             { "worker 2 could not be started: " + error + "; next try now" });
-    row("exec shared", "spawning", "current", "spawn failed: " + exec, "", "online", "serving", "-",
-        { "spawn-failed 2", "restart 2 0", "spawn 2", "fork 2", "online 2" }, {}, { exec, "next try now" });
-    row("rr", "spawning", "current", "spawn failed: " + fork, fork, "backing-off", "-", "-",
+    row("exec shared", "spawning", "current", "spawn failed: " + kExecError, "", "online", "serving", "-",
+        { "spawn-failed 2", "restart 2 0", "spawn 2", "fork 2", "online 2" }, {}, { kExecError, "next try now" });
+    row("rr", "spawning", "current", "spawn failed: " + kForkError, kForkError, "backing-off", "-", "-",
         { "spawn-failed 2", "restart 2 0", "spawn 2", "spawn-failed 2", "restart 2 100", "backoff 2 100" }, {},
         { "next try in 100 ms" });
     row("rr", "spawning", "current", "spawn failed: ", "", "starting", "starting", "-",
@@ -582,16 +555,19 @@ void TestSupervisor::transition_data()
         { "fork 2", "signal 2 9" }, { "online 2" });
     row("rr", "stopping spawning", "current", "spawned; exit signal 9", "", "stopped", "-", "-",
         { "signal 2 9", "exit 2 stopped" }, { "finish", "restart 2 0" });
-    row("rr", "stopping spawning", "current", "spawn failed: " + fork, "", "stopped", "-", "-", { "spawn-failed 2" },
-        { "spawn 2", "restart 2 0", "finish" }, { "worker 2 could not be started: " + fork });
-    row("rr solo", "stopping spawning", "current", "spawn failed: " + pipe, "", "stopped", "-", "-",
+    row("rr", "stopping spawning", "current", "spawn failed: " + kForkError, "", "stopped", "-", "-", { "spawn-failed 2" },
+        { "spawn 2", "restart 2 0", "finish" }, { "worker 2 could not be started: " + kForkError });
+    row("rr solo", "stopping spawning", "current", "spawn failed: " + kPipeError, "", "stopped", "-", "-",
         { "spawn-failed 1", "stopped 0", "finish" }, { "spawn 1" });
     row("rr", "draining spawning", "retiring", "spawned", "", "draining", "-", "-", { "fork 2", "signal 2 9" });
     row("rr", "draining spawning", "retiring", "spawned; exit signal 9", "", "gone", "-", "-",
         { "exit 2 stopped", "forget 2" }, { "spawn 2" });
-    row("rr", "draining spawning", "retiring", "spawn failed: " + fork, "", "gone", "-", "-",
+    row("rr", "draining spawning", "retiring", "spawn failed: " + kForkError, "", "gone", "-", "-",
         { "spawn-failed 2", "forget 2" }, { "spawn 2" }, { "no further try (it is no longer wanted)" });
+}
 
+void addStartingRows()
+{
     // Started, not ready yet.
     row("rr", "starting", "current", "ready", "", "online", "serving", "-", { "online 2" }, { "listening 2" });
     row("lc", "starting", "current", "ready", "", "online", "serving", "-", { "online 2" });
@@ -619,7 +595,7 @@ void TestSupervisor::transition_data()
         { "exit 2 exit-code", "restart 2 0", "spawn 2" });
     row("rr", "starting", "current", "exit code 0", "", "starting", "starting", "-",
         { "exit 2 clean", "restart 2 0", "spawn 2" });
-    row("rr", "starting", "current", "exit signal 9", fork, "backing-off", "-", "-",
+    row("rr", "starting", "current", "exit signal 9", kForkError, "backing-off", "-", "-",
         { "exit 2 crash", "restart 2 0", "spawn 2", "spawn-failed 2", "restart 2 100", "backoff 2 100" });
     row("rr", "starting", "current", "memory 600", "", "starting", "starting", "-", { "log", "signal 2 9" }, {},
         { "600 MiB, over its limit of 512 MiB" });
@@ -636,7 +612,10 @@ void TestSupervisor::transition_data()
         { "close listener", "signal 1 9", "signal 2 9" });
     row("rr", "starting", "current", "rolling", "", "starting", "starting", "-", { "restart 1 0", "spawn 1" },
         { "spawn 2" }, { "rolling restart of 1 worker" });
+}
 
+void addReadyRows()
+{
     // Ready, waiting to listen (the built-in worker under shared and reuseport).
     row("shared", "ready", "current", "listening", "", "online", "serving", "-", { "listening 2" }, {},
         { "worker 2 is listening" });
@@ -652,7 +631,10 @@ void TestSupervisor::transition_data()
     row("shared", "ready", "current", "exit signal 11", "", "starting", "starting", "-",
         { "exit 2 crash", "restart 2 0", "spawn 2" });
     row("shared", "ready", "current", "stop", "", "draining", "draining", "-", { "drain 1", "drain 2" });
+}
 
+void addServingRows()
+{
     // Serving.
     row("rr", "online", "current", "exit signal 9", "", "starting", "starting", "-",
         { "exit 2 crash", "restart 2 0", "spawn 2", "fork 2" }, { "backoff 2 0" }, { "killed by signal 9" });
@@ -660,7 +642,7 @@ void TestSupervisor::transition_data()
         { "exit 2 exit-code", "restart 2 0", "spawn 2" }, {}, { "exited with code 3" });
     row("rr", "online", "current", "exit code 0", "", "starting", "starting", "-",
         { "exit 2 clean", "restart 2 0", "spawn 2" });
-    row("rr", "online", "current", "exit signal 9", fork, "backing-off", "-", "-",
+    row("rr", "online", "current", "exit signal 9", kForkError, "backing-off", "-", "-",
         { "exit 2 crash", "restart 2 0", "spawn 2", "spawn-failed 2", "restart 2 100", "backoff 2 100" }, {},
         { "next try in 100 ms" });
     row("rr", "online", "current", "silent 5001", "", "online", "serving", "-", { "log", "signal 2 9" }, {},
@@ -729,14 +711,17 @@ void TestSupervisor::transition_data()
         { "exit 1 stopped", "stopped 0", "finish" });
     row("rr solo", "online", "current", "stop; grace; exit signal 9", "", "stopped", "-", "-",
         { "exit 1 timeout", "stopped 0", "finish" });
+}
 
+void addBackingOffAndFailedRows()
+{
     // Backing off after the second quick crash.
     row("rr", "backing off", "", "backoff", "", "starting", "starting", "-", { "spawn 2", "fork 2" });
     row("rr", "backing off", "", "backoff stale", "", "backing-off", "-", "-", {}, { "spawn 2" });
     row("rr", "backing off", "", "backoff; ready; current exit signal 9", "", "backing-off", "-", "-",
         { "spawn 2", "exit 2 crash", "restart 2 200", "backoff 2 200" }, {}, { "respawning worker 2 in 200 ms" });
-    row("rr", "backing off", "", "backoff", pipe, "backing-off", "-", "-",
-        { "spawn 2", "spawn-failed 2", "restart 2 200", "backoff 2 200" }, {}, { pipe + "; next try in 200 ms" });
+    row("rr", "backing off", "", "backoff", kPipeError, "backing-off", "-", "-",
+        { "spawn 2", "spawn-failed 2", "restart 2 200", "backoff 2 200" }, {}, { kPipeError + "; next try in 200 ms" });
     row("rr", "backing off", "", "reset", "", "starting", "starting", "-", { "reset 2", "spawn 2", "fork 2" }, {},
         { "worker 2 was reset" });
     row("rr", "backing off", "", "reset; backoff", "", "starting", "starting", "-", { "reset 2", "spawn 2" });
@@ -756,12 +741,12 @@ void TestSupervisor::transition_data()
     row("rr", "last try", "", "backoff; ready; current exit signal 9", "", "failed", "-", "-",
         { "spawn 2", "fork 2", "exit 2 crash", "failed 2" }, { "restart 2 800", "backoff 2 800", "stopped 1" },
         { "worker 2 crashed 5 times within 30 s; it is no longer respawned" });
-    row("rr", "last try", "", "backoff", fork, "failed", "-", "-", { "spawn 2", "spawn-failed 2", "failed 2" },
+    row("rr", "last try", "", "backoff", kForkError, "failed", "-", "-", { "spawn 2", "spawn-failed 2", "failed 2" },
         { "backoff 2 800" }, { "; no further try (reset it to try again)", "worker 2 failed 5 times within 30 s" });
     row("rr solo stop-when-failed", "last try", "", "backoff; ready; current exit signal 9", "", "failed", "-", "-",
         { "exit 1 crash", "failed 1", "log", "stopped 1", "finish" }, { "restart 1 800" },
         { "every worker slot has failed" });
-    row("rr solo stop-when-failed", "last try", "", "backoff", socketpair, "failed", "-", "-",
+    row("rr solo stop-when-failed", "last try", "", "backoff", kSocketpairError, "failed", "-", "-",
         { "spawn-failed 1", "failed 1", "stopped 1", "finish" }, {}, { "cluster stopped: every worker slot failed" });
 
     // Failed.
@@ -777,7 +762,10 @@ void TestSupervisor::transition_data()
     row("rr", "failed", "", "signal 9", "", "failed", "-", "-", { "log" }, { "signal 2 9" },
         { "has no running process to signal" });
     row("rr", "failed", "", "rolling", "", "failed", "-", "-", { "spawn 1" }, { "spawn 2" });
+}
 
+void addScaledDownAndRollingRows()
+{
     // Scaled down, its process finishing its work.
     row("rr", "draining", "retiring", "exit code 0", "", "gone", "-", "-", { "exit 2 stopped", "forget 2" },
         { "spawn 2", "restart 2 0" });
@@ -823,17 +811,20 @@ void TestSupervisor::transition_data()
         { "rolling restart abandoned: the cluster is stopping" });
     row("rr", "rolling", "incoming", "scale 1", "", "draining", "-", "-", { "drain 2", "drain 2", "log" },
         { "spawn 2" }, { "rolling restart complete" });
+}
 
+void addRollingSpawningAndStopRows()
+{
     // A rolling restart replacing slot `s`: the loop has not reported its replacement's start.
     row("rr solo", "rolling spawning", "incoming", "spawned", "", "online", "serving", "starting", { "fork 1" });
-    for (const std::string& error : { fork, pidfd, pipe, socketpair, watch })
+    for (const std::string& error : { kForkError, kPidfdError, kPipeError, kSocketpairError, kWatchError })
         row("rr solo", "rolling spawning", "incoming", "spawn failed: " + error, "", "online", "serving", "-",
             { "spawn-failed 1", "log" }, { "spawn 1", "restart 1 0", "drain 1" },
             { "the replacement of worker 1 could not be started: " + error,
               "rolling restart abandoned: the replacement of worker 1 could not be started" });
     row("exec shared solo", "rolling spawning", "incoming", "spawned", "", "online", "serving", "-",
         { "fork 1", "online 1", "drain 1" }, {}, { "rolling restart complete" });
-    row("rr solo", "rolling spawning", "incoming", "current exit signal 9; current spawn failed: " + fork, "",
+    row("rr solo", "rolling spawning", "incoming", "current exit signal 9; current spawn failed: " + kForkError, "",
         "starting", "starting", "-", { "exit 1 crash", "spawn-failed 1", "restart 1 0", "spawn 1", "fork 1" });
 
     // A graceful stop: every process drains.
@@ -863,6 +854,53 @@ void TestSupervisor::transition_data()
         { "exit 1 stopped", "stopped 0", "finish" });
     row("rr", "killing", "current", "grace", "", "draining", "serving", "-", {}, { "signal 2 9", "log" });
     row("rr", "killing", "current", "stop", "", "draining", "serving", "-", {}, { "signal 2 9" });
+}
+
+} // namespace
+
+class TestSupervisor : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void transition_data();
+    void transition();
+    void crashLoopBacksOffThenFails();
+    void spawnFailuresFollowTheSameLimits();
+    void stableIncarnationStartsAFreshStreak();
+    void killedByUserIsNotCounted();
+    void gracefulStopFinishesOnceAfterTheLastExit();
+    void stopWithNothingRunningFinishesAtOnce();
+    void stopWhenAllFailedStopsWithExitCode1();
+    void rollingRestartReplacesEveryOnlineSlot();
+    void scaleDownForgetsTheSlotOnceEmpty();
+    void builtInUnderSharedServesOnceListening();
+    void processIdsAreNeverReused();
+    void rollingRestartEndsWhenTheReplacedSlotFails();
+    void failedSlotStaysFailedThroughAStop_data();
+    void failedSlotStaysFailedThroughAStop();
+};
+
+void TestSupervisor::transition_data()
+{
+    QTest::addColumn<std::string>("config");
+    QTest::addColumn<std::string>("setup"); // the state slot `s` (the highest) is driven into
+    QTest::addColumn<std::string>("target"); // the process of slot `s` the event is about
+    QTest::addColumn<std::string>("event"); // inputs, separated by ';'
+    QTest::addColumn<std::string>("answer"); // what Spawns during the event get: "" is Spawned, else the error
+    QTest::addColumn<std::string>("state"); // of slot `s` afterwards, or "gone"
+    QTest::addColumn<std::string>("current"); // state of its current process, or "-"
+    QTest::addColumn<std::string>("incoming"); // state of its incoming process, or "-"
+    QTest::addColumn<Strings>("steps"); // actions that must come out, in this order
+    QTest::addColumn<Strings>("absent"); // actions that must not
+    QTest::addColumn<Strings>("said"); // texts some published message must contain
+
+    addSpawningRows();
+    addStartingRows();
+    addReadyRows();
+    addServingRows();
+    addBackingOffAndFailedRows();
+    addScaledDownAndRollingRows();
+    addRollingSpawningAndStopRows();
 }
 
 void TestSupervisor::transition()
