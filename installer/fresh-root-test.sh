@@ -266,6 +266,9 @@ configure_root() {
 cache_key=$suite-minbase-$arch-$(printf '%s' "$mirror" | sha1sum | cut -c1-10)
 cache=$cachedir/$cache_key
 
+# The lock is held on fd 9 only while the cache is touched and closed after: a chroot
+# command started later must not inherit it (the suite checks what descriptors a worker
+# starts with, and an inherited one is a real leak to it).
 make_cache() {
     exec 9>"$cachedir/lock"
     flock 9
@@ -273,14 +276,14 @@ make_cache() {
         rm -rf --one-file-system "$cache.new" "$cache"
         mkdir -p "$cache.new"
         echo "debootstrap --variant=minbase $suite $cache.new/root $mirror"
-        debootstrap --variant=minbase "$suite" "$cache.new/root" "$mirror" || { flock -u 9; return 1; }
+        debootstrap --variant=minbase "$suite" "$cache.new/root" "$mirror" || { exec 9>&-; return 1; }
         # debootstrap's own package cache is not part of a fresh machine.
         rm -f "$cache.new/root/var/cache/apt/archives/"*.deb
         printf 'suite=%s\nmirror=%s\narch=%s\nmade=%s\ndebootstrap=%s\n' "$suite" "$mirror" "$arch" \
             "$(date -Is)" "$(dpkg-query -W -f='${Version}' debootstrap)" >"$cache.new/info"
         mv "$cache.new" "$cache"
     fi
-    flock -u 9
+    exec 9>&-
 }
 
 # Mounts what the suite needs in root $1.
@@ -304,8 +307,8 @@ prepare_root() {
     echo "cp -a $cache/root $root"
     exec 9>"$cachedir/lock"
     flock -s 9
-    cp -a "$cache/root" "$root" || { flock -u 9; return 1; }
-    flock -u 9
+    cp -a "$cache/root" "$root" || { exec 9>&-; return 1; }
+    exec 9>&-
     configure_root "$root" && mount_root "$root" || return 1
     echo "apt sources in the root:"
     cat "$root/etc/apt/sources.list.d/debian.sources"
