@@ -232,7 +232,7 @@ asio::awaitable<void> LoadConnection::exchange()
         // A keep-alive connection the server closed while idle fails at once with nothing
         // received; any HTTP client retries a GET on a fresh connection then, and so do we, once.
         auto retryable = [&](const error_code& ec) {
-            return reused && !retried && !m_timedOut && m_used == 0
+            return o.retryOnClose && reused && !retried && !m_timedOut && m_used == 0
                 && (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
         };
 

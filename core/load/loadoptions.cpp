@@ -38,13 +38,16 @@ const char* loadUsage()
     return "usage: clusterscope-load [--host 127.0.0.1] [--port 8000] [-c|--connections 10]\n"
            "                         [-d|--duration SECONDS | -n|--requests COUNT] [--rate REQ_PER_S]\n"
            "                         [--keep-alive | --new-connection] [--path /] [--timeout-ms 5000]\n"
-           "                         [--json] [--help]\n"
+           "                         [--no-retry] [--json] [--help]\n"
            "Sends HTTP/1.1 GET requests over N connections and reports throughput, latency\n"
            "quantiles and how the responses spread over workers (by their X-Worker header).\n"
            "  -d, --duration     seconds to run (10); ignored when --requests is given\n"
            "  -n, --requests     stop after this many requests (0: use the duration)\n"
            "      --rate         total requests per second over all connections (0: unlimited)\n"
            "      --new-connection  one connection per request, sent with Connection: close\n"
+           "      --no-retry     a request cut off by the server closing a kept-alive connection\n"
+           "                     counts as an error; by default it is sent again once on a new\n"
+           "                     connection, as browsers do\n"
            "      --json         print the summary as one JSON object\n"
            "Exit status: 0 when the load ran (even with errors), 1 when the target could not be\n"
            "reached at all, 2 on a bad flag.\n";
@@ -97,6 +100,12 @@ std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const
             if (auto e = noValue())
                 return *e;
             o.json = true;
+            continue;
+        }
+        if (flag == "--no-retry") {
+            if (auto e = noValue())
+                return *e;
+            o.retryOnClose = false;
             continue;
         }
         if (flag == "--keep-alive" || flag == "--new-connection") {

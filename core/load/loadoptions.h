@@ -15,6 +15,10 @@ struct LoadOptions {
     std::uint64_t requests = 0; ///< 0: run for durationSeconds; else stop after this many
     double rate = 0; ///< total requests per second over all connections; 0 = unlimited
     bool keepAlive = true; ///< false: a new connection per request, sent with Connection: close
+    /// A request that fails on a reused keep-alive connection the server closed with nothing
+    /// received is sent again once on a new one, as browsers do; false counts it as failed,
+    /// as wrk does (what a client that never retries sees).
+    bool retryOnClose = true;
     std::string path = "/";
     int timeoutMs = 5000; ///< per request, connect included
     bool json = false; ///< command line only: print the summary as JSON

@@ -162,7 +162,9 @@ void Server::acceptReady()
 
 void Server::adopt(int fd, const tcp& protocol)
 {
-    if (m_draining || m_open >= m_options.maxConnections) {
+    // While draining, a connection accepted or handed over before the drain began is still
+    // served (its response says Connection: close); only a stopped server refuses.
+    if (m_stopped || m_open >= m_options.maxConnections) {
         ::close(fd);
         return;
     }
@@ -293,8 +295,18 @@ void Server::beginDrain(std::uint32_t graceMs)
 {
     if (m_draining)
         return;
-    m_draining = true;
     boost::system::error_code ignored;
+    if (m_acceptor && m_options.mode == AcceptMode::ReusePort) {
+        // Our own SO_REUSEPORT socket: closing it resets every connection in its accept
+        // queue, so take them all first (the kernel already routes new ones to the others
+        // only once it is closed; the window in between is one syscall wide).
+        for (int fd; (fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0
+             || errno == EINTR || errno == ECONNABORTED;) {
+            if (fd >= 0)
+                adopt(fd, m_listenProtocol);
+        }
+    }
+    m_draining = true;
     if (m_acceptor)
         m_acceptor->close(ignored);
     m_acceptRetryTimer.cancel();

@@ -28,6 +28,10 @@ constexpr std::size_t kMaxBatchOutput = 65536;
 // After an error response, how long to read and discard what the client still sends so the
 // close does not reset the connection before the client has read our answer.
 constexpr auto kLinger = std::chrono::seconds(1);
+// While the worker drains, a kept-alive connection idle this long is closed. A client that
+// waits for each response sends its next request within a round trip of reading it, so a
+// request on its way is read (and answered with Connection: close) long before this.
+constexpr auto kDrainQuiet = std::chrono::milliseconds(500);
 
 void burnCpu(std::uint32_t ms)
 {
@@ -85,20 +89,49 @@ bool Session::idle() const
     return m_reading && !m_parser && m_begin == m_end && m_out.empty() && !m_pendingSleep;
 }
 
+// True while part of a request has arrived and the rest has not.
+bool Session::requestStarted() const
+{
+    return m_reading && (m_parser || m_begin < m_end) && !m_closing && !m_lingering;
+}
+
 void Session::checkDeadline(Clock::time_point now)
 {
-    if (!m_closed && now >= m_deadline)
-        forceClose();
+    if (m_closed || now < m_deadline)
+        return;
+    if (requestStarted())
+        return timeOut();
+    if (m_server.draining() && idle()) {
+        // A request that arrived since the last read completed is answered, not reset.
+        char peek;
+        if (::recv(m_socket.native_handle(), &peek, 1, MSG_DONTWAIT | MSG_PEEK) > 0) {
+            m_deadline = now + kDrainQuiet;
+            return;
+        }
+    }
+    forceClose();
+}
+
+// A header or body that did not arrive in time: stop the read, then answer 408 and close
+// (the client learns why, and the linger keeps the close from resetting that answer).
+void Session::timeOut()
+{
+    m_timedOut = true;
+    m_deadline = Clock::time_point::max();
+    boost::system::error_code ignored;
+    m_socket.cancel(ignored);
 }
 
 void Session::drain()
 {
-    // A connection that has not yet brought its first request is not idle: it was handed to
-    // us (or accepted) before the drain, and closing it would fail that client. It gets its
-    // first request answered with Connection: close, within the header timeout.
-    if ((idle() && m_served > 0) || m_lingering)
-        forceClose();
-    // Otherwise the response in progress goes out with Connection: close (see handleRequest).
+    if (m_lingering)
+        return forceClose();
+    // An idle kept-alive connection may have a request on its way: it closes after a quiet
+    // period (see checkDeadline). A connection that has not yet brought its first request
+    // was handed to us (or accepted) before the drain, and gets that request answered.
+    if (idle() && m_served > 0)
+        m_deadline = std::min(m_deadline, Clock::now() + kDrainQuiet);
+    // Any response from now on goes out with Connection: close (see handleRequest).
 }
 
 void Session::forceClose()
@@ -128,8 +161,8 @@ void Session::pump()
             return startSleep();
         if (m_closing)
             return finish();
-        if (m_server.draining() && m_served > 0 && !m_parser && m_begin == m_end)
-            return finish();
+        // Draining with a response just written on a kept-alive connection: its next request
+        // may be on its way, so read on (read() arms the quiet-period close).
         return read();
     }
 }
@@ -140,6 +173,7 @@ void Session::parseBuffered()
         if (!m_parser) {
             m_parser.emplace();
             m_parser->body_limit(m_server.options().maxBodyBytes);
+            m_bodyDeadline = Clock::time_point::max();
             if (m_served > 0) // the first request keeps the deadline set when the connection came
                 m_deadline = m_readTime + std::chrono::milliseconds(m_server.options().headerTimeoutMs);
         }
@@ -193,6 +227,7 @@ void Session::respondError(int status)
     std::string_view body;
     switch (status) {
     case 413: body = "Request body too large\n"; break;
+    case 408: body = "Request not received in time\n"; break;
     case 414: body = "Request target too long\n"; break;
     case 431: body = "Request header fields too large\n"; break;
     default: body = "Malformed request\n"; break;
@@ -299,11 +334,15 @@ bool Session::sendNow()
 
 void Session::read()
 {
+    const auto now = Clock::now();
     if (m_parser && m_parser->is_header_done()) {
-        // Reading a body: it only has to keep coming.
-        m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
+        // Reading a body: it has to keep coming, and all of it within the body timeout.
+        if (m_bodyDeadline == Clock::time_point::max())
+            m_bodyDeadline = now + std::chrono::milliseconds(m_server.options().bodyTimeoutMs);
+        m_deadline = std::min(now + std::chrono::milliseconds(m_server.options().idleTimeoutMs), m_bodyDeadline);
     } else if (!m_parser && m_begin == m_end && m_served > 0) {
-        m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
+        m_deadline = now + (m_server.draining() ? std::chrono::duration_cast<Clock::duration>(kDrainQuiet)
+                                                : std::chrono::milliseconds(m_server.options().idleTimeoutMs));
     }
     // Otherwise a header is on its way and the deadline set when it began stands.
     if (m_end == m_in.size()) {
@@ -323,6 +362,12 @@ void Session::read()
     m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
                              [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                                  self->m_reading = false;
+                                 if (self->m_timedOut && !self->m_closed) {
+                                     self->m_timedOut = false;
+                                     self->m_begin = self->m_end = 0;
+                                     self->respondError(408);
+                                     return self->pump();
+                                 }
                                  if (ec || self->m_closed)
                                      return self->forceClose(); // EOF included: a normal close
                                  self->m_end += n;

@@ -35,8 +35,9 @@ public:
     void start();
     /// Called by the server's sweep: closes the connection when its deadline has passed.
     void checkDeadline(Clock::time_point now);
-    /// The worker drains: an idle keep-alive connection closes now, a busy one after its
-    /// current response (which says Connection: close).
+    /// The worker drains. Every later response says Connection: close and the connection
+    /// closes once it is written; a connection idle now closes only after staying idle for
+    /// kDrainQuiet, so a request already on its way is answered, never cut off.
     void drain();
     /// Closes the socket and cancels the timer, whatever the state.
     void forceClose();
@@ -55,6 +56,8 @@ private:
     void linger();
     void recordLatency();
     bool idle() const;
+    bool requestStarted() const;
+    void timeOut();
 
     Server& m_server;
     boost::asio::ip::tcp::socket m_socket;
@@ -83,6 +86,7 @@ private:
     std::string m_out; ///< responses of the current batch, sent with one syscall
     Clock::time_point m_readTime; ///< when the latest bytes arrived: a request's start
     Clock::time_point m_deadline;
+    Clock::time_point m_bodyDeadline = Clock::time_point::max(); ///< set once a body is expected
     std::uint64_t m_served = 0;
     std::uint32_t m_sleepMs = 0;
     bool m_sleepKeepAlive = false;
@@ -92,6 +96,7 @@ private:
     bool m_closing = false; ///< close once m_out is sent
     bool m_lingering = false;
     bool m_closed = false;
+    bool m_timedOut = false; ///< a request was not received in time: answer 408 once the read stops
 };
 
 } // namespace cs::worker

@@ -23,8 +23,8 @@ const char* workerUsage()
 {
     return "usage: clusterscope-worker --slot N [--chaos] [--mode handoff|shared|reuseport]\n"
            "                          [--bind ADDR] [--port N] [--header-timeout-ms 10000]\n"
-           "                          [--idle-timeout-ms 30000] [--max-connections 10000]\n"
-           "                          [--max-body-bytes 1048576]\n"
+           "                          [--idle-timeout-ms 30000] [--body-timeout-ms 30000]\n"
+           "                          [--max-connections 10000] [--max-body-bytes 1048576]\n"
            "environment: CLUSTERSCOPE_WORKER_ID (slot), CLUSTERSCOPE_IPC_FD (channel to the master),\n"
            "             CLUSTERSCOPE_LISTEN_FD (inherited listener, mode shared)\n";
 }
@@ -107,6 +107,11 @@ ParsedOptions parseWorkerOptions(const std::vector<std::string>& args,
             if (!v)
                 return bad("milliseconds from 1 to 3600000");
             o.idleTimeoutMs = *v;
+        } else if (flag == "--body-timeout-ms") {
+            auto v = parseNumber<std::uint32_t>(value, 1, 3600000);
+            if (!v)
+                return bad("milliseconds from 1 to 3600000");
+            o.bodyTimeoutMs = *v;
         } else if (flag == "--max-connections") {
             auto v = parseNumber<std::uint32_t>(value, 1, 10000000);
             if (!v)

@@ -23,6 +23,9 @@ struct WorkerOptions {
     std::uint16_t port = 0;
     std::uint32_t headerTimeoutMs = 10000;
     std::uint32_t idleTimeoutMs = 30000;
+    /// The whole body of a request must arrive within this time of its header: a client that
+    /// trickles a declared body byte by byte is answered 408 and closed (the slow-POST attack).
+    std::uint32_t bodyTimeoutMs = 30000;
     std::uint32_t maxConnections = 10000;
     std::uint64_t maxBodyBytes = 1048576;
     int ipcFd = -1; ///< -1: standalone

@@ -443,6 +443,7 @@ private Q_SLOTS:
         QTest::newRow("unknown flag") << QByteArray("--frobnicate");
         QTest::newRow("missing value") << QByteArray("--slot");
         QTest::newRow("zero timeout") << QByteArray("--header-timeout-ms 0");
+        QTest::newRow("zero body timeout") << QByteArray("--body-timeout-ms 0");
         QTest::newRow("handoff without channel") << QByteArray("--mode handoff");
     }
     void badFlagsExitWithStatus2()

@@ -31,6 +31,8 @@ class TestRollingRestart : public QObject {
 private Q_SLOTS:
     void sighupUnderLoadLosesNothing_data();
     void sighupUnderLoadLosesNothing();
+    void tenSighupsUnderKeepAliveLoseNothingWithoutRetries_data();
+    void tenSighupsUnderKeepAliveLoseNothingWithoutRetries();
 };
 
 void TestRollingRestart::sighupUnderLoadLosesNothing_data()
@@ -82,6 +84,58 @@ void TestRollingRestart::sighupUnderLoadLosesNothing()
         QVERIFY2(errors == 0, summary.c_str());
         QVERIFY2(non2xx == 0, summary.c_str());
     }
+    master.signal(SIGTERM);
+    QVERIFY(master.waitExit(15s).has_value());
+}
+
+void TestRollingRestart::tenSighupsUnderKeepAliveLoseNothingWithoutRetries_data()
+{
+    QTest::addColumn<QByteArray>("policy");
+    for (const char* policy : { "round-robin", "least-connections", "shared", "reuseport" })
+        QTest::newRow(policy) << QByteArray(policy);
+}
+
+// A client that never retries (--no-retry, as wrk) keeps 20 connections busy while the
+// cluster is replaced ten times over. A draining worker must tell each client with
+// Connection: close before it closes, and must never close a connection whose next request
+// is on its way: then not one request fails.
+void TestRollingRestart::tenSighupsUnderKeepAliveLoseNothingWithoutRetries()
+{
+    QFETCH(QByteArray, policy);
+    ChildProcess master(clusterscopeProgram(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval",
+                                                 "100", "--policy", policy.toStdString() });
+    QVERIFY(master.start());
+    const auto port = jsonPort(master);
+    QVERIFY(port != 0);
+    auto current = onlineWorkerPids(master, 2);
+    QCOMPARE(current.size(), std::size_t { 2 });
+
+    ChildProcess load(loadProgram(), { "--port", std::to_string(port), "--keep-alive", "--no-retry", "-c", "20", "-d",
+                                       "120", "--timeout-ms", "5000", "--json" });
+    QVERIFY(load.start());
+    QVERIFY(waitFor([&] { return jsonNumber(lastJsonLine(master), "totalRequests") > 500; }, 5s));
+    for (int restart = 1; restart <= 10; ++restart) {
+        const long before = jsonNumber(lastJsonLine(master), "totalRequests");
+        master.signal(SIGHUP);
+        const auto replaced = onlineWorkerPids(master, 2, current, 10s);
+        QVERIFY2(replaced.size() == 2, qPrintable(QStringLiteral("restart %1 did not replace both workers").arg(restart)));
+        QVERIFY(waitFor([&] { return !processAlive(current[0]) && !processAlive(current[1]); }, 10s));
+        // The load goes on through the new workers before the next restart.
+        QVERIFY(waitFor([&] { return jsonNumber(lastJsonLine(master), "totalRequests") > before + 200; }, 5s));
+        current = replaced;
+    }
+    load.signal(SIGINT);
+    const auto status = load.waitExit(20s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    const auto summary = load.stdoutText();
+    const long completed = jsonNumber(summary, "completed");
+    const long errors = jsonNumber(summary, "errors");
+    const long non2xx = jsonNumber(summary, "non2xx");
+    qInfo("%s keep-alive, no retries, 10 rolling restarts: %ld requests, %ld failed, %ld non-2xx", policy.constData(),
+          completed, errors, non2xx);
+    QVERIFY2(completed > 2000, summary.c_str());
+    QVERIFY2(errors == 0, summary.c_str());
+    QVERIFY2(non2xx == 0, summary.c_str());
     master.signal(SIGTERM);
     QVERIFY(master.waitExit(15s).has_value());
 }

@@ -1,6 +1,7 @@
 // Slow clients: connections that never finish their headers neither starve others nor stay
-// forever (header timeout); idle keep-alive connections end (idle timeout); a worker holds
-// no more connections than its cap.
+// forever (header timeout); a body trickled byte by byte ends at the body timeout (slow
+// POST); idle keep-alive connections end (idle timeout); a worker holds no more connections
+// than its cap.
 #include "master/cluster.h"
 #include "reliabilitysupport.h"
 
@@ -65,6 +66,7 @@ private Q_SLOTS:
     void headerTimeoutClosesUnfinishedHeaders();
     void idleTimeoutClosesKeepAliveConnections();
     void connectionsOverTheCapAreClosed();
+    void slowBodyIsAnswered408AtItsDeadline();
 };
 
 void TestSlowClients::fiveHundredSlowConnectionsDoNotStarveOthers()
@@ -176,6 +178,62 @@ void TestSlowClients::connectionsOverTheCapAreClosed()
     QVERIFY(waitFor([&] { return openConnections(cluster) == 4; }, 5s));
     QCOMPARE(httpGet(port, "/").status, 200);
     QCOMPARE(cluster.snapshot()->workers.at(0).restarts, 0);
+}
+
+// The slow-POST attack: a declared body sent one byte at a time. Every byte is on time for
+// the idle timeout, so only a deadline for the whole body ends it: answered 408, then closed.
+// With the connection cap at 4, eight such clients would otherwise lock everyone out.
+void TestSlowClients::slowBodyIsAnswered408AtItsDeadline()
+{
+    cs::Cluster cluster;
+    QVERIFY(cluster.start(slowConfig(1, { "--body-timeout-ms", "1000", "--max-connections", "4" })).ok);
+    QVERIFY(waitFor([&] { return allOnline(cluster, 1); }, 10s));
+    const auto port = cluster.snapshot()->port;
+    constexpr std::string_view kHead = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n";
+
+    // A body that arrives in time, in pieces, is read and answered (POST is not served: 405).
+    {
+        const int fd = connectLoopback(port);
+        QVERIFY(fd >= 0);
+        Sockets owner { { fd } };
+        QVERIFY(sendAll(fd, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nhello"));
+        QVERIFY(!waitPeerClose(fd, 200ms));
+        QVERIFY(sendAll(fd, "world"));
+        bool closed = false;
+        const auto text = readUntilClose(fd, 3s, &closed);
+        QCOMPARE(statusesIn(text), std::vector<int> { 405 });
+    }
+
+    Sockets slow;
+    for (int i = 0; i < 4; ++i) {
+        slow.fds.push_back(connectLoopback(port));
+        QVERIFY(slow.fds.back() >= 0 && sendAll(slow.fds.back(), kHead));
+    }
+    const auto start = Clock::now();
+    std::vector<std::string> received(slow.fds.size());
+    std::vector<double> closedAfterMs(slow.fds.size(), -1);
+    while (Clock::now() - start < 5s
+           && std::any_of(closedAfterMs.begin(), closedAfterMs.end(), [](double ms) { return ms < 0; })) {
+        for (std::size_t i = 0; i < slow.fds.size(); ++i) {
+            if (closedAfterMs[i] >= 0)
+                continue;
+            sendAll(slow.fds[i], "x"); // fails once the worker has closed: that is the point
+            bool closed = false;
+            received[i] += readUntilClose(slow.fds[i], 25ms, &closed);
+            if (closed)
+                closedAfterMs[i] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        }
+    }
+    for (std::size_t i = 0; i < slow.fds.size(); ++i) {
+        qInfo("slow body %zu: closed after %.0f ms (body timeout 1000 ms), answered %s", i, closedAfterMs[i],
+              received[i].substr(0, received[i].find('\r')).c_str());
+        QVERIFY2(closedAfterMs[i] >= 0, "a connection trickling its body was never closed");
+        QVERIFY2(closedAfterMs[i] >= 850 && closedAfterMs[i] < 2500, qPrintable(QString::number(closedAfterMs[i])));
+        QCOMPARE(statusesIn(received[i]), std::vector<int> { 408 });
+    }
+    // The slots are free again: the cap no longer locks anyone out.
+    QVERIFY(waitFor([&] { return openConnections(cluster) == 0; }, 3s));
+    QCOMPARE(httpGet(port, "/").status, 200);
 }
 
 QTEST_APPLESS_MAIN(TestSlowClients)
