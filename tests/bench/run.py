@@ -365,6 +365,34 @@ def respawn(kills, cpus, logdir):
     return {"times_ms": times, "failures": failures}
 
 
+def reload(servers, hups, wrk_cpus):
+    """SIGHUP to each master every second under keep-alive wrk load (20 connections, wrk never
+    retries): the requests a rolling restart (nginx: a reload) costs the clients."""
+    out = {}
+    for s in servers:
+        seconds = hups + 2
+        cmd = ["wrk", "-t1", "-c20", f"-d{seconds}s", f"http://127.0.0.1:{s.port}/"]
+        if wrk_cpus:
+            cmd = ["taskset", "-c", wrk_cpus] + cmd
+        w = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        for _ in range(hups):
+            os.kill(s.master_pid, signal.SIGHUP)
+            time.sleep(1)
+        text = w.communicate(timeout=seconds + 30)[0]
+        errors = 0
+        m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+        if m:
+            errors += sum(int(x) for x in m.groups())
+        m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+        if m:
+            errors += int(m.group(1))
+        m = re.search(r"(\d+) requests in", text)
+        out[s.name] = {"hups": hups, "errors": errors, "requests": int(m.group(1)) if m else 0}
+        s.wait_serving(time.monotonic() + 15)
+    return out
+
+
 def master_cost(close_rps, seconds_floor, cpus, wrk_cpus, logdir):
     """Round-robin at full new-connection rate: master CPU, and fds before/after >= 100k connections."""
     cs = Clusterscope("round-robin", cpus, logdir)
@@ -404,7 +432,13 @@ def median(xs):
     return statistics.median(xs) if xs else 0.0
 
 
-def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
+def report_reload(rel):
+    hups = next(iter(rel.values()))["hups"]
+    return (f"Rolling restart under keep-alive load (wrk -t1 -c20, {hups} SIGHUPs 1 s apart; nginx: reloads), "
+            "failed requests: " + ", ".join(f"{n} {r['errors']} of {r['requests']}" for n, r in rel.items()))
+
+
+def report(args, servers, runs, fair, resp, cost, mem, rel, load_before, load_after):
     lines = []
     p = lines.append
     ka = {n: median(r["ka"]) for n, r in runs.items()}
@@ -454,6 +488,7 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
       f"{cost['master_cpu']:.0f} % of one core; master fds {cost['before']['master_fds']} -> "
       f"{cost['after']['master_fds']}, worker fds {cost['before']['worker_fds']} -> {cost['after']['worker_fds']}, "
       f"master RSS {cost['before']['master_rss'] / 1024:.1f} -> {cost['after']['master_rss'] / 1024:.1f} MiB")
+    p(report_reload(rel))
     p("")
     ours = "clusterscope round-robin"
     targets = [
@@ -471,6 +506,9 @@ def report(args, servers, runs, fair, resp, cost, mem, load_before, load_after):
         p(f"  [{'met   ' if med <= 20 and not resp['failures'] else 'MISSED'}] respawn median <= 20 ms: {med:.1f} ms")
     else:
         p("  [MISSED] respawn median <= 20 ms: no replacement answered")
+    worst = max(r["errors"] for n, r in rel.items() if n.startswith("clusterscope"))
+    p(f"  [{'met   ' if worst == 0 else 'MISSED'}] no request lost to a rolling restart under keep-alive "
+      f"(nginx lost {rel[nginx]['errors']}): worst policy {worst}")
     flat = cost["after"]["master_fds"] - cost["before"]["master_fds"] <= 2
     p(f"  [{'met   ' if flat else 'MISSED'}] master fd count flat after 100k connections: "
       f"{cost['before']['master_fds']} -> {cost['after']['master_fds']}")
@@ -502,11 +540,14 @@ def main():
     ap.add_argument("--seconds", type=int, help="seconds per wrk run (3)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin servers and wrk to separate CPUs")
     ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--reload-only", action="store_true",
+                    help="only the rolling-restart pass (Clusterscope's four policies and nginx)")
     args = ap.parse_args()
     args.reps = args.reps or (3 if args.quick else 8)
     args.seconds = args.seconds or (2 if args.quick else 3)
     fair_seconds = 2 if args.quick else 3
     kills = 10 if args.quick else 20
+    hups = 5 if args.quick else 10
     # wrk gets one core and the servers the other: the servers' ceiling is one core for all of them.
     args.server_cpus, args.wrk_cpus = (None, None) if args.no_pin or os.cpu_count() < 2 else ("0", "1")
 
@@ -525,15 +566,24 @@ def main():
     try:
         cpus = args.server_cpus
         servers = [Clusterscope(p, cpus, logdir) for p in POLICIES]
-        servers += [Node("rr", cpus, logdir), Node("none", cpus, logdir), Nginx(cpus, logdir)]
+        if not args.reload_only:
+            servers += [Node("rr", cpus, logdir), Node("none", cpus, logdir)]
+        servers.append(Nginx(cpus, logdir))
         log(f"starting {len(servers)} servers (logs in {logdir})")
         for s in servers:
             s.start()
             log(f"  {s.name:30} port {s.port} master {s.master_pid} workers {s.worker_pids()}")
             wrk(s.port, 1, False, args.wrk_cpus)  # warm-up: JIT, page faults, accept queues
+        if args.reload_only:
+            log(f"rolling restart: {hups} SIGHUPs per server under keep-alive load")
+            print(report_reload(reload(servers, hups, args.wrk_cpus)), flush=True)
+            return
         log(f"throughput: {args.reps} rounds x {len(servers)} servers x 2 modes x {args.seconds} s")
         runs = throughput(servers, args.reps, args.seconds, args.wrk_cpus)
         mem = memory(servers)
+        # Node's cluster module has no rolling restart: only Clusterscope and nginx take part.
+        log(f"rolling restart: {hups} SIGHUPs per server under keep-alive load")
+        rel = reload([s for s in servers if not isinstance(s, Node)], hups, args.wrk_cpus)
         log("fairness")
         fair = fairness(servers, fair_seconds, args.wrk_cpus)
         log(f"respawn: {kills} kills")
@@ -543,12 +593,12 @@ def main():
                            cpus, args.wrk_cpus, logdir)
     finally:
         kill_all()
-    text = report(args, servers, runs, fair, resp, cost, mem, load_before, loadavg())
+    text = report(args, servers, runs, fair, resp, cost, mem, rel, load_before, loadavg())
     print(text, flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"runs": runs, "fairness": fair, "respawn": resp, "master_cost": cost,
-                       "memory": mem}, f, indent=1)
+                       "memory": mem, "reload": rel}, f, indent=1)
     shutil.rmtree(logdir, ignore_errors=True)
 
 

@@ -1,7 +1,10 @@
 // Zero-loss rolling restart under load: SIGHUP to a headless master replaces every worker
 // while clusterscope-load runs (keep-alive and new-connection); no request fails for
-// round-robin, least-connections and shared. reuseport loses what sits in a closing
-// listener's queue, so its resets are measured and printed, not failed on.
+// round-robin, least-connections and shared. A reuseport worker takes its queue before it
+// closes its listener, but a connection that lands in that one syscall's window is reset by
+// the kernel, so its new-connection figure is printed, not failed on. Under keep-alive load no
+// new connection is under way when a drain begins: there every policy must lose nothing, ten
+// restarts in a row, with a client that never retries.
 #include "reliabilitysupport.h"
 
 #include <csignal>
@@ -80,7 +83,7 @@ void TestRollingRestart::sighupUnderLoadLosesNothing()
     QCOMPARE(after.status, 200);
     QVERIFY(after.body.find("pid " + std::to_string(replaced[0])) != std::string::npos
             || after.body.find("pid " + std::to_string(replaced[1])) != std::string::npos);
-    if (policy != "reuseport") {
+    if (policy != "reuseport" || mode == "--keep-alive") {
         QVERIFY2(errors == 0, summary.c_str());
         QVERIFY2(non2xx == 0, summary.c_str());
     }
