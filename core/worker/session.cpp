@@ -122,6 +122,13 @@ void Session::timeOut()
     m_socket.cancel(ignored);
 }
 
+// While draining, the response to the last request received says Connection: close; the
+// requests a client pipelined behind it, already here, are answered first.
+bool Session::closeAfterThis() const
+{
+    return m_server.draining() && m_begin == m_end;
+}
+
 void Session::drain()
 {
     if (m_lingering)
@@ -248,7 +255,7 @@ void Session::recordLatency()
 void Session::handleRequest()
 {
     const RequestParser& request = *m_parser;
-    const bool keepAlive = request.keep_alive() && !m_server.draining();
+    const bool keepAlive = request.keep_alive() && !closeAfterThis();
     const bool head = request.isHead();
     const Responses& responses = m_server.responses();
     char scratch[64];
@@ -297,7 +304,7 @@ void Session::startSleep()
         if (ec || self->m_closed)
             return;
         char scratch[64];
-        const bool keepAlive = self->m_sleepKeepAlive && !self->m_server.draining();
+        const bool keepAlive = self->m_sleepKeepAlive && !self->closeAfterThis();
         self->m_server.responses().append(self->m_out, 200, formatBody(scratch, "slept ", self->m_sleepMs, " ms\n"),
                                           keepAlive, self->m_sleepHead);
         self->m_pendingSleep = false;

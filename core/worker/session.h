@@ -57,6 +57,7 @@ private:
     void recordLatency();
     bool idle() const;
     bool requestStarted() const;
+    bool closeAfterThis() const;
     void timeOut();
 
     Server& m_server;
