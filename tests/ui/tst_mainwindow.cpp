@@ -20,6 +20,7 @@
 
 #include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
@@ -30,6 +31,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QTest>
@@ -529,6 +531,111 @@ private Q_SLOTS:
         QTest::mouseClick(action, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
         QVERIFY(!window.banner()->isVisible());
+    }
+
+    // Every cluster control, menu item and shortcut is enabled exactly when it can act.
+    void controlsFollowTheClusterState()
+    {
+        CliOptions options = testOptions();
+        options.config.workers = 1;
+        MainWindow window(options);
+        window.show();
+        auto enabled = [&](const char* action) {
+            auto* a = window.findChild<QAction*>(QString::fromLatin1(action));
+            return a && a->isEnabled();
+        };
+        auto state = [&] {
+            QString out;
+            for (bool on : { enabled("startAction"), enabled("stopAction"), enabled("rollingRestartAction"),
+                             enabled("addWorkerAction"), enabled("removeWorkerAction"),
+                             button(window, "startButton")->isEnabled(), button(window, "stopButton")->isEnabled(),
+                             button(window, "loadStartButton")->isEnabled() })
+                out += on ? QLatin1Char('1') : QLatin1Char('0');
+            return out;
+        };
+        // start stop rolling add remove | start-button stop-button load
+        QCOMPARE(state(), QStringLiteral("10000100"));
+        VERIFY_STARTED(window, 1);
+        // One worker: nothing to remove.
+        QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("01110011"), 5000);
+        window.adapter()->scaleUp();
+        QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("01111011"), 10000);
+        window.adapter()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.adapter()->running(), 10000);
+        QCOMPARE(state(), QStringLiteral("10000100"));
+    }
+
+    // A cluster whose every slot failed serves nothing, and the window says so: no load, no
+    // rolling restart, the status bar tells why; after Stop the failed-slot banner goes.
+    void allSlotsFailedIsNotServing()
+    {
+        CliOptions options = testOptions();
+        options.config.execCommand = { "/bin/false" };
+        options.config.policy = Policy::Shared;
+        options.policyGiven = true;
+        options.config.restart.maxCrashes = 2;
+        options.config.restart.crashWindowMs = 60000;
+        MainWindow window(options);
+        window.show();
+        QTest::mouseClick(button(window, "startButton"), Qt::LeftButton);
+        QVERIFY2(window.adapter()->running(), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 2
+                                     && rows->index(0, 0).data(WorkerTableModel::StateRole).toInt() == int(WorkerState::Failed)
+                                     && rows->index(1, 0).data(WorkerTableModel::StateRole).toInt() == int(WorkerState::Failed),
+                                 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(QStringLiteral("nothing serves")), 5000);
+        QVERIFY(!button(window, "loadStartButton")->isEnabled());
+        QVERIFY(!window.findChild<QAction*>(QStringLiteral("rollingRestartAction"))->isEnabled());
+        QVERIFY(window.banner()->isVisible());
+        QVERIFY2(window.banner()->text().contains(QStringLiteral("#1, #2")), qPrintable(window.banner()->text()));
+        window.adapter()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.adapter()->running(), 10000);
+        QVERIFY(!window.banner()->isVisible());
+        QVERIFY(button(window, "startButton")->isEnabled());
+    }
+
+    // Flags win over remembered settings; chaos is never turned on by memory alone, and is
+    // shown plainly while on.
+    void commandLineBeatsSettings()
+    {
+        {
+            QSettings settings;
+            settings.beginGroup(QStringLiteral("launcher"));
+            settings.setValue(QStringLiteral("chaos"), true);
+            settings.setValue(QStringLiteral("policy"), QStringLiteral("shared"));
+            settings.setValue(QStringLiteral("ownProgram"), true);
+            settings.setValue(QStringLiteral("program"), QStringLiteral("/bin/cat"));
+            settings.setValue(QStringLiteral("workers"), 5);
+        }
+        CliOptions options = testOptions();
+        options.config.policy = Policy::RoundRobin;
+        options.policyGiven = true;
+        {
+            MainWindow window(options);
+            const ClusterConfig config = window.launcher()->config();
+            QCOMPARE(config.policy, Policy::RoundRobin);
+            QVERIFY(config.execCommand.empty()); // /bin/cat cannot take hand-offs: the built-in worker
+            QCOMPARE(config.workers, 2);
+            QVERIFY(!config.chaos);
+        }
+        {
+            // Not given: the remembered policy and program fill in, but still no chaos.
+            CliOptions plain = testOptions();
+            MainWindow window(plain);
+            const ClusterConfig config = window.launcher()->config();
+            QCOMPARE(config.policy, Policy::Shared);
+            QCOMPARE(config.execCommand, std::vector<std::string> { "/bin/cat" });
+            QVERIFY(!config.chaos);
+        }
+        options.config.chaos = true;
+        options.chaosGiven = true;
+        MainWindow window(options);
+        window.show();
+        auto* chaos = window.findChild<QLabel*>(QStringLiteral("chaosStatus"));
+        QVERIFY(chaos && !chaos->isVisible());
+        VERIFY_STARTED(window, 2);
+        QTRY_VERIFY_WITH_TIMEOUT(chaos->isVisible(), 5000);
     }
 
     void reusePortTooltipMentionsResets()

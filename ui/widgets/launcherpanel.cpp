@@ -1,5 +1,6 @@
 #include "widgets/launcherpanel.h"
 
+#include "models/clusteractions.h"
 #include "models/slotpalette.h"
 
 #include <QCheckBox>
@@ -240,6 +241,7 @@ LauncherPanel::LauncherPanel(QWidget* parent)
 
     applyOptions(CliOptions {});
     setRunning(false);
+    setActions(clusterActions(false, nullptr));
 }
 
 void LauncherPanel::applyOptions(const CliOptions& options)
@@ -254,7 +256,8 @@ void LauncherPanel::applyOptions(const CliOptions& options)
                                       : settings.value(QStringLiteral("bind"), QString::fromStdString(defaults.bindAddress)).toString());
     int workers = options.workersGiven ? options.config.workers : settings.value(QStringLiteral("workers"), cores).toInt();
     m_workers->setValue(workers > 0 ? workers : cores);
-    m_chaos->setChecked(options.chaosGiven ? options.config.chaos : settings.value(QStringLiteral("chaos"), false).toBool());
+    // Chaos is a fault injector: on only when asked for now, never by memory alone.
+    m_chaos->setChecked(options.chaosGiven && options.config.chaos);
 
     // The worker program: --exec or --config win as a whole (they describe one program);
     // else what was used last time.
@@ -274,7 +277,11 @@ void LauncherPanel::applyOptions(const CliOptions& options)
         m_args->setText(settings.value(QStringLiteral("arguments")).toString());
         m_cwd->setText(settings.value(QStringLiteral("workingDirectory")).toString());
         m_env->setPlainText(settings.value(QStringLiteral("environment")).toString());
-        setOwnProgram(settings.value(QStringLiteral("ownProgram"), false).toBool());
+        // A policy given on the command line wins over a remembered program that cannot run
+        // under it (one of the user's own cannot take hand-offs from the master): then the
+        // built-in worker runs, and the remembered program stays in its fields.
+        const bool handsOff = options.policyGiven && masterAccepts(options.config.policy);
+        setOwnProgram(settings.value(QStringLiteral("ownProgram"), false).toBool() && !handsOff);
     }
     // The policy after the program: the program decides which policies are offered.
     Policy policy = options.config.policy;
@@ -367,7 +374,6 @@ void LauncherPanel::saveSettings() const
     settings.setValue(QStringLiteral("bind"), m_bind->text().trimmed());
     settings.setValue(QStringLiteral("workers"), m_workers->value());
     settings.setValue(QStringLiteral("policy"), m_policy->currentText());
-    settings.setValue(QStringLiteral("chaos"), m_chaos->isChecked());
     settings.setValue(QStringLiteral("ownProgram"), ownProgram());
     settings.setValue(QStringLiteral("program"), m_program->text().trimmed());
     settings.setValue(QStringLiteral("arguments"), m_args->text());
@@ -384,11 +390,15 @@ void LauncherPanel::setRunning(bool running)
                             static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_workerKind),
                             static_cast<QWidget*>(m_programBox), static_cast<QWidget*>(m_metricsPort) })
         field->setEnabled(!running);
-    m_start->setEnabled(!running);
-    m_stop->setEnabled(running);
-    m_rolling->setEnabled(running);
-    m_scaleUp->setEnabled(running);
-    m_scaleDown->setEnabled(running);
+}
+
+void LauncherPanel::setActions(const ClusterActions& actions)
+{
+    m_start->setEnabled(actions.start);
+    m_stop->setEnabled(actions.stop);
+    m_rolling->setEnabled(actions.rollingRestart);
+    m_scaleUp->setEnabled(actions.addWorker);
+    m_scaleDown->setEnabled(actions.removeWorker);
 }
 
 void LauncherPanel::showError(const QString& message)

@@ -18,6 +18,8 @@ class QToolButton;
 
 namespace cs::ui {
 
+struct ClusterActions;
+
 /// The cluster's launch form and controls: port, bind address, workers, policy (with its
 /// one-line explanation), chaos, the worker program (built-in or the user's own, with
 /// arguments, working directory and environment), the metrics port; Start, Stop, Rolling
@@ -51,7 +53,10 @@ public:
     bool ownProgram() const;
     void setOwnProgram(bool own);
 
+    /// Locks the form while a cluster runs (it shows what runs).
     void setRunning(bool running);
+    /// Enables each button exactly when its action can act.
+    void setActions(const ClusterActions& actions);
     /// Shows one sentence under the form (empty hides it).
     void showError(const QString& message);
     QString errorText() const;

@@ -1,5 +1,7 @@
 #include "widgets/mainwindow.h"
 
+#include "models/clusteractions.h"
+
 #include "adapter/clusteradapter.h"
 #include "charts/coreloadchart.h"
 #include "charts/distributionchart.h"
@@ -7,6 +9,7 @@
 #include "charts/restarttimelinechart.h"
 #include "cli/configfile.h"
 #include "charts/workerratechart.h"
+#include "models/clusteractions.h"
 #include "models/eventtimelinemodel.h"
 #include "models/logmodel.h"
 #include "models/timeseriesmodel.h"
@@ -152,8 +155,14 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_statusMetrics->setObjectName(QStringLiteral("metricsStatus"));
     m_statusMetrics->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_statusMetrics->hide();
-    for (QLabel* label : { m_statusRate, m_statusFairness, m_statusWorkers, m_statusUptime, m_statusPolicy, m_statusPort,
-                           m_statusMetrics })
+    // A fault injector must never be on unnoticed.
+    m_statusChaos = statusLabel(this, tr("Chaos is on: GET /crash makes a worker abort, and the table's menu can crash one"));
+    m_statusChaos->setObjectName(QStringLiteral("chaosStatus"));
+    m_statusChaos->setText(tr("chaos on"));
+    m_statusChaos->setStyleSheet(QStringLiteral("QLabel { color: white; background: #b3261e; padding: 0 6px; font-weight: bold; }"));
+    m_statusChaos->hide();
+    for (QLabel* label : { m_statusChaos, m_statusRate, m_statusFairness, m_statusWorkers, m_statusUptime, m_statusPolicy,
+                           m_statusPort, m_statusMetrics })
         statusBar()->addPermanentWidget(label);
     statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
 
@@ -227,15 +236,21 @@ void MainWindow::buildMenus()
         connect(action, &QAction::triggered, this, slot);
         return action;
     };
-    add(tr("&Start"), QKeySequence(Qt::Key_F5), tr("Fork the workers and start serving"), [this] { startCluster(); });
-    add(tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5), tr("Stop gracefully"), [this] { m_adapter->stop(); });
-    add(tr("&Rolling restart"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
-        tr("Replace every worker one by one"), [this] { m_adapter->rollingRestart(); });
-    QAction* up = add(tr("&Add a worker"), QKeySequence(Qt::CTRL | Qt::Key_Plus), tr("Fork one more worker"),
+    m_startAction = add(tr("&Start"), QKeySequence(Qt::Key_F5), tr("Fork the workers and start serving"),
+                        [this] { startCluster(); });
+    m_stopAction = add(tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5), tr("Stop gracefully"), [this] { m_adapter->stop(); });
+    m_rollingAction = add(tr("&Rolling restart"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+                          tr("Replace every worker one by one"), [this] { m_adapter->rollingRestart(); });
+    m_addAction = add(tr("&Add a worker"), QKeySequence(Qt::CTRL | Qt::Key_Plus), tr("Fork one more worker"),
                       [this] { m_adapter->scaleUp(); });
-    up->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence(Qt::CTRL | Qt::Key_Equal) });
-    add(tr("R&emove a worker"), QKeySequence(Qt::CTRL | Qt::Key_Minus), tr("Drain and stop the highest slot"),
-        [this] { m_adapter->scaleDown(); });
+    m_addAction->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence(Qt::CTRL | Qt::Key_Equal) });
+    m_removeAction = add(tr("R&emove a worker"), QKeySequence(Qt::CTRL | Qt::Key_Minus), tr("Drain and stop the highest slot"),
+                         [this] { m_adapter->scaleDown(); });
+    m_startAction->setObjectName(QStringLiteral("startAction"));
+    m_stopAction->setObjectName(QStringLiteral("stopAction"));
+    m_rollingAction->setObjectName(QStringLiteral("rollingRestartAction"));
+    m_addAction->setObjectName(QStringLiteral("addWorkerAction"));
+    m_removeAction->setObjectName(QStringLiteral("removeWorkerAction"));
     cluster->addSeparator();
     const QString filter = tr("Cluster definitions (*.toml *.json);;TOML (*.toml);;JSON (*.json)");
     add(tr("&Open cluster definition…"), QKeySequence::Open, tr("Fill the launcher from a .toml or .json cluster definition"),
@@ -319,33 +334,71 @@ void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
     m_timeline->slideTo(t);
     m_timelineChart->setSlotCount(maxSlot);
 
-    if (s.running)
-        m_load->setTarget(QString::fromStdString(s.bindAddress), s.port);
+    showFailedSlots(s);
     updateStatus(s);
+    applyActions();
     m_chartsDirty = true;
+}
+
+// Every cluster control from the one map of state to actions (models/clusteractions).
+void MainWindow::applyActions()
+{
+    const ClusterActions a = clusterActions(m_adapter->running(), m_snapshot.get());
+    m_startAction->setEnabled(a.start);
+    m_stopAction->setEnabled(a.stop);
+    m_rollingAction->setEnabled(a.rollingRestart);
+    m_addAction->setEnabled(a.addWorker);
+    m_removeAction->setEnabled(a.removeWorker);
+    m_launcher->setActions(a);
+    // Load only where something answers: not before the first worker serves, nor when every
+    // slot has failed.
+    if (a.runLoad)
+        m_load->setTarget(QString::fromStdString(m_snapshot->bindAddress), m_snapshot->port);
+    else if (!m_load->running())
+        m_load->setTarget({}, 0);
+    m_statusChaos->setVisible(m_adapter->running() && m_adapter->config().chaos);
+    if (a.phase == ClusterPhase::AllFailed)
+        statusBar()->showMessage(tr("Every worker slot has failed: nothing serves. Fix the cause, then reset them."));
+    else if (statusBar()->currentMessage().startsWith(tr("Every worker slot")))
+        statusBar()->clearMessage();
+}
+
+// The failed-slot banner says what the snapshot says: the slots whose state is Failed now.
+void MainWindow::showFailedSlots(const Snapshot& snapshot)
+{
+    QList<int> failed;
+    for (const WorkerSample& w : snapshot.workers)
+        if (w.state == WorkerState::Failed)
+            failed.append(w.slot);
+    if (!snapshot.running)
+        failed.clear();
+    if (failed == m_bannerFailedSlots)
+        return;
+    m_bannerFailedSlots = failed;
+    if (failed.isEmpty()) {
+        if (m_banner->tag() > 0)
+            m_banner->hide();
+        return;
+    }
+    const QString text = failed.size() == 1
+        ? tr("Worker slot #%1 crashed too often and is no longer restarted. Fix the cause, then reset it.").arg(failed.front())
+        : tr("%1 worker slots crashed too often and are no longer restarted (#%2). Fix the cause, then reset them.")
+              .arg(failed.size())
+              .arg([&] {
+                  QStringList names;
+                  for (int slot : failed)
+                      names.append(QString::number(slot));
+                  return names.join(QStringLiteral(", #"));
+              }());
+    m_banner->showMessage(Banner::Kind::Error, text,
+                          failed.size() == 1 ? tr("Reset slot #%1").arg(failed.front()) : tr("Reset failed slots"),
+                          failed.front());
 }
 
 void MainWindow::onEvents(const QList<cs::Event>& events)
 {
     m_log->addEvents(events);
     m_timeline->addEvents(events);
-    for (const Event& e : events) {
-        if (e.kind == EventKind::Failed) {
-            m_failedSlots.insert(e.slot);
-            const QString text = m_failedSlots.size() == 1
-                ? tr("Worker slot #%1 crashed too often and is no longer restarted. Fix the cause, then reset it.").arg(e.slot)
-                : tr("%1 worker slots crashed too often and are no longer restarted (#%2 last). Fix the cause, then reset them.")
-                      .arg(m_failedSlots.size())
-                      .arg(e.slot);
-            m_banner->showMessage(Banner::Kind::Error, text,
-                                  m_failedSlots.size() == 1 ? tr("Reset slot #%1").arg(e.slot) : tr("Reset failed slots"),
-                                  e.slot);
-        } else if (e.kind == EventKind::Reset) {
-            m_failedSlots.remove(e.slot);
-            if (m_failedSlots.isEmpty() && m_banner->isVisibleTo(this) && m_banner->tag() > 0)
-                m_banner->hide();
-        }
-    }
     m_chartsDirty = true;
 }
 
@@ -361,10 +414,10 @@ void MainWindow::onRunningChanged(bool running)
 {
     m_launcher->setRunning(running);
     m_workerView->setChaos(running && m_adapter->config().chaos);
+    m_bannerFailedSlots.clear();
     if (running) {
         // A new run: start the charts and the timeline afresh.
         m_banner->hide();
-        m_failedSlots.clear();
         m_coreSeries->clear();
         m_rateSeries->clear();
         m_latencySeries->clear();
@@ -374,8 +427,12 @@ void MainWindow::onRunningChanged(bool running)
     } else {
         m_load->stop();
         m_load->setTarget({}, 0);
+        // A stopped cluster has no failed slots to reset: the banner about them goes.
+        if (m_banner->tag() > 0)
+            m_banner->hide();
         statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
     }
+    applyActions();
     m_chartsDirty = true;
 }
 

@@ -9,6 +9,7 @@
 #include <QSet>
 #include <QMainWindow>
 
+class QAction;
 class QLabel;
 class QSplitter;
 class QTimer;
@@ -77,6 +78,8 @@ private:
     void refreshCharts();
     void updateStatus(const Snapshot& snapshot);
     void showRequestMetricsNote(bool known);
+    void applyActions();
+    void showFailedSlots(const Snapshot& snapshot);
 
     ClusterAdapter* m_adapter;
     WorkerTableModel* m_workers;
@@ -106,11 +109,17 @@ private:
     QLabel* m_statusPolicy;
     QLabel* m_statusPort;
     QLabel* m_statusMetrics;
+    QLabel* m_statusChaos;
+    QAction* m_startAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    QAction* m_rollingAction = nullptr;
+    QAction* m_addAction = nullptr;
+    QAction* m_removeAction = nullptr;
 
     std::shared_ptr<const Snapshot> m_snapshot;
     bool m_chartsDirty = false;
     bool m_requestMetricsKnown = true;
-    QSet<int> m_failedSlots; ///< from Failed and Reset events: the banner stays while any is failed
+    QList<int> m_bannerFailedSlots; ///< the failed slots the banner speaks of (from the snapshot)
     bool m_closing = false;
 };
 
