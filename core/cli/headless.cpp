@@ -50,7 +50,7 @@ int runHeadless(const CliOptions& options)
     }
     const auto started = cluster.start(config);
     if (!started.ok) {
-        std::fprintf(stderr, "clusterscope: %s\n", started.error.c_str());
+        std::fprintf(stderr, "clusterscope: %s\n", commandLineMessage(started.error, started.field).c_str());
         return 2;
     }
     if (!isLoopback(config.bindAddress))

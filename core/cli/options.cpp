@@ -225,4 +225,22 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
     return options;
 }
 
+std::string commandLineMessage(const std::string& message, ConfigField field)
+{
+    std::string_view flag;
+    switch (field) {
+    case ConfigField::Port: flag = "--port"; break;
+    case ConfigField::Bind: flag = "--bind"; break;
+    case ConfigField::Workers: flag = "--workers"; break;
+    case ConfigField::Policy: flag = "--policy"; break;
+    case ConfigField::Program: flag = "--exec"; break;
+    case ConfigField::Environment: flag = "--env"; break;
+    case ConfigField::WorkerProgram: flag = "--worker-program"; break;
+    case ConfigField::Limits:
+    case ConfigField::None: return message;
+    }
+    const bool period = !message.empty() && message.back() == '.';
+    return (period ? message.substr(0, message.size() - 1) : message) + " (" + std::string(flag) + ")" + (period ? "." : "");
+}
+
 } // namespace cs

@@ -30,4 +30,8 @@ struct CliError {
 std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const* argv);
 std::string usageText();
 
+/// A cluster problem in the command line's terms: the neutral sentence with the flag that
+/// sets what it is about, "… choose another port (--port)."
+std::string commandLineMessage(const std::string& message, ConfigField field);
+
 } // namespace cs

@@ -23,6 +23,7 @@ struct BindResult {
     int fd = -1;
     std::uint16_t port = 0;
     std::string error;
+    ConfigField field = ConfigField::None;
 };
 
 /// Binds (and listens, unless each worker binds its own) in the caller's thread, so that
@@ -61,12 +62,13 @@ BindResult bindListener(const ClusterConfig& config)
     if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
         const int e = errno;
         ::close(fd);
+        result.field = e == EADDRNOTAVAIL ? ConfigField::Bind : ConfigField::Port;
         if (e == EADDRINUSE)
             result.error = "Port " + std::to_string(config.port) + " on " + config.bindAddress
-                + " is already in use; stop the program holding it or choose another port with --port.";
+                + " is already in use; stop the program holding it or choose another port.";
         else if (e == EACCES)
             result.error = "Port " + std::to_string(config.port)
-                + " is privileged; choose a port above 1023 with --port or run with the needed privileges.";
+                + " is privileged; choose a port above 1023 or run with the needed privileges.";
         else if (e == EADDRNOTAVAIL)
             result.error = "The address " + config.bindAddress
                 + " is not on this machine; bind to 127.0.0.1, 0.0.0.0 or one of its own addresses.";
@@ -115,10 +117,10 @@ Cluster::StartResult Cluster::start(const ClusterConfig& requested)
         m_thread->thread.join();
     const ClusterConfig config = withDefaults(requested);
     if (auto problem = validate(config))
-        return { false, *problem };
+        return { false, problem->message, problem->field };
     auto bound = bindListener(config);
     if (bound.fd < 0)
-        return { false, bound.error };
+        return { false, bound.error, bound.field };
     // The master thread must not take our signals (the headless front end handles them).
     m_master = std::make_unique<Master>(config, bound.fd, bound.port);
     m_master->setNotifier(m_notifier);

@@ -28,7 +28,8 @@ public:
 
     struct StartResult {
         bool ok = false;
-        std::string error; ///< one clear sentence when !ok
+        std::string error; ///< one clear sentence when !ok, in neutral words
+        ConfigField field = ConfigField::None; ///< what the error is about
     };
     /// Validates, binds the port (so "port in use" is reported from the real bind) and starts
     /// the master thread, which forks the workers. Fails when already running.

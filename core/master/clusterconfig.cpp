@@ -34,54 +34,61 @@ ClusterConfig withDefaults(ClusterConfig config)
 }
 
 namespace {
-std::optional<std::string> validateLimits(const ClusterConfig& config);
+std::optional<ConfigProblem> validateLimits(const ClusterConfig& config);
 }
 
-std::optional<std::string> validate(const ClusterConfig& config)
+std::optional<ConfigProblem> validate(const ClusterConfig& config)
 {
+    using F = ConfigField;
     in_addr v4 {};
     in6_addr v6 {};
     if (::inet_pton(AF_INET, config.bindAddress.c_str(), &v4) != 1
         && ::inet_pton(AF_INET6, config.bindAddress.c_str(), &v6) != 1)
-        return "The bind address '" + config.bindAddress
-            + "' is not an IP address; use one like 127.0.0.1, 0.0.0.0 or ::1.";
+        return ConfigProblem { F::Bind, "The bind address '" + config.bindAddress
+                                   + "' is not an IP address; use one like 127.0.0.1, 0.0.0.0 or ::1." };
     if (config.workers < 0 || config.workers > 256)
-        return "The worker count " + std::to_string(config.workers) + " is out of range; use 1 to 256.";
+        return ConfigProblem { F::Workers,
+                               "The worker count " + std::to_string(config.workers) + " is out of range; use 1 to 256." };
     if (!usesBuiltInWorker(config)) {
-        if (findProgram(config.execCommand.front()).empty())
-            return "The program '" + config.execCommand.front()
-                + "' was not found on PATH or is not executable; give its full path after --exec.";
+        const std::string& program = config.execCommand.front();
+        if (findProgram(program).empty())
+            return ConfigProblem { F::Program,
+                                   program.find('/') != std::string::npos
+                                       ? "The program '" + program + "' does not exist or is not executable."
+                                       : "The program '" + program + "' was not found on PATH; give its full path." };
         if (masterAccepts(config.policy))
-            return "The " + std::string(policyName(config.policy))
-                + " policy hands connections over the built-in worker's own channel; with --exec use "
-                  "--policy shared (socket activation) or reuseport.";
+            return ConfigProblem { F::Policy, "The " + std::string(policyName(config.policy))
+                                       + " policy hands connections over the built-in worker's own channel; a program "
+                                         "of your own needs the shared policy (socket activation) or reuseport." };
         for (const auto& entry : config.environment)
             if (entry.find('=') == std::string::npos || entry.front() == '=')
-                return "The environment entry '" + entry + "' is not of the form NAME=value.";
+                return ConfigProblem { F::Environment,
+                                       "The environment entry '" + entry + "' is not of the form NAME=value." };
         return validateLimits(config);
     }
     if (config.workerProgram.empty())
-        return "The worker program clusterscope-worker was not found next to this program; "
-               "reinstall Clusterscope or pass --worker-program PATH.";
+        return ConfigProblem { F::WorkerProgram, "The worker program clusterscope-worker was not found next to this "
+                                                 "program; reinstall Clusterscope or give the worker program's path." };
     if (::access(config.workerProgram.c_str(), X_OK) != 0)
-        return "The worker program '" + config.workerProgram
-            + "' does not exist or is not executable; check the path given with --worker-program.";
+        return ConfigProblem { F::WorkerProgram,
+                               "The worker program '" + config.workerProgram + "' does not exist or is not executable." };
     return validateLimits(config);
 }
 
 namespace {
-std::optional<std::string> validateLimits(const ClusterConfig& config)
+std::optional<ConfigProblem> validateLimits(const ClusterConfig& config)
 {
+    auto limits = [](std::string message) { return ConfigProblem { ConfigField::Limits, std::move(message) }; };
     if (config.sampleIntervalMs < 50 || config.sampleIntervalMs > 60000)
-        return "The sample interval must be between 50 and 60000 ms.";
+        return limits("The sample interval must be between 50 and 60000 ms.");
     if (config.heartbeatTimeoutMs < 200)
-        return "The heartbeat timeout must be at least 200 ms.";
+        return limits("The heartbeat timeout must be at least 200 ms.");
     if (config.gracefulTimeoutMs < 0)
-        return "The graceful stop timeout must not be negative.";
+        return limits("The graceful stop timeout must not be negative.");
     const auto& r = config.restart;
     if (r.maxCrashes < 1 || r.crashWindowMs < 1 || r.backoffInitialMs < 0 || r.backoffMaxMs < r.backoffInitialMs)
-        return "The restart limits are inconsistent: need at least 1 crash in a positive window and a "
-               "back-off maximum no smaller than its start.";
+        return limits("The restart limits are inconsistent: need at least 1 crash in a positive window and a "
+                      "back-off maximum no smaller than its start.");
     return std::nullopt;
 }
 } // namespace

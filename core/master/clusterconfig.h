@@ -41,8 +41,18 @@ inline bool usesBuiltInWorker(const ClusterConfig& config) { return config.execC
 
 /// Resolves `workers == 0` and an empty worker program to their defaults.
 ClusterConfig withDefaults(ClusterConfig config);
-/// One clear sentence for the first thing wrong with a config, or nullopt when it is usable.
-std::optional<std::string> validate(const ClusterConfig& config);
+/// The part of a cluster definition a problem is about, so that each front end points at it
+/// in its own terms: the command line names the flag, the window marks the field.
+enum class ConfigField { None, Port, Bind, Workers, Policy, Program, Environment, WorkerProgram, Limits };
+
+/// One clear sentence in neutral words (no flag names) and what it is about.
+struct ConfigProblem {
+    ConfigField field = ConfigField::None;
+    std::string message;
+};
+
+/// The first thing wrong with a config, or nullopt when it is usable.
+std::optional<ConfigProblem> validate(const ClusterConfig& config);
 /// The built-in worker: `clusterscope-worker` beside the running executable, else in
 /// ../libexec/clusterscope/ relative to it; empty when neither exists.
 std::string defaultWorkerProgram();

@@ -28,6 +28,7 @@ private Q_SLOTS:
     void badValues_data();
     void badValues();
     void jsonIsOneLineWithEveryWorker();
+    void problemsNameTheirFlag();
 };
 
 void TestOptions::defaults()
@@ -141,6 +142,24 @@ void TestOptions::jsonIsOneLineWithEveryWorker()
     QVERIFY(json.find("\"requests\":20") != std::string::npos);
     const auto table = cs::formatTable(snapshot);
     QCOMPARE(std::count(table.begin(), table.end(), '\n'), 4L); // summary, header, two workers
+}
+
+// A cluster problem is said in neutral words by the core; the command line adds its flag.
+void TestOptions::problemsNameTheirFlag()
+{
+    QCOMPARE(cs::commandLineMessage("Port 80 is privileged; choose a port above 1023.", cs::ConfigField::Port),
+             std::string("Port 80 is privileged; choose a port above 1023 (--port)."));
+    QCOMPARE(cs::commandLineMessage("The program 'x' was not found on PATH; give its full path.", cs::ConfigField::Program),
+             std::string("The program 'x' was not found on PATH; give its full path (--exec)."));
+    QCOMPARE(cs::commandLineMessage("The sample interval must be between 50 and 60000 ms.", cs::ConfigField::Limits),
+             std::string("The sample interval must be between 50 and 60000 ms."));
+    // Every problem validate() finds names no flag itself: the window shows the same words.
+    cs::ClusterConfig config;
+    config.execCommand = { "/nonexistent/server" };
+    const auto problem = cs::validate(cs::withDefaults(config));
+    QVERIFY(problem.has_value());
+    QCOMPARE(problem->field, cs::ConfigField::Program);
+    QVERIFY2(problem->message.find("--") == std::string::npos, problem->message.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestOptions)

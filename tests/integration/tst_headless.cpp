@@ -81,6 +81,7 @@ void TestHeadless::portInUseExitsNonZeroWithOneSentence()
     QCOMPARE(WEXITSTATUS(*status), 2);
     const auto err = master.stderrText();
     QVERIFY2(err.find("Port " + port + " on 127.0.0.1 is already in use") != std::string::npos, err.c_str());
+    QVERIFY2(err.find("choose another port (--port).") != std::string::npos, err.c_str()); // the flag that fixes it
     QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
     QVERIFY(cs::test::processesMatching("clusterscope-worker --slot").empty()
             || cs::test::childrenOf(master.pid()).empty());

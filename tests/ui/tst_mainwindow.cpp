@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <QApplication>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
@@ -214,12 +215,53 @@ private Q_SLOTS:
 
         MainWindow window(testOptions());
         window.show();
-        window.findChild<QSpinBox*>(QStringLiteral("portSpin"))->setValue(port);
-        QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("startButton")), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(window.banner()->isVisible(), 5000);
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* portSpin = window.findChild<QSpinBox*>(QStringLiteral("portSpin"));
+        portSpin->setValue(port);
+        auto* start = button(window, "startButton");
+        const QRect startBefore = start->geometry();
+        QTest::mouseClick(start, Qt::LeftButton);
         QVERIFY(!window.adapter()->running());
-        QVERIFY2(window.banner()->text().contains(QString::number(port)), qPrintable(window.banner()->text()));
-        QVERIFY(window.launcher()->errorText().contains(QString::number(port)));
+        // By the Port field, in the window's words; no banner, and the status bar says it.
+        auto* portError = window.findChild<QLabel*>(QStringLiteral("portError"));
+        QVERIFY(portError);
+        QTRY_VERIFY_WITH_TIMEOUT(portError->isVisible(), 5000);
+        QVERIFY2(portError->text().contains(QString::number(port)), qPrintable(portError->text()));
+        QVERIFY2(!portError->text().contains(QStringLiteral("--")), qPrintable(portError->text()));
+        QCOMPARE(window.launcher()->errorField(), ConfigField::Port);
+        QVERIFY(!window.banner()->isVisible());
+        QVERIFY2(window.statusBar()->currentMessage().startsWith(QStringLiteral("Not started")),
+                 qPrintable(window.statusBar()->currentMessage()));
+        // The complaint neither moved the Start button nor outlives a change of port.
+        QApplication::processEvents();
+        QCOMPARE(start->geometry(), startBefore);
+        portSpin->setValue(0);
+        QVERIFY(!portError->isVisible());
+        QVERIFY(window.launcher()->errorText().isEmpty());
+        QVERIFY(!window.statusBar()->currentMessage().startsWith(QStringLiteral("Not started")));
+    }
+
+    // A program that is not there: said under the Program field, naming what was given
+    // (a full path needs no "give its full path"), and the status bar does not say "Press F5".
+    void missingProgramIsShownByItsField()
+    {
+        CliOptions options = testOptions();
+        options.config.execCommand = { "/nonexistent/server" };
+        options.config.policy = Policy::Shared;
+        options.policyGiven = true;
+        MainWindow window(options);
+        window.show();
+        QTest::mouseClick(button(window, "startButton"), Qt::LeftButton);
+        QVERIFY(!window.adapter()->running());
+        auto* programError = window.findChild<QLabel*>(QStringLiteral("programError"));
+        QVERIFY(programError && programError->isVisible());
+        QVERIFY2(programError->text().contains(QStringLiteral("'/nonexistent/server' does not exist")),
+                 qPrintable(programError->text()));
+        QVERIFY2(!programError->text().contains(QStringLiteral("full path")), qPrintable(programError->text()));
+        QVERIFY2(!window.statusBar()->currentMessage().contains(QStringLiteral("F5")),
+                 qPrintable(window.statusBar()->currentMessage()));
+        QTest::keyClicks(window.findChild<QLineEdit*>(QStringLiteral("programEdit")), QStringLiteral("x"));
+        QVERIFY(!programError->isVisible());
     }
 
     void crashActionCrashesTheClickedSlot()

@@ -46,7 +46,7 @@ std::shared_ptr<const Snapshot> ClusterAdapter::snapshot() const
 void ClusterAdapter::start(const cs::ClusterConfig& config)
 {
     if (m_cluster->running()) {
-        Q_EMIT launchFailed(tr("The cluster is already running; stop it before starting it again."));
+        Q_EMIT launchFailed(tr("The cluster is already running; stop it before starting it again."), int(ConfigField::None));
         return;
     }
     // A fresh Cluster per run: the previous one has stopped, and its counters and event
@@ -61,7 +61,7 @@ void ClusterAdapter::start(const cs::ClusterConfig& config)
     m_lastSequence = ~std::uint64_t(0);
     const Cluster::StartResult result = m_cluster->start(config);
     if (!result.ok) {
-        Q_EMIT launchFailed(QString::fromStdString(result.error));
+        Q_EMIT launchFailed(QString::fromStdString(result.error), int(result.field));
         return;
     }
     m_config = config;

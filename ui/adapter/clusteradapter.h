@@ -57,7 +57,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void snapshotReady(std::shared_ptr<const cs::Snapshot> snapshot);
     void eventsArrived(QList<cs::Event> events);
-    void launchFailed(QString message);
+    /// The cluster did not start: one sentence, and the cs::ConfigField it is about (as int).
+    void launchFailed(QString message, int field);
     void runningChanged(bool running);
     /// The metrics endpoint started (url) or stopped (empty).
     void metricsUrlChanged(QString url);

@@ -148,13 +148,27 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     m_metricsPort->setToolTip(tr("Serve Prometheus metrics on 127.0.0.1 at this port while the cluster runs "
                                  "(empty: off, 0: any free port)"));
 
-    m_error->setObjectName(QStringLiteral("launcherError"));
-    m_error->setWordWrap(true);
-    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QPalette errorPalette = m_error->palette();
     errorPalette.setColor(QPalette::WindowText, toneColor(Tone::Error));
-    m_error->setPalette(errorPalette);
-    m_error->hide();
+    auto makeErrorLabel = [&](QLabel* label, const QString& name) {
+        label->setObjectName(name);
+        label->setWordWrap(true);
+        label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        label->setPalette(errorPalette);
+        // A long sentence wraps in the column instead of widening it.
+        label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+        label->hide();
+    };
+    makeErrorLabel(m_error, QStringLiteral("launcherError"));
+    for (const auto& [field, name] : { std::pair { ConfigField::Port, "portError" }, { ConfigField::Bind, "bindError" },
+                                       { ConfigField::Workers, "workersError" }, { ConfigField::Policy, "policyError" },
+                                       { ConfigField::WorkerProgram, "workerProgramError" },
+                                       { ConfigField::Program, "programError" },
+                                       { ConfigField::Environment, "environmentError" } }) {
+        auto* label = new QLabel(field == ConfigField::Program || field == ConfigField::Environment ? m_programBox : this);
+        makeErrorLabel(label, QString::fromLatin1(name));
+        m_fieldErrors[field] = label;
+    }
 
     m_start->setObjectName(QStringLiteral("startButton"));
     m_start->setToolTip(tr("Fork the workers and start serving (F5)"));
@@ -170,13 +184,19 @@ LauncherPanel::LauncherPanel(QWidget* parent)
 
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    // Each field's complaint sits right under it.
     form->addRow(tr("&Port"), m_port);
+    form->addRow(QString(), m_fieldErrors[ConfigField::Port]);
     form->addRow(tr("&Bind"), m_bind);
+    form->addRow(QString(), m_fieldErrors[ConfigField::Bind]);
     form->addRow(tr("&Workers"), m_workers);
+    form->addRow(QString(), m_fieldErrors[ConfigField::Workers]);
     form->addRow(tr("P&olicy"), m_policy);
+    form->addRow(QString(), m_fieldErrors[ConfigField::Policy]);
     form->addRow(QString(), m_explanation);
     form->addRow(QString(), m_chaos);
     form->addRow(tr("Wor&ker program"), m_workerKind);
+    form->addRow(QString(), m_fieldErrors[ConfigField::WorkerProgram]);
     form->addRow(m_programBox); // full width: its own labels line up under the outer ones
     form->addRow(tr("&Metrics port"), m_metricsPort);
 
@@ -197,9 +217,11 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     cwdRow->addWidget(m_cwd, 1);
     cwdRow->addWidget(m_cwdBrowse);
     programForm->addRow(tr("Program"), programRow);
+    programForm->addRow(QString(), m_fieldErrors[ConfigField::Program]);
     programForm->addRow(tr("Arguments"), m_args);
     programForm->addRow(tr("Folder"), cwdRow);
     programForm->addRow(tr("Environment"), m_env);
+    programForm->addRow(QString(), m_fieldErrors[ConfigField::Environment]);
 
     auto* buttons = new QGridLayout;
     buttons->addWidget(m_start, 0, 0);
@@ -208,10 +230,12 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     buttons->addWidget(m_scaleDown, 2, 0);
     buttons->addWidget(m_scaleUp, 2, 1);
 
+    // The buttons above the form: a complaint appearing or going under a field never moves
+    // them (out from under the pointer, or under it).
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(buttons);
     layout->addLayout(form);
     layout->addWidget(m_error);
-    layout->addLayout(buttons);
 
     connect(m_policy, &QComboBox::currentIndexChanged, this, &LauncherPanel::updateExplanation);
     connect(m_start, &QPushButton::clicked, this, &LauncherPanel::requestStart);
@@ -219,10 +243,18 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     connect(m_rolling, &QPushButton::clicked, this, &LauncherPanel::rollingRestartRequested);
     connect(m_scaleUp, &QPushButton::clicked, this, &LauncherPanel::scaleUpRequested);
     connect(m_scaleDown, &QPushButton::clicked, this, &LauncherPanel::scaleDownRequested);
-    // Editing a field clears an old complaint about it.
-    connect(m_port, &QSpinBox::valueChanged, this, [this] { showError({}); });
-    connect(m_bind, &QLineEdit::textEdited, this, [this] { showError({}); });
-    connect(m_program, &QLineEdit::textEdited, this, [this] { showError({}); });
+    // Editing a field clears the complaint about it (and only that one).
+    connect(m_port, &QSpinBox::valueChanged, this, [this] { clearProblem(ConfigField::Port); });
+    connect(m_bind, &QLineEdit::textEdited, this, [this] { clearProblem(ConfigField::Bind); });
+    connect(m_workers, &QSpinBox::valueChanged, this, [this] { clearProblem(ConfigField::Workers); });
+    connect(m_policy, &QComboBox::currentIndexChanged, this, [this] { clearProblem(ConfigField::Policy); });
+    connect(m_program, &QLineEdit::textEdited, this, [this] { clearProblem(ConfigField::Program); });
+    connect(m_env, &QPlainTextEdit::textChanged, this, [this] { clearProblem(ConfigField::Environment); });
+    connect(m_workerKind, &QComboBox::currentIndexChanged, this, [this] {
+        for (ConfigField field : { ConfigField::Program, ConfigField::Environment, ConfigField::WorkerProgram,
+                                   ConfigField::Policy })
+            clearProblem(field);
+    });
     connect(m_workerKind, &QComboBox::currentIndexChanged, this, &LauncherPanel::updateProgramMode);
     connect(m_args, &QLineEdit::textChanged, this, &LauncherPanel::updateArgumentsTip);
     connect(m_program, &QLineEdit::textChanged, this, &LauncherPanel::updateArgumentsTip);
@@ -401,51 +433,87 @@ void LauncherPanel::setActions(const ClusterActions& actions)
     m_scaleDown->setEnabled(actions.removeWorker);
 }
 
-void LauncherPanel::showError(const QString& message)
+QLabel* LauncherPanel::errorLabel(ConfigField field) const
 {
-    m_error->setText(message);
-    m_error->setVisible(!message.isEmpty());
+    const auto it = m_fieldErrors.find(field);
+    if (it == m_fieldErrors.end())
+        return m_error;
+    // The program's own fields are hidden with the built-in worker: say it under the form then.
+    if ((field == ConfigField::Program || field == ConfigField::Environment) && !ownProgram())
+        return m_error;
+    return it->second;
+}
+
+void LauncherPanel::showProblem(ConfigField field, const QString& message)
+{
+    m_error->hide();
+    for (const auto& entry : m_fieldErrors)
+        entry.second->hide();
+    m_errorField = message.isEmpty() ? ConfigField::None : field;
+    if (!message.isEmpty()) {
+        QLabel* label = errorLabel(field);
+        label->setText(message);
+        label->show();
+    }
+    Q_EMIT problemChanged(message);
+}
+
+void LauncherPanel::clearProblem(ConfigField field)
+{
+    if (m_errorField == field && !errorText().isEmpty())
+        showProblem(ConfigField::None, {});
 }
 
 QString LauncherPanel::errorText() const
 {
-    return m_error->isVisibleTo(this) ? m_error->text() : QString();
+    if (!m_error->isHidden())
+        return m_error->text();
+    for (const auto& entry : m_fieldErrors)
+        if (!entry.second->isHidden())
+            return entry.second->text();
+    return {};
 }
 
-QString LauncherPanel::programProblem() const
+std::optional<ConfigProblem> LauncherPanel::programProblem() const
 {
     if (!ownProgram())
-        return {};
+        return std::nullopt;
     if (m_program->text().trimmed().isEmpty())
-        return tr("Choose the program the workers run, or pick the built-in worker.");
+        return ConfigProblem { ConfigField::Program,
+                               tr("Choose the program the workers run, or pick the built-in worker.").toStdString() };
     const QStringList lines = environmentLines(m_env->toPlainText());
     for (int i = 0; i < lines.size(); ++i) {
         const qsizetype eq = lines[i].indexOf(QLatin1Char('='));
         if (eq <= 0)
-            return tr("Environment line %1 (\"%2\") is not NAME=value; fix or remove it.").arg(i + 1).arg(lines[i]);
+            return ConfigProblem { ConfigField::Environment,
+                                   tr("Environment line %1 (\"%2\") is not NAME=value; fix or remove it.")
+                                       .arg(i + 1)
+                                       .arg(lines[i])
+                                       .toStdString() };
     }
-    return {};
+    return std::nullopt;
 }
 
 void LauncherPanel::requestStart()
 {
     if (!m_start->isEnabled())
         return;
-    if (const QString problem = programProblem(); !problem.isEmpty()) {
-        showError(problem);
+    if (const auto problem = programProblem()) {
+        showProblem(problem->field, QString::fromStdString(problem->message));
         return;
     }
     const ClusterConfig candidate = config();
     if (const auto problem = validate(withDefaults(candidate))) {
-        showError(QString::fromStdString(*problem));
+        showProblem(problem->field, QString::fromStdString(problem->message));
         return;
     }
     // Safe default (issue 6): the loopback needs no question; anything else exposes the
     // workers (and /crash with chaos) to the network, so the user confirms it first.
     const QString bind = QString::fromStdString(candidate.bindAddress);
     if (!isLoopback(bind) && m_askExposure && !m_askExposure(bind)) {
-        showError(tr("Not started: the workers would have listened on %1. Use 127.0.0.1 to keep them on this machine.")
-                      .arg(bind));
+        showProblem(ConfigField::Bind,
+                    tr("Not started: the workers would have listened on %1. Use 127.0.0.1 to keep them on this machine.")
+                        .arg(bind));
         return;
     }
     showError({});

@@ -4,6 +4,8 @@
 #include "master/clusterconfig.h"
 
 #include <functional>
+#include <map>
+#include <optional>
 
 #include <QGroupBox>
 
@@ -57,9 +59,15 @@ public:
     void setRunning(bool running);
     /// Enables each button exactly when its action can act.
     void setActions(const ClusterActions& actions);
-    /// Shows one sentence under the form (empty hides it).
-    void showError(const QString& message);
+    /// Shows one sentence by the field it is about (ConfigField::None: under the form), in
+    /// place of any earlier one; an empty message clears them all. Editing a field clears
+    /// its own sentence.
+    void showProblem(ConfigField field, const QString& message);
+    void showError(const QString& message) { showProblem(ConfigField::None, message); }
+    /// The sentence shown now, wherever it is; empty when none.
     QString errorText() const;
+    /// The field the shown sentence is about (None when none or general).
+    ConfigField errorField() const { return m_errorField; }
 
 public Q_SLOTS:
     /// Validates the form; emits startRequested or shows why not.
@@ -71,6 +79,8 @@ Q_SIGNALS:
     void rollingRestartRequested();
     void scaleUpRequested();
     void scaleDownRequested();
+    /// The sentence shown changed (empty: none is shown any more).
+    void problemChanged(const QString& message);
 
 private:
     void updateExplanation();
@@ -78,8 +88,10 @@ private:
     void updateArgumentsTip();
     void browseProgram();
     void browseDirectory();
-    /// The first problem with the own-program fields, or empty.
-    QString programProblem() const;
+    /// The first problem with the own-program fields, or nullopt.
+    std::optional<ConfigProblem> programProblem() const;
+    QLabel* errorLabel(ConfigField field) const;
+    void clearProblem(ConfigField field);
 
     ClusterConfig m_base;
     ExposureQuestion m_askExposure;
@@ -98,7 +110,10 @@ private:
     QToolButton* m_cwdBrowse;
     QPlainTextEdit* m_env;
     QLineEdit* m_metricsPort;
-    QLabel* m_error;
+    QLabel* m_error; ///< problems about no field in particular, under the form
+    /// One label under each field a problem can be about; hidden while it has nothing to say.
+    std::map<ConfigField, QLabel*> m_fieldErrors;
+    ConfigField m_errorField = ConfigField::None;
     QPushButton* m_start;
     QPushButton* m_stop;
     QPushButton* m_rolling;

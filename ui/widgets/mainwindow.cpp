@@ -173,6 +173,13 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
         m_adapter->start(config);
     });
     connect(m_launcher, &LauncherPanel::stopRequested, m_adapter, &ClusterAdapter::stop);
+    // The status bar never says "Press F5" while a field says why F5 would fail.
+    connect(m_launcher, &LauncherPanel::problemChanged, this, [this](const QString& message) {
+        if (m_adapter->running())
+            return;
+        statusBar()->showMessage(message.isEmpty() ? tr("Stopped. Press F5 to start a cluster.")
+                                                   : tr("Not started: %1").arg(message));
+    });
     connect(m_launcher, &LauncherPanel::rollingRestartRequested, m_adapter, &ClusterAdapter::rollingRestart);
     connect(m_launcher, &LauncherPanel::scaleUpRequested, m_adapter, &ClusterAdapter::scaleUp);
     connect(m_launcher, &LauncherPanel::scaleDownRequested, m_adapter, &ClusterAdapter::scaleDown);
@@ -402,12 +409,15 @@ void MainWindow::onEvents(const QList<cs::Event>& events)
     m_chartsDirty = true;
 }
 
-void MainWindow::onLaunchFailed(const QString& message)
+void MainWindow::onLaunchFailed(const QString& message, int field)
 {
-    m_launcher->showError(message);
-    m_banner->showMessage(Banner::Kind::Error, tr("The cluster could not start: %1").arg(message));
+    // By the field it is about; a banner only for what no field explains.
+    const auto about = ConfigField(field);
+    m_launcher->showProblem(about, message);
+    if (about == ConfigField::None)
+        m_banner->showMessage(Banner::Kind::Error, tr("The cluster could not start: %1").arg(message));
     m_log->addNote(0, tr("Could not start: %1").arg(message));
-    statusBar()->showMessage(tr("Could not start."), 5000);
+    statusBar()->showMessage(tr("Not started: %1").arg(message));
 }
 
 void MainWindow::onRunningChanged(bool running)

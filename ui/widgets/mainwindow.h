@@ -73,7 +73,7 @@ private:
     void buildMenus();
     void onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot);
     void onEvents(const QList<cs::Event>& events);
-    void onLaunchFailed(const QString& message);
+    void onLaunchFailed(const QString& message, int field);
     void onRunningChanged(bool running);
     void refreshCharts();
     void updateStatus(const Snapshot& snapshot);
