@@ -323,9 +323,11 @@ void TestWorkerLauncher::failuresAreOneSentence()
 
 void TestWorkerLauncher::descriptorsReachTheirTargets_data()
 {
-    // Per descriptor: the number our end is placed at first (-1: wherever it is; 6 and up, as
-    // QTest's watchdog thread takes a low one at some point) and its target in the child, where
-    // the child writes "<index> $LISTEN_PID $$" to it.
+    // Per descriptor: the number our end is placed at first (-1: wherever it is) and its target
+    // in the child, where the child writes "<index> $LISTEN_PID $$" to it. Placed numbers and
+    // their targets are moved up by kPlacementShift in the test: other threads of this process
+    // (QTest's watchdog, Qt's event dispatcher) take the lowest free descriptor at any time, so
+    // a low fixed number can be taken by them, and dup3 onto it would close theirs.
     QTest::addColumn<QList<int>>("placedAt");
     QTest::addColumn<QList<int>>("targets");
     QTest::addColumn<bool>("listenPid");
@@ -341,6 +343,13 @@ void TestWorkerLauncher::descriptorsReachTheirTargets()
     QFETCH(QList<int>, placedAt);
     QFETCH(QList<int>, targets);
     QFETCH(bool, listenPid);
+    constexpr int kPlacementShift = 200;
+    for (int i = 0; i < placedAt.size(); ++i) {
+        if (placedAt[i] >= 0) {
+            placedAt[i] += kPlacementShift;
+            targets[i] += kPlacementShift;
+        }
+    }
     std::vector<std::unique_ptr<Pipe>> pipes;
     cs::SpawnRequest request;
     std::string script;
@@ -360,7 +369,7 @@ void TestWorkerLauncher::descriptorsReachTheirTargets()
         request.fds.push_back({ pipe.write, targets[i] });
         script += "echo " + std::to_string(i) + " \"$LISTEN_PID\" $$ >&" + std::to_string(targets[i]) + "; ";
     }
-    request.program = "/bin/sh";
+    request.program = "/bin/bash"; // dash redirects only to descriptors 0-9
     request.args = { "-c", script };
     request.setListenPid = listenPid;
     request.extraEnvironment = { "LISTEN_PID=1" }; // ours never reaches the child
