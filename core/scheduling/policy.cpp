@@ -39,7 +39,34 @@ std::string_view policyExplanation(Policy policy) noexcept
                "decides, and the spread is often badly uneven.";
     case Policy::ReusePort:
         return "Each worker binds its own SO_REUSEPORT socket (nginx reuseport): the kernel hashes "
-               "connections; a closing worker's queued connections can be reset.";
+               "connections; a connection arriving just as a worker leaves can be reset.";
+    }
+    return {};
+}
+
+std::string_view policySpread(Policy policy) noexcept
+{
+    // Every policy places connections, not requests: under keep-alive a connection stays with
+    // the worker that took it, so the request share follows a handful of early decisions.
+    switch (policy) {
+    case Policy::RoundRobin:
+        return "It spreads connections, not requests: with keep-alive each worker keeps the connections "
+               "it was handed, so 4 connections over 2 workers give 2 each, at any rate; with a new "
+               "connection per request the requests spread evenly too.";
+    case Policy::LeastConnections:
+        return "It spreads connections, not requests: with keep-alive every worker gets the same number "
+               "of long-lived connections; with short connections a worker slowed by long requests "
+               "holds more open ones and is given fewer new ones.";
+    case Policy::Shared:
+        return "With keep-alive only the few accepts at the start decide: the worker that is awake when "
+               "the connections arrive can take every one of them (one worker serving everything is a "
+               "common result with 4 connections at full speed). A rate limit or more connections "
+               "give the other workers time to take some; a new connection per request shows the "
+               "kernel's spread over many decisions.";
+    case Policy::ReusePort:
+        return "The kernel hashes each connection's addresses and ports to a worker: with a handful of "
+               "keep-alive connections the split is whatever the hash gives (3 of 4 on one worker "
+               "happens); with many connections, or a new connection per request, it evens out.";
     }
     return {};
 }

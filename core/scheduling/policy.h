@@ -17,6 +17,9 @@ inline constexpr Policy kAllPolicies[] = { Policy::RoundRobin, Policy::LeastConn
 std::string_view policyName(Policy policy) noexcept; ///< "round-robin", ...
 std::optional<Policy> parsePolicy(std::string_view name) noexcept;
 std::string_view policyExplanation(Policy policy) noexcept; ///< one line for tooltips and --help
+/// What keep-alive, the number of connections and the request rate do to the policy's spread
+/// over workers: why the same lesson can show 100/0 one time and 50/50 the next.
+std::string_view policySpread(Policy policy) noexcept;
 /// True when the master accepts and hands connections over (round-robin, least-connections).
 bool masterAccepts(Policy policy) noexcept;
 

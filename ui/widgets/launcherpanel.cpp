@@ -575,7 +575,7 @@ void LauncherPanel::updateExplanation()
 {
     const auto policy = Policy(m_policy->currentData().toInt());
     QString text = qs(policyExplanation(policy));
-    m_policy->setToolTip(tr("How connections reach the workers: %1").arg(text));
+    m_policy->setToolTip(tr("How connections reach the workers: %1\n\n%2").arg(text, qs(policySpread(policy))));
     if (ownProgram())
         text += QLatin1Char('\n') + tr("Round-robin and least-connections: %1").arg(tr(kNeedsBuiltIn).toLower());
     m_explanation->setText(text);

@@ -282,12 +282,16 @@ void MainWindow::buildMenus()
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* policies = help->addAction(tr("&Scheduling policies"));
     connect(policies, &QAction::triggered, this, [this] {
-        QString text = tr("<p>How connections reach the workers:</p><ul>");
+        QString text = tr("<p>How connections reach the workers, and what shapes the spread you see:</p><ul>");
         for (Policy policy : kAllPolicies)
-            text += QStringLiteral("<li><b>%1</b> — %2</li>")
-                        .arg(QString::fromLatin1(policyName(policy)), QString::fromUtf8(policyExplanation(policy)));
-        text += tr("</ul><p>Start a cluster, run some load, and compare the <i>Share per worker</i> chart "
-                   "and its Jain index between policies.</p>");
+            text += QStringLiteral("<li><b>%1</b> — %2<br>%3</li>")
+                        .arg(QString::fromLatin1(policyName(policy)), QString::fromUtf8(policyExplanation(policy)),
+                             QString::fromUtf8(policySpread(policy)));
+        text += tr("</ul><p>Every policy places <i>connections</i>, not requests. With keep-alive a "
+                   "connection stays with its worker for the whole run, so the share per worker follows "
+                   "a few early decisions; choose <i>New connection</i> in the load panel to see each "
+                   "policy's spread over many. Start a cluster, run some load, and compare the "
+                   "<i>Share per worker</i> chart and its Jain index between policies.</p>");
         QMessageBox::information(this, tr("Scheduling policies"), text);
     });
     QAction* about = help->addAction(tr("&About Clusterscope"));
