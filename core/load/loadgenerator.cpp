@@ -543,7 +543,7 @@ LoadSummary LoadRun::run()
         summary.perWorker.emplace(worker, count);
         shares.push_back(static_cast<double>(count));
     }
-    summary.fairness = jainIndex(shares);
+    summary.fairness = jainIndex(shares, shares.size()).value_or(1.0);
     summary.firstError = m_firstError;
     summary.connectionsOpened = m_connects;
 

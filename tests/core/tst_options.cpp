@@ -28,6 +28,7 @@ private Q_SLOTS:
     void badValues_data();
     void badValues();
     void jsonIsOneLineWithEveryWorker();
+    void fairnessBeforeAnyRequestIsNoNumber();
 };
 
 void TestOptions::defaults()
@@ -141,6 +142,26 @@ void TestOptions::jsonIsOneLineWithEveryWorker()
     QVERIFY(json.find("\"requests\":20") != std::string::npos);
     const auto table = cs::formatTable(snapshot);
     QCOMPARE(std::count(table.begin(), table.end(), '\n'), 4L); // summary, header, two workers
+}
+
+void TestOptions::fairnessBeforeAnyRequestIsNoNumber()
+{
+    cs::Snapshot snapshot;
+    snapshot.bindAddress = "127.0.0.1";
+    snapshot.workers.resize(2);
+    // No request yet: JSON null (not 1, not NaN, which JSON has not), "-" in the table.
+    QVERIFY(!snapshot.fairness);
+    auto json = cs::snapshotJson(snapshot);
+    QVERIFY2(json.find("\"fairness\":null,\"connectionFairness\":null,") != std::string::npos, json.c_str());
+    auto table = cs::formatTable(snapshot);
+    QVERIFY2(table.find("  fairness -  ") != std::string::npos, table.c_str());
+
+    snapshot.fairness = 0.5;
+    snapshot.connectionFairness = 1.0;
+    json = cs::snapshotJson(snapshot);
+    QVERIFY2(json.find("\"fairness\":0.5000,\"connectionFairness\":1.0000,") != std::string::npos, json.c_str());
+    table = cs::formatTable(snapshot);
+    QVERIFY2(table.find("  fairness 0.500  ") != std::string::npos, table.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestOptions)
