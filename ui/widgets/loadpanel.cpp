@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 
 #include "load/loadgenerator.h"
+#include "models/workertablemodel.h"
 
 namespace cs::ui {
 
@@ -229,14 +230,22 @@ void LoadPanel::finish()
         const LoadSummary s = m_generator->wait();
         m_generator.reset();
         m_bar->setValue(1000);
-        QString text = tr("%L1 requests in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%L6 errors, Jain %7")
+        // Say what the index is over: the cluster's workers, or only those that answered.
+        QString over;
+        if (s.workersFrom == WorkerCount::Answered)
+            over = s.workers == 1 ? tr("over the 1 worker that answered")
+                                  : tr("over the %1 workers that answered").arg(s.workers);
+        else
+            over = s.workers == 1 ? tr("over 1 worker") : tr("over %1 workers").arg(s.workers);
+        QString text = tr("%L1 requests in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%L6 errors, Jain %7 %8")
                            .arg(qulonglong(s.completed))
                            .arg(s.elapsedSeconds, 0, 'f', 1)
                            .arg(s.requestsPerSecond, 0, 'f', 0)
                            .arg(s.p50Ms, 0, 'f', 2)
                            .arg(s.p99Ms, 0, 'f', 2)
                            .arg(qulonglong(s.errors + s.non2xx))
-                           .arg(s.fairness, 0, 'f', 2);
+                           .arg(formatFairness(s.fairness), s.fairness ? over : QString());
+        text = text.trimmed();
         if (!s.firstError.empty())
             text += QLatin1Char('\n') + tr("First error: %1").arg(QString::fromStdString(s.firstError));
         m_summary->setText(text);
