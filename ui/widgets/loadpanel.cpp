@@ -58,6 +58,8 @@ LoadPanel::LoadPanel(QWidget* parent)
     m_rate->setSpecialValueText(tr("as fast as possible"));
     m_rate->setSuffix(tr(" req/s"));
     m_rate->setToolTip(tr("Requests per second over all connections; 0 sends as fast as the cluster answers"));
+    m_keepAlive->setObjectName(QStringLiteral("loadKeepAlive"));
+    m_newConnection->setObjectName(QStringLiteral("loadNewConnection"));
     m_keepAlive->setToolTip(tr("Reuse each connection for many requests (HTTP keep-alive)"));
     m_newConnection->setToolTip(tr("Open a new connection for every request: shows how the policy spreads connections"));
     auto* mode = new QButtonGroup(this);
@@ -132,8 +134,9 @@ LoadPanel::~LoadPanel()
     }
 }
 
-void LoadPanel::setTarget(const QString& host, quint16 port)
+void LoadPanel::setTarget(const QString& host, quint16 port, int workers)
 {
+    m_workers = workers;
     m_host = host;
     if (m_host == QLatin1String("0.0.0.0"))
         m_host = QStringLiteral("127.0.0.1");
@@ -184,6 +187,7 @@ void LoadPanel::start()
     options.rate = m_rate->value();
     options.keepAlive = m_keepAlive->isChecked();
     options.path = m_path->currentText().toStdString();
+    options.workers = m_workers;
     if (const std::string problem = validateLoadOptions(options); !problem.empty()) {
         m_summary->setText(QString::fromStdString(problem));
         return;
@@ -230,7 +234,7 @@ void LoadPanel::finish()
         const LoadSummary s = m_generator->wait();
         m_generator.reset();
         m_bar->setValue(1000);
-        // Say what the index is over: the cluster's workers, or only those that answered.
+        // Over the cluster's workers, so one that got nothing pulls the index down.
         QString over;
         if (s.workersFrom == WorkerCount::Answered)
             over = s.workers == 1 ? tr("over the 1 worker that answered")

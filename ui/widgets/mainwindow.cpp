@@ -323,7 +323,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
     m_timelineChart->setSlotCount(maxSlot);
 
     if (s.running)
-        m_load->setTarget(QString::fromStdString(s.bindAddress), s.port);
+        m_load->setTarget(QString::fromStdString(s.bindAddress), s.port, int(s.workers.size()));
     updateStatus(s);
     m_chartsDirty = true;
 }
@@ -376,7 +376,7 @@ void MainWindow::onRunningChanged(bool running)
         statusBar()->showMessage(tr("Starting…"), 3000);
     } else {
         m_load->stop();
-        m_load->setTarget({}, 0);
+        m_load->setTarget({}, 0, 0);
         statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
     }
     m_chartsDirty = true;
