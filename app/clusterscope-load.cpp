@@ -1,4 +1,5 @@
 #include "load/loadgenerator.h"
+#include "load/workercount.h"
 
 #include <cstdio>
 #include <ctime>
@@ -30,10 +31,19 @@ int main(int argc, char** argv)
         std::cerr << "clusterscope-load: " << *error << '\n';
         return 2;
     }
-    const cs::LoadOptions options = std::get<cs::LoadOptions>(parsed);
+    cs::LoadOptions options = std::get<cs::LoadOptions>(parsed);
     if (options.help) {
         std::cout << cs::loadUsage();
         return 0;
+    }
+    if (!options.metricsUrl.empty()) {
+        // The cluster's own count, so that workers that get nothing count in the fairness index.
+        auto count = cs::fetchWorkerCount(options.metricsUrl, options.timeoutMs);
+        if (auto* error = std::get_if<std::string>(&count)) {
+            std::cerr << "clusterscope-load: " << *error << '\n';
+            return 1;
+        }
+        options.workers = std::get<int>(count);
     }
 
     const sigset_t signals = stopSignals();

@@ -1,6 +1,7 @@
 #include "cli/report.h"
 
 #include <cstdio>
+#include <optional>
 
 namespace cs {
 namespace {
@@ -36,6 +37,16 @@ void appendEscaped(std::string& out, std::string_view text)
     out.push_back('"');
 }
 
+/// Fairness is unknown until the first request: "-" in the table, null in JSON, never a number.
+std::string fairnessText(const std::optional<double>& index, const char* format, const char* unknown)
+{
+    if (!index)
+        return unknown;
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), format, *index);
+    return buffer;
+}
+
 } // namespace
 
 std::string formatTable(const Snapshot& s)
@@ -43,11 +54,12 @@ std::string formatTable(const Snapshot& s)
     std::string out;
     char line[256];
     std::snprintf(line, sizeof(line),
-                  "clusterscope %s:%u  policy %s  up %s  %.0f req/s  %llu requests  fairness %.3f  p50 %.2f ms  p99 "
+                  "clusterscope %s:%u  policy %s  up %s  %.0f req/s  %llu requests  fairness %s  p50 %.2f ms  p99 "
                   "%.2f ms\n",
                   s.bindAddress.c_str(), s.port, std::string(policyName(s.policy)).c_str(),
                   formatUptime(s.clusterUptimeSeconds).c_str(), s.totalRequestsPerSecond,
-                  static_cast<unsigned long long>(s.totalRequests), s.fairness, s.latencyP50Ms, s.latencyP99Ms);
+                  static_cast<unsigned long long>(s.totalRequests),
+                  fairnessText(s.fairness, "%.3f", "-").c_str(), s.latencyP50Ms, s.latencyP99Ms);
     out += line;
     std::snprintf(line, sizeof(line), "%4s %8s %-11s %8s %8s %9s %11s %6s %6s %9s %4s\n", "slot", "pid", "state",
                   "uptime", "restarts", "req/s", "total", "conns", "cpu%", "rss", "core");
@@ -83,12 +95,12 @@ std::string snapshotJson(const Snapshot& s)
     appendEscaped(out, s.bindAddress);
     std::snprintf(buffer, sizeof(buffer),
                   ",\"port\":%u,\"policy\":\"%s\",\"requestMetrics\":%s,\"master\":{\"pid\":%d,\"cpu\":%.1f,\"rss\":%llu},"
-                  "\"totalRps\":%.1f,\"totalRequests\":%llu,\"fairness\":%.4f,\"connectionFairness\":%.4f,"
+                  "\"totalRps\":%.1f,\"totalRequests\":%llu,\"fairness\":%s,\"connectionFairness\":%s,"
                   "\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"cores\":[",
                   s.port, std::string(policyName(s.policy)).c_str(), s.requestMetrics ? "true" : "false", s.masterPid, s.masterCpuPercent,
                   static_cast<unsigned long long>(s.masterRssBytes), s.totalRequestsPerSecond,
-                  static_cast<unsigned long long>(s.totalRequests), s.fairness, s.connectionFairness, s.latencyP50Ms,
-                  s.latencyP99Ms);
+                  static_cast<unsigned long long>(s.totalRequests), fairnessText(s.fairness, "%.4f", "null").c_str(),
+                  fairnessText(s.connectionFairness, "%.4f", "null").c_str(), s.latencyP50Ms, s.latencyP99Ms);
     out += buffer;
     for (std::size_t i = 0; i < s.cores.size(); ++i) {
         std::snprintf(buffer, sizeof(buffer), "%s%.1f", i ? "," : "", s.cores[i].busyPercent);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <optional>
 
 namespace cs {
 namespace {
@@ -30,6 +31,22 @@ public:
         char line[256];
         std::snprintf(line, sizeof(line), "%s%s%s%s %.17g\n", name, *labels ? "{" : "", labels, *labels ? "}" : "", value);
         m_out += line;
+    }
+    /// A value that is not known yet is NaN, as the Prometheus clients write a summary's
+    /// quantiles before any observation: the series stays, and no comparison holds on it.
+    void sample(const char* name, const char* labels, const std::optional<double>& value)
+    {
+        if (value) {
+            sample(name, labels, *value);
+            return;
+        }
+        m_out += name;
+        if (*labels) {
+            m_out += '{';
+            m_out += labels;
+            m_out += '}';
+        }
+        m_out += " NaN\n";
     }
     std::string take() { return std::move(m_out); }
 
@@ -109,11 +126,13 @@ std::string formatPrometheus(const Snapshot& s)
                      static_cast<double>(worker.latencyTotal.total()));
         }
         w.family("clusterscope_request_fairness_ratio", "gauge",
-                 "Jain's fairness index of the slots' request counts (1 = perfectly even).");
+                 "Jain's fairness index over every slot's request count (1 = perfectly even, 1/N = one "
+                 "slot serves all); NaN until the first request.");
         w.sample("clusterscope_request_fairness_ratio", "", s.fairness);
     }
     w.family("clusterscope_connection_fairness_ratio", "gauge",
-             "Jain's fairness index of the slots' accepted connections (1 = perfectly even).");
+             "Jain's fairness index over every slot's accepted connections (1 = perfectly even, 1/N = one "
+             "slot accepts all); NaN until the first connection.");
     w.sample("clusterscope_connection_fairness_ratio", "", s.connectionFairness);
 
     w.family("clusterscope_core_busy_ratio", "gauge", "Share of the last sample interval each core was busy.");

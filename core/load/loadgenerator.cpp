@@ -1,7 +1,6 @@
 #include "load/loadgenerator.h"
 
 #include "load/responseparser.h"
-#include "metrics/fairness.h"
 #include "metrics/histogram.h"
 
 #include <algorithm>
@@ -538,12 +537,10 @@ LoadSummary LoadRun::run()
     summary.p50Ms = quantileMs(0.50);
     summary.p90Ms = quantileMs(0.90);
     summary.p99Ms = quantileMs(0.99);
-    std::vector<double> shares;
-    for (const auto& [worker, count] : m_perWorker) {
+    for (const auto& [worker, count] : m_perWorker)
         summary.perWorker.emplace(worker, count);
-        shares.push_back(static_cast<double>(count));
-    }
-    summary.fairness = jainIndex(shares);
+    setFairness(summary, m_options.workers,
+                m_options.metricsUrl.empty() ? WorkerCount::Given : WorkerCount::Metrics);
     summary.firstError = m_firstError;
     summary.connectionsOpened = m_connects;
 

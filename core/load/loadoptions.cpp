@@ -1,5 +1,7 @@
 #include "load/loadoptions.h"
 
+#include "load/workercount.h"
+
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -38,7 +40,7 @@ const char* loadUsage()
     return "usage: clusterscope-load [--host 127.0.0.1] [--port 8000] [-c|--connections 10]\n"
            "                         [-d|--duration SECONDS | -n|--requests COUNT] [--rate REQ_PER_S]\n"
            "                         [--keep-alive | --new-connection] [--path /] [--timeout-ms 5000]\n"
-           "                         [--no-retry] [--json] [--help]\n"
+           "                         [--workers N | --metrics-url URL] [--no-retry] [--json] [--help]\n"
            "Sends HTTP/1.1 GET requests over N connections and reports throughput, latency\n"
            "quantiles and how the responses spread over workers (by their X-Worker header).\n"
            "  -d, --duration     seconds to run (10); ignored when --requests is given\n"
@@ -48,9 +50,19 @@ const char* loadUsage()
            "      --no-retry     a request cut off by the server closing a kept-alive connection\n"
            "                     counts as an error; by default it is sent again once on a new\n"
            "                     connection, as browsers do\n"
-           "      --json         print the summary as one JSON object\n"
-           "Exit status: 0 when the load ran (even with errors), 1 when the target could not be\n"
-           "reached at all, 2 on a bad flag.\n";
+           "      --workers      the cluster's worker count: Jain's fairness index then counts\n"
+           "                     the workers that got no response as 0 (without it or --metrics-url\n"
+           "                     the index is over the workers that answered, and one worker\n"
+           "                     answering everything looks perfectly fair)\n"
+           "      --metrics-url  read the worker count from the cluster's Prometheus endpoint\n"
+           "                     (clusterscope --metrics-port N: http://127.0.0.1:N/metrics)\n"
+           "      --json         print the summary as one JSON object; \"fairness\" is Jain's index\n"
+           "                     over \"workers\" workers (null when no response named its worker),\n"
+           "                     \"workersFrom\" says where that count came from: \"given\" (--workers),\n"
+           "                     \"metrics\" (--metrics-url) or \"answered\" (neither: only the workers\n"
+           "                     that answered are counted)\n"
+           "Exit status: 0 when the load ran (even with errors), 1 when the target (or the\n"
+           "metrics URL) could not be reached at all, 2 on a bad flag.\n";
 }
 
 std::string validateLoadOptions(const LoadOptions& o)
@@ -69,6 +81,8 @@ std::string validateLoadOptions(const LoadOptions& o)
         return "The path must start with / and hold no spaces or control characters.";
     if (o.timeoutMs < 1 || o.timeoutMs > 3600000)
         return "The timeout must be from 1 to 3600000 milliseconds.";
+    if (o.workers < 0 || o.workers > 10000)
+        return "The number of workers must be from 1 to 10000 (0: not known).";
     return {};
 }
 
@@ -117,7 +131,7 @@ std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const
 
         const bool known = flag == "--host" || flag == "--port" || flag == "-c" || flag == "--connections"
             || flag == "-d" || flag == "--duration" || flag == "-n" || flag == "--requests" || flag == "--rate"
-            || flag == "--path" || flag == "--timeout-ms";
+            || flag == "--path" || flag == "--timeout-ms" || flag == "--workers" || flag == "--metrics-url";
         if (!known)
             return "Option " + flag + " is unknown; see --help.";
         std::string value;
@@ -170,8 +184,20 @@ std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const
             if (!v)
                 return bad("milliseconds from 1 to 3600000");
             o.timeoutMs = *v;
+        } else if (flag == "--workers") {
+            auto v = parseNumber<int>(value, 1, 10000);
+            if (!v)
+                return bad("the cluster's number of workers, from 1 to 10000");
+            o.workers = *v;
+        } else if (flag == "--metrics-url") {
+            if (!parseMetricsUrl(value))
+                return bad("a URL such as http://127.0.0.1:9100/metrics");
+            o.metricsUrl = value;
         }
     }
+    // Two sources for one number could disagree; take exactly one.
+    if (o.workers > 0 && !o.metricsUrl.empty())
+        return "Options --workers and --metrics-url both give the worker count; pass only one.";
     return o;
 }
 

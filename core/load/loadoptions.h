@@ -21,6 +21,12 @@ struct LoadOptions {
     bool retryOnClose = true;
     std::string path = "/";
     int timeoutMs = 5000; ///< per request, connect included
+    /// The cluster's worker count, so that workers that got no response count in the
+    /// fairness index; 0 when not known (then it is over the workers that answered).
+    int workers = 0;
+    /// Command line only (--metrics-url): the cluster's Prometheus endpoint, read before the
+    /// load for the worker count (see fetchWorkerCount); workers is 0 until then.
+    std::string metricsUrl;
     bool json = false; ///< command line only: print the summary as JSON
     bool help = false; ///< command line only: --help was given
 };

@@ -1,5 +1,7 @@
 #include "load/loadsummary.h"
 
+#include "metrics/fairness.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -65,7 +67,34 @@ std::string jsonNumber(double value)
     return buffer;
 }
 
+const char* workerCountName(WorkerCount source)
+{
+    switch (source) {
+    case WorkerCount::Given: return "given";
+    case WorkerCount::Metrics: return "metrics";
+    case WorkerCount::Answered: break;
+    }
+    return "answered";
+}
+
+std::string workersNoun(int n)
+{
+    return std::to_string(n) + (n == 1 ? " worker" : " workers");
+}
+
 } // namespace
+
+void setFairness(LoadSummary& s, int knownWorkers, WorkerCount source)
+{
+    std::vector<double> shares;
+    for (const auto& [worker, count] : s.perWorker)
+        shares.push_back(static_cast<double>(count));
+    const bool known = knownWorkers > 0 && source != WorkerCount::Answered;
+    s.workersFrom = known ? source : WorkerCount::Answered;
+    // More workers than the count can answer (a cluster scaled up during the load): all count.
+    s.workers = std::max(known ? knownWorkers : 0, static_cast<int>(shares.size()));
+    s.fairness = jainIndex(shares, static_cast<std::size_t>(s.workers));
+}
 
 std::string formatSummary(const LoadSummary& s)
 {
@@ -91,7 +120,22 @@ std::string formatSummary(const LoadSummary& s)
             out += std::string(static_cast<std::size_t>(std::lround(percent / 2.5)), '#');
             out += '\n';
         }
-        out += "Fairness     Jain's index " + printf1("%.3f", s.fairness) + " (1.000 = perfectly even)\n";
+        // Known workers that never answered have no X-Worker value to list, but they count.
+        const int silent = s.workers - static_cast<int>(s.perWorker.size());
+        if (silent > 0)
+            out += "  " + std::to_string(silent) + (silent == 1 ? " other worker" : " other workers")
+                + " got none\n";
+        const std::string index = s.fairness ? printf1("%.3f", *s.fairness) : std::string("-");
+        if (s.workersFrom == WorkerCount::Answered) {
+            out += "Fairness     Jain's index " + index + " over the " + workersNoun(s.workers)
+                + " that answered (1.000 = perfectly even)\n";
+            out += "             workers that got nothing are not counted; "
+                   "pass --workers N or --metrics-url URL\n";
+        } else {
+            out += "Fairness     Jain's index " + index + " over " + workersNoun(s.workers)
+                + " (1.000 = perfectly even, " + printf1("%.3f", 1.0 / std::max(1, s.workers))
+                + " = one takes all)\n";
+        }
     } else if (s.completed > 0) {
         out += "Workers      no response carried an X-Worker header\n";
     }
@@ -120,7 +164,9 @@ std::string summaryJson(const LoadSummary& s)
         out += ':' + std::to_string(count);
     }
     out += "}";
-    out += ",\"fairness\":" + jsonNumber(s.fairness);
+    out += ",\"fairness\":" + (s.fairness ? jsonNumber(*s.fairness) : std::string("null"));
+    out += ",\"workers\":" + std::to_string(s.workers);
+    out += ",\"workersFrom\":\"" + std::string(workerCountName(s.workersFrom)) + '"';
     out += ",\"connectionsOpened\":" + std::to_string(s.connectionsOpened);
     out += ",\"firstError\":";
     appendJsonString(out, s.firstError);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace cs {
@@ -15,6 +16,13 @@ struct LoadProgress {
     double requestsPerSecond = 0; ///< over about the last second
 };
 
+/// Where the worker count behind a load's fairness index came from.
+enum class WorkerCount {
+    Answered, ///< not known: only the workers that answered are counted, one that got nothing is missed
+    Given, ///< told by the user (--workers) or by the window, which knows its cluster
+    Metrics, ///< read from the cluster's metrics endpoint (--metrics-url)
+};
+
 /// What a finished load measured.
 struct LoadSummary {
     double elapsedSeconds = 0;
@@ -24,10 +32,19 @@ struct LoadSummary {
     double requestsPerSecond = 0; ///< completed / elapsedSeconds
     double p50Ms = 0, p90Ms = 0, p99Ms = 0, maxMs = 0;
     std::map<std::string, std::uint64_t> perWorker; ///< completed responses by X-Worker value
-    double fairness = 1; ///< Jain's index of the perWorker counts
+    /// Jain's index of the perWorker counts over `workers` workers, a worker that got no
+    /// response counting as 0; empty when no response named its worker.
+    std::optional<double> fairness;
+    int workers = 0; ///< how many workers the index is over: the count known, or those that answered
+    WorkerCount workersFrom = WorkerCount::Answered;
     std::string firstError; ///< empty when there was none
     std::uint64_t connectionsOpened = 0; ///< successful connects; 0 means the target was never reached
 };
+
+/// Sets fairness, workers and workersFrom from perWorker. `knownWorkers` is the cluster's
+/// worker count (0: not known, so only the workers that answered count); the index is
+/// over that many workers, or over more when more answered.
+void setFairness(LoadSummary& summary, int knownWorkers, WorkerCount source);
 
 /// A human table: throughput, latency quantiles, errors, each worker's share, Jain's index.
 std::string formatSummary(const LoadSummary& summary);

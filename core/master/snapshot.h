@@ -5,6 +5,7 @@
 #include "supervision/workerstate.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +57,11 @@ struct Snapshot {
     std::vector<CoreSample> cores;
     double totalRequestsPerSecond = 0;
     std::uint64_t totalRequests = 0;
-    double fairness = 1.0; ///< Jain's index over the slots' request counts
-    double connectionFairness = 1.0; ///< Jain's index over the slots' accepted connections
+    /// Jain's index over every slot's request count (a slot that served none counts as 0);
+    /// empty until the first request is served, and whenever requestMetrics is false.
+    std::optional<double> fairness;
+    /// The same over every slot's accepted connections; empty until the first one.
+    std::optional<double> connectionFairness;
     double latencyP50Ms = 0; ///< all workers, last sample interval
     double latencyP99Ms = 0;
     LatencyHistogram latency; ///< all workers, last sample interval

@@ -43,8 +43,10 @@ Snapshot SnapshotBuilder::build(const ClusterReading& cluster, const std::vector
         connectionShares.push_back(static_cast<double>(worker.connectionsAccepted));
         snapshot.workers.push_back(std::move(worker));
     }
-    snapshot.fairness = jainIndex(requestShares);
-    snapshot.connectionFairness = jainIndex(connectionShares);
+    // One share per slot, so every slot counts, also one that got nothing.
+    if (cluster.requestMetrics)
+        snapshot.fairness = jainIndex(requestShares, slots.size());
+    snapshot.connectionFairness = jainIndex(connectionShares, slots.size());
     snapshot.latencyP50Ms = snapshot.latency.quantileMicros(0.50) / 1000.0;
     snapshot.latencyP99Ms = snapshot.latency.quantileMicros(0.99) / 1000.0;
     return snapshot;

@@ -1,8 +1,10 @@
 #include "metrics/fairness.h"
 
+#include <algorithm>
+
 namespace cs {
 
-double jainIndex(std::span<const double> shares) noexcept
+std::optional<double> jainIndex(std::span<const double> shares, std::size_t workerCount) noexcept
 {
     double sum = 0.0;
     double sumSquares = 0.0;
@@ -10,9 +12,11 @@ double jainIndex(std::span<const double> shares) noexcept
         sum += x;
         sumSquares += x * x;
     }
-    if (shares.empty() || sumSquares <= 0.0)
-        return 1.0;
-    return (sum * sum) / (static_cast<double>(shares.size()) * sumSquares);
+    // The workers missing from `shares` add 0 to both sums, but 1 each to n.
+    const std::size_t n = std::max(workerCount, shares.size());
+    if (n == 0 || sumSquares <= 0.0)
+        return std::nullopt;
+    return (sum * sum) / (static_cast<double>(n) * sumSquares);
 }
 
 } // namespace cs

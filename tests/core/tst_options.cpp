@@ -29,6 +29,7 @@ private Q_SLOTS:
     void badValues();
     void jsonIsOneLineWithEveryWorker();
     void problemsNameTheirFlag();
+    void fairnessBeforeAnyRequestIsNoNumber();
 };
 
 void TestOptions::defaults()
@@ -160,6 +161,26 @@ void TestOptions::problemsNameTheirFlag()
     QVERIFY(problem.has_value());
     QCOMPARE(problem->field, cs::ConfigField::Program);
     QVERIFY2(problem->message.find("--") == std::string::npos, problem->message.c_str());
+}
+
+void TestOptions::fairnessBeforeAnyRequestIsNoNumber()
+{
+    cs::Snapshot snapshot;
+    snapshot.bindAddress = "127.0.0.1";
+    snapshot.workers.resize(2);
+    // No request yet: JSON null (not 1, not NaN, which JSON has not), "-" in the table.
+    QVERIFY(!snapshot.fairness);
+    auto json = cs::snapshotJson(snapshot);
+    QVERIFY2(json.find("\"fairness\":null,\"connectionFairness\":null,") != std::string::npos, json.c_str());
+    auto table = cs::formatTable(snapshot);
+    QVERIFY2(table.find("  fairness -  ") != std::string::npos, table.c_str());
+
+    snapshot.fairness = 0.5;
+    snapshot.connectionFairness = 1.0;
+    json = cs::snapshotJson(snapshot);
+    QVERIFY2(json.find("\"fairness\":0.5000,\"connectionFairness\":1.0000,") != std::string::npos, json.c_str());
+    table = cs::formatTable(snapshot);
+    QVERIFY2(table.find("  fairness 0.500  ") != std::string::npos, table.c_str());
 }
 
 QTEST_APPLESS_MAIN(TestOptions)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <cctype>
+#include <csignal>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -171,6 +172,7 @@ private Q_SLOTS:
     void invalidOptionsAreRefused();
     void commandLinePrintsSummary();
     void commandLineExitStatus();
+    void fairnessCountsEveryWorkerOfTheCluster();
 
 private:
     cs::LoadOptions options(std::uint64_t requests) const;
@@ -215,17 +217,25 @@ void TestLoadGenerator::parseAcceptsGoodFlags_data()
     QTest::addColumn<bool>("keepAlive");
     QTest::addColumn<QByteArray>("path");
     QTest::addColumn<bool>("json");
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<QByteArray>("metricsUrl");
 
-    QTest::newRow("defaults") << QByteArrayList {} << 8000 << 10 << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false;
+    QTest::newRow("defaults") << QByteArrayList {} << 8000 << 10 << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false
+                              << 0 << QByteArray();
     QTest::newRow("short flags") << QByteArrayList { "-c", "3", "-d", "2.5", "-n", "40" } << 8000 << 3 << 2.5 << 40ull
-                                 << 0.0 << true << QByteArray("/") << false;
+                                 << 0.0 << true << QByteArray("/") << false << 0 << QByteArray();
     QTest::newRow("long flags") << QByteArrayList { "--port", "9001", "--connections", "7", "--rate", "150",
-                                                 "--new-connection", "--path", "/cpu?ms=2", "--json" }
-                                << 9001 << 7 << 10.0 << 0ull << 150.0 << false << QByteArray("/cpu?ms=2") << true;
-    QTest::newRow("equals form") << QByteArrayList { "--port=1234", "--requests=5", "--keep-alive" } << 1234 << 10
-                                 << 10.0 << 5ull << 0.0 << true << QByteArray("/") << false;
+                                                 "--new-connection", "--path", "/cpu?ms=2", "--json", "--workers", "4" }
+                                << 9001 << 7 << 10.0 << 0ull << 150.0 << false << QByteArray("/cpu?ms=2") << true << 4
+                                << QByteArray();
+    QTest::newRow("equals form") << QByteArrayList { "--port=1234", "--requests=5", "--keep-alive", "--workers=2" } << 1234
+                                 << 10 << 10.0 << 5ull << 0.0 << true << QByteArray("/") << false << 2 << QByteArray();
     QTest::newRow("last connection mode wins") << QByteArrayList { "--new-connection", "--keep-alive" } << 8000 << 10
-                                               << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false;
+                                               << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false << 0
+                                               << QByteArray();
+    QTest::newRow("metrics url") << QByteArrayList { "--metrics-url", "http://127.0.0.1:9100/metrics" } << 8000 << 10
+                                 << 10.0 << 0ull << 0.0 << true << QByteArray("/") << false << 0
+                                 << QByteArray("http://127.0.0.1:9100/metrics");
 }
 
 void TestLoadGenerator::parseAcceptsGoodFlags()
@@ -243,6 +253,8 @@ void TestLoadGenerator::parseAcceptsGoodFlags()
     QTEST(o.keepAlive, "keepAlive");
     QTEST(QByteArray::fromStdString(o.path), "path");
     QTEST(o.json, "json");
+    QTEST(o.workers, "workers");
+    QTEST(QByteArray::fromStdString(o.metricsUrl), "metricsUrl");
     QVERIFY(!o.help);
     QVERIFY(cs::validateLoadOptions(o).empty());
 }
@@ -269,6 +281,13 @@ void TestLoadGenerator::parseRejectsBadFlags_data()
     QTest::newRow("missing value") << QByteArrayList { "--port" } << QByteArray("--port");
     QTest::newRow("value on a switch") << QByteArrayList { "--json=yes" } << QByteArray("--json");
     QTest::newRow("empty host") << QByteArrayList { "--host", "" } << QByteArray("--host");
+    QTest::newRow("no workers") << QByteArrayList { "--workers", "0" } << QByteArray("--workers");
+    QTest::newRow("workers not a number") << QByteArrayList { "--workers", "two" } << QByteArray("--workers");
+    QTest::newRow("metrics url https") << QByteArrayList { "--metrics-url", "https://127.0.0.1:9100/metrics" }
+                                       << QByteArray("--metrics-url");
+    QTest::newRow("metrics url bad port") << QByteArrayList { "--metrics-url", "127.0.0.1:0" } << QByteArray("--metrics-url");
+    QTest::newRow("two worker counts") << QByteArrayList { "--workers", "2", "--metrics-url", "127.0.0.1:9100" }
+                                       << QByteArray("--workers and --metrics-url");
 }
 
 void TestLoadGenerator::parseRejectsBadFlags()
@@ -311,7 +330,11 @@ void TestLoadGenerator::countedRequests()
     QCOMPARE(s.non2xx, 0u);
     QVERIFY2(s.firstError.empty(), s.firstError.c_str());
     QCOMPARE(s.perWorker, (std::map<std::string, std::uint64_t> { { "3", 200 } }));
-    QCOMPARE(s.fairness, 1.0);
+    // One worker, and no count given: the index is over the one that answered.
+    QVERIFY(s.fairness);
+    QCOMPARE(*s.fairness, 1.0);
+    QCOMPARE(s.workers, 1);
+    QCOMPARE(s.workersFrom, cs::WorkerCount::Answered);
     if (keepAlive)
         QVERIFY2(s.connectionsOpened <= std::uint64_t(connections), std::to_string(s.connectionsOpened).c_str());
     else
@@ -509,7 +532,7 @@ void TestLoadGenerator::commandLinePrintsSummary()
     const QString out = QString::fromStdString(text.stdoutText());
     QVERIFY2(out.contains(QLatin1String("100 completed, 0 errors")), qPrintable(out));
     QVERIFY2(out.contains(QRegularExpression(QStringLiteral("worker 3 +100 +100\\.0%"))), qPrintable(out));
-    QVERIFY2(out.contains(QLatin1String("Jain's index 1.000")), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("Jain's index 1.000 over the 1 worker that answered")), qPrintable(out));
     QVERIFY2(out.contains(QRegularExpression(QStringLiteral("p50 [0-9.]+ ms"))), qPrintable(out));
 
     ChildProcess json(cs::test::binDir() + "/clusterscope-load", { "--port", port, "-n", "50", "--json" });
@@ -521,6 +544,79 @@ void TestLoadGenerator::commandLinePrintsSummary()
     QCOMPARE(doc[QLatin1String("errors")].toInt(), 0);
     QCOMPARE(doc[QLatin1String("perWorker")][QLatin1String("3")].toInt(), 50);
     QCOMPARE(doc[QLatin1String("fairness")].toDouble(), 1.0);
+    QCOMPARE(doc[QLatin1String("workers")].toInt(), 1);
+    QCOMPARE(doc[QLatin1String("workersFrom")].toString(), QStringLiteral("answered"));
+}
+
+void TestLoadGenerator::fairnessCountsEveryWorkerOfTheCluster()
+{
+    // A real headless cluster of two. One keep-alive connection stays with the worker it was
+    // handed to, so that worker answers everything and the other gets nothing: Jain 0.5.
+    ChildProcess master(cs::test::binDir() + "/clusterscope",
+                        { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100",
+                          "--metrics-port", "0" });
+    QVERIFY(master.start());
+    const std::uint16_t clusterPort = cs::test::jsonPort(master);
+    QVERIFY(clusterPort != 0);
+    QCOMPARE(cs::test::onlineWorkerPids(master, 2).size(), std::size_t(2));
+    QRegularExpressionMatch metrics;
+    QVERIFY(cs::test::waitFor(
+        [&] {
+            metrics = QRegularExpression(QStringLiteral("metrics at (http://127.0.0.1:[0-9]+/metrics)"))
+                          .match(QString::fromStdString(master.stderrText()));
+            return metrics.hasMatch();
+        },
+        10s));
+    const std::string port = std::to_string(clusterPort);
+    const std::string metricsUrl = metrics.captured(1).toStdString();
+
+    auto load = [&](std::vector<std::string> extra, std::string* out) {
+        std::vector<std::string> args { "--port", port, "-c", "1", "-n", "200" };
+        args.insert(args.end(), extra.begin(), extra.end());
+        ChildProcess run(cs::test::binDir() + "/clusterscope-load", args);
+        if (!run.start())
+            return -1;
+        const int code = exitCode(run.waitExit(30s));
+        *out = run.stdoutText() + run.stderrText();
+        return code;
+    };
+    auto checkJson = [&](const std::string& text, const QString& from) {
+        const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text));
+        QVERIFY2(doc.isObject(), text.c_str());
+        QCOMPARE(doc[QLatin1String("completed")].toInt(), 200);
+        QCOMPARE(doc[QLatin1String("perWorker")].toObject().size(), 1); // one worker answered everything
+        QCOMPARE(doc[QLatin1String("workers")].toInt(), 2);
+        QCOMPARE(doc[QLatin1String("workersFrom")].toString(), from);
+        QCOMPARE(doc[QLatin1String("fairness")].toDouble(), 0.5);
+    };
+
+    std::string out;
+    QCOMPARE(load({ "--json", "--workers", "2" }, &out), 0);
+    checkJson(out, QStringLiteral("given"));
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(load({ "--json", "--metrics-url", metricsUrl }, &out), 0);
+    checkJson(out, QStringLiteral("metrics"));
+    if (QTest::currentTestFailed())
+        return;
+
+    QCOMPARE(load({ "--workers", "2" }, &out), 0);
+    QVERIFY2(out.find("Jain's index 0.500 over 2 workers") != std::string::npos, out.c_str());
+    QVERIFY2(out.find("1 other worker got none") != std::string::npos, out.c_str());
+    // Without a count it cannot know of the worker that got nothing, and says so plainly.
+    QCOMPARE(load({}, &out), 0);
+    QVERIFY2(out.find("Jain's index 1.000 over the 1 worker that answered") != std::string::npos, out.c_str());
+    QVERIFY2(out.find("pass --workers N") != std::string::npos, out.c_str());
+
+    // A metrics URL that does not answer: one clear line, no load, exit status 1.
+    Socket refused(false);
+    QCOMPARE(load({ "--metrics-url", "http://127.0.0.1:" + std::to_string(refused.port()) + "/metrics" }, &out), 1);
+    QVERIFY2(out.find("Could not connect to the metrics at") != std::string::npos, out.c_str());
+    QVERIFY2(out.find("--workers N") != std::string::npos, out.c_str());
+
+    master.signal(SIGTERM);
+    const auto status = master.waitExit(15s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
 }
 
 void TestLoadGenerator::commandLineExitStatus()

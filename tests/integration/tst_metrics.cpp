@@ -1,6 +1,7 @@
 // The Prometheus endpoint of a headless master: well-formed text, values that move with load.
 #include "testsupport.h"
 
+#include <cmath>
 #include <csignal>
 #include <regex>
 #include <sstream>
@@ -60,7 +61,8 @@ void TestMetrics::scrapeReflectsLoadAndRestarts()
     QCOMPARE(first.status, 200);
     QVERIFY(first.headers["content-type"].find("version=0.0.4") != std::string::npos);
     // Every line is a comment or `name{labels} value`, every family has HELP and TYPE.
-    const std::regex sampleLine(R"(^[a-z_:][a-z0-9_:]*(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+\-]+(e[+\-]?[0-9]+)?$)");
+    // A value not known yet (fairness before the first request) is NaN, as Prometheus spells it.
+    const std::regex sampleLine(R"(^[a-z_:][a-z0-9_:]*(\{([a-z_]+="[^"]*",?)+\})? (-?[0-9.e+\-]+(e[+\-]?[0-9]+)?|NaN)$)");
     std::istringstream lines(first.body);
     std::string text;
     int samples = 0;
@@ -72,6 +74,11 @@ void TestMetrics::scrapeReflectsLoadAndRestarts()
     }
     QVERIFY(samples > 20);
     QVERIFY(first.body.find("# TYPE clusterscope_worker_requests_total counter") != std::string::npos);
+    // No request yet: no fairness to speak of, and not a perfect 1 either.
+    QVERIFY2(std::isnan(sampleValue(first.body, "clusterscope_request_fairness_ratio")), first.body.c_str());
+    QVERIFY(first.body.find("\nclusterscope_request_fairness_ratio NaN\n") != std::string::npos);
+    QVERIFY(std::isnan(sampleValue(first.body, "clusterscope_connection_fairness_ratio")));
+    QCOMPARE(sampleValue(first.body, "clusterscope_workers"), 2.0);
     QVERIFY(first.body.find("# TYPE clusterscope_worker_request_duration_seconds histogram") != std::string::npos);
     QVERIFY(waitFor([&] { return sampleValue(scrape().body, "clusterscope_worker_up{slot=\"2\"}") == 1; }, 10s));
 

@@ -6,6 +6,7 @@
 
 #include <QLabel>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -50,7 +51,7 @@ private Q_SLOTS:
         panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(1);
         panel.findChild<QSpinBox*>(QStringLiteral("loadConnections"))->setValue(2);
         panel.findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(200);
-        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port);
+        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port, int(latest->workers.size()));
         auto* start = panel.findChild<QPushButton*>(QStringLiteral("loadStartButton"));
         QVERIFY(start->isEnabled());
         QSignalSpy finished(&panel, &LoadPanel::finished);
@@ -63,6 +64,41 @@ private Q_SLOTS:
         QVERIFY2(!summary.startsWith(QStringLiteral("0 requests")), qPrintable(summary));
         // The cluster saw the load.
         QTRY_VERIFY_WITH_TIMEOUT(latest->totalRequests >= 50, 5000);
+    }
+
+    void jainCountsTheWorkerThatGotNothing()
+    {
+        // Issue 17: one worker answered everything, the other nothing; the panel said
+        // "Jain 1.00" because it counted only the worker that answered.
+        ClusterAdapter adapter;
+        std::shared_ptr<const Snapshot> latest;
+        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
+        ClusterConfig config;
+        config.port = 0;
+        config.workers = 2;
+        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
+        config.sampleIntervalMs = 100;
+        adapter.start(config);
+        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && latest->workers.size() == 2
+                                     && latest->workers[0].state == WorkerState::Online
+                                     && latest->workers[1].state == WorkerState::Online,
+                                 15000);
+
+        LoadPanel panel;
+        // One keep-alive connection stays with the worker it was handed to: a 100/0 split.
+        panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(1);
+        panel.findChild<QSpinBox*>(QStringLiteral("loadConnections"))->setValue(1);
+        panel.findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(200);
+        panel.findChild<QRadioButton*>(QStringLiteral("loadKeepAlive"))->setChecked(true);
+        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port, int(latest->workers.size()));
+        QSignalSpy finished(&panel, &LoadPanel::finished);
+        panel.start();
+        QVERIFY(finished.wait(10000));
+        const QString summary = panel.summaryText();
+        QVERIFY2(!summary.startsWith(QStringLiteral("0 requests")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("Jain 0.50 over 2 workers")), qPrintable(summary));
+        // The cluster agrees: one slot served them all.
+        QTRY_VERIFY_WITH_TIMEOUT(latest->totalRequests > 0 && latest->fairness && *latest->fairness == 0.5, 5000);
     }
 
     void stopEndsTheLoadEarly()
@@ -82,7 +118,7 @@ private Q_SLOTS:
         LoadPanel panel;
         panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(60);
         panel.findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(100);
-        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port);
+        panel.setTarget(QString::fromStdString(latest->bindAddress), latest->port, int(latest->workers.size()));
         QSignalSpy finished(&panel, &LoadPanel::finished);
         panel.start();
         QVERIFY(panel.running());

@@ -7,6 +7,7 @@
 #include "models/workertablemodel.h"
 #include "widgets/banner.h"
 #include "widgets/launcherpanel.h"
+#include "widgets/loadpanel.h"
 #include "widgets/mainwindow.h"
 #include "widgets/workertableview.h"
 
@@ -20,6 +21,7 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QChart>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -28,6 +30,8 @@
 #include <QProcess>
 #include <QUrl>
 #include <QPushButton>
+#include <QRadioButton>
+#include <QSignalSpy>
 #include <QScopeGuard>
 #include <QSettings>
 #include <QSpinBox>
@@ -401,6 +405,37 @@ private Q_SLOTS:
         QCOMPARE(window.latencyChart()->note(), note);
         QCOMPARE(window.distributionChart()->note(), note);
         QVERIFY(window.close());
+    }
+
+    void fairnessIsADashUntilTheFirstRequestThenOverEveryWorker()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        auto* status = window.findChild<QLabel*>(QStringLiteral("statusFairness"));
+        QVERIFY(status);
+        QCOMPARE(status->text(), QStringLiteral("fairness –")); // not running
+        VERIFY_STARTED(window, 2);
+        // Running, no request yet: nothing to be fair about, so no number (it said 1.00).
+        QTRY_VERIFY_WITH_TIMEOUT(window.distributionChart()->chart()->title() == QStringLiteral("Share per worker · Jain –"),
+                                 5000);
+        QCOMPARE(status->text(), QStringLiteral("fairness –"));
+
+        // One keep-alive connection stays with one worker: a 100/0 split of two workers.
+        LoadPanel* load = window.loadPanel();
+        load->findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(1);
+        load->findChild<QSpinBox*>(QStringLiteral("loadConnections"))->setValue(1);
+        load->findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(200);
+        load->findChild<QRadioButton*>(QStringLiteral("loadKeepAlive"))->setChecked(true);
+        QSignalSpy finished(load, &LoadPanel::finished);
+        QTest::mouseClick(load->findChild<QPushButton*>(QStringLiteral("loadStartButton")), Qt::LeftButton);
+        QVERIFY(finished.wait(10000));
+        const QString summary = load->summaryText();
+        QVERIFY2(summary.contains(QStringLiteral("Jain 0.50 over 2 workers")), qPrintable(summary));
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("fairness 0.50"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.distributionChart()->chart()->title(),
+                                  QStringLiteral("Share per worker · Jain 0.50"), 5000);
+        QVERIFY2(window.distributionChart()->toolTip().contains(QStringLiteral("over all 2 workers: 0.50 over requests")),
+                 qPrintable(window.distributionChart()->toolTip()));
     }
 
     void builtInWorkerChartsHaveNoNote()

@@ -125,17 +125,19 @@ void DistributionChart::refresh()
     m_even->replace(n > 0 ? QList<QPointF> { QPointF(-0.5, even), QPointF(n - 0.5, even) } : QList<QPointF> {});
     setNiceRange(m_y, std::max(top, even) * 1.15, 10);
     // Jain's index over requests in the title (short enough for a narrow chart); both
-    // indices in the tooltip.
-    const bool any = n > 0 && requests > 0;
-    const QString title = any ? tr("Share per worker · Jain %1").arg(m_model->fairness(), 0, 'f', 2) : tr("Share per worker");
-    if (m_chart->title() != title) {
+    // indices in the tooltip. Over every slot, so one that got nothing pulls it down; "–"
+    // until the first request, when there is nothing to be fair or unfair about.
+    const QString fairness = formatFairness(m_model->fairness());
+    const QString title = n > 0 ? tr("Share per worker · Jain %1").arg(fairness) : tr("Share per worker");
+    if (m_chart->title() != title)
         m_chart->setTitle(title);
-        setToolTip(m_baseToolTip
-                   + (any ? tr("\nJain's index now: %1 over requests, %2 over connections.")
-                                .arg(m_model->fairness(), 0, 'f', 2)
-                                .arg(m_model->connectionFairness(), 0, 'f', 2)
-                          : QString()));
-    }
+    const QString over = n == 1 ? tr("the 1 worker") : tr("all %1 workers").arg(n);
+    const QString tip = m_baseToolTip
+        + (n > 0 ? tr("\nJain's index now, over %1: %2 over requests, %3 over connections.")
+                       .arg(over, fairness, formatFairness(m_model->connectionFairness()))
+                 : QString());
+    if (toolTip() != tip)
+        setToolTip(tip);
 }
 
 } // namespace cs::ui

@@ -57,6 +57,11 @@ QString formatBytes(std::uint64_t bytes)
     return QStringLiteral("%1 MiB").arg(mib, 0, 'f', 1);
 }
 
+QString formatFairness(const std::optional<double>& index)
+{
+    return index ? QString::number(*index, 'f', 2) : QStringLiteral("–");
+}
+
 WorkerTableModel::WorkerTableModel(QObject* parent)
     : QAbstractTableModel(parent)
 {
@@ -201,8 +206,8 @@ void WorkerTableModel::setSnapshot(const std::shared_ptr<const Snapshot>& snapsh
 {
     const std::vector<WorkerSample> empty;
     const std::vector<WorkerSample>& next = snapshot ? snapshot->workers : empty;
-    m_fairness = snapshot ? snapshot->fairness : 1.0;
-    m_connectionFairness = snapshot ? snapshot->connectionFairness : 1.0;
+    m_fairness = snapshot ? snapshot->fairness : std::nullopt;
+    m_connectionFairness = snapshot ? snapshot->connectionFairness : std::nullopt;
     const bool requestMetrics = snapshot ? snapshot->requestMetrics : true;
     if (requestMetrics != m_requestMetrics) {
         // Every row's request columns change meaning: simplest as a reset (it happens once a run).

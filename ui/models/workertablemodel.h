@@ -3,6 +3,7 @@
 #include "master/snapshot.h"
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <QAbstractTableModel>
@@ -31,15 +32,16 @@ public:
 
     const std::vector<WorkerSample>& workers() const { return m_workers; }
     const WorkerSample* workerAt(int row) const;
-    double fairness() const { return m_fairness; }
-    double connectionFairness() const { return m_connectionFairness; }
+    /// Jain's index over every slot of the snapshot; empty before the first request.
+    std::optional<double> fairness() const { return m_fairness; }
+    std::optional<double> connectionFairness() const { return m_connectionFairness; }
     /// False when the workers are a program of the user's: request columns show "n/a".
     bool requestMetrics() const { return m_requestMetrics; }
 
 private:
     std::vector<WorkerSample> m_workers;
-    double m_fairness = 1.0;
-    double m_connectionFairness = 1.0;
+    std::optional<double> m_fairness;
+    std::optional<double> m_connectionFairness;
     bool m_requestMetrics = true;
 };
 
@@ -47,5 +49,7 @@ private:
 QString formatDuration(double seconds);
 /// "12.3 MiB"
 QString formatBytes(std::uint64_t bytes);
+/// Jain's index as "0.50"; "–" when there is none yet (no requests), never a made-up 1.00.
+QString formatFairness(const std::optional<double>& index);
 
 } // namespace cs::ui

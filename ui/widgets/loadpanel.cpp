@@ -16,6 +16,7 @@
 #include <QVBoxLayout>
 
 #include "load/loadgenerator.h"
+#include "models/workertablemodel.h"
 
 namespace cs::ui {
 
@@ -57,6 +58,8 @@ LoadPanel::LoadPanel(QWidget* parent)
     m_rate->setSpecialValueText(tr("as fast as possible"));
     m_rate->setSuffix(tr(" req/s"));
     m_rate->setToolTip(tr("Requests per second over all connections; 0 sends as fast as the cluster answers"));
+    m_keepAlive->setObjectName(QStringLiteral("loadKeepAlive"));
+    m_newConnection->setObjectName(QStringLiteral("loadNewConnection"));
     m_keepAlive->setToolTip(tr("Reuse each connection for many requests (HTTP keep-alive)"));
     m_newConnection->setToolTip(tr("Open a new connection for every request: shows how the policy spreads connections"));
     auto* mode = new QButtonGroup(this);
@@ -131,8 +134,9 @@ LoadPanel::~LoadPanel()
     }
 }
 
-void LoadPanel::setTarget(const QString& host, quint16 port)
+void LoadPanel::setTarget(const QString& host, quint16 port, int workers)
 {
+    m_workers = workers;
     m_host = host;
     if (m_host == QLatin1String("0.0.0.0"))
         m_host = QStringLiteral("127.0.0.1");
@@ -183,6 +187,7 @@ void LoadPanel::start()
     options.rate = m_rate->value();
     options.keepAlive = m_keepAlive->isChecked();
     options.path = m_path->currentText().toStdString();
+    options.workers = m_workers;
     if (const std::string problem = validateLoadOptions(options); !problem.empty()) {
         m_summary->setText(QString::fromStdString(problem));
         return;
@@ -229,14 +234,22 @@ void LoadPanel::finish()
         const LoadSummary s = m_generator->wait();
         m_generator.reset();
         m_bar->setValue(1000);
-        QString text = tr("%L1 requests in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%L6 errors, Jain %7")
+        // Over the cluster's workers, so one that got nothing pulls the index down.
+        QString over;
+        if (s.workersFrom == WorkerCount::Answered)
+            over = s.workers == 1 ? tr("over the 1 worker that answered")
+                                  : tr("over the %1 workers that answered").arg(s.workers);
+        else
+            over = s.workers == 1 ? tr("over 1 worker") : tr("over %1 workers").arg(s.workers);
+        QString text = tr("%L1 requests in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%L6 errors, Jain %7 %8")
                            .arg(qulonglong(s.completed))
                            .arg(s.elapsedSeconds, 0, 'f', 1)
                            .arg(s.requestsPerSecond, 0, 'f', 0)
                            .arg(s.p50Ms, 0, 'f', 2)
                            .arg(s.p99Ms, 0, 'f', 2)
                            .arg(qulonglong(s.errors + s.non2xx))
-                           .arg(s.fairness, 0, 'f', 2);
+                           .arg(formatFairness(s.fairness), s.fairness ? over : QString());
+        text = text.trimmed();
         if (!s.firstError.empty())
             text += QLatin1Char('\n') + tr("First error: %1").arg(QString::fromStdString(s.firstError));
         m_summary->setText(text);

@@ -29,8 +29,10 @@ public:
     explicit LoadPanel(QWidget* parent = nullptr);
     ~LoadPanel() override; ///< stops a running load
 
-    /// Where the load goes; an empty host (cluster not running) disables Start.
-    void setTarget(const QString& host, quint16 port);
+    /// Where the load goes and how many workers serve there, so that Jain's index counts a
+    /// worker that gets no response (0: not known, the index is over those that answered).
+    /// An empty host (cluster not running) disables Start.
+    void setTarget(const QString& host, quint16 port, int workers);
     bool running() const;
     QString summaryText() const;
 
@@ -51,6 +53,7 @@ private:
     std::shared_ptr<Progress> m_progress;
     QString m_host;
     quint16 m_port = 0;
+    int m_workers = 0;
     QSpinBox* m_connections;
     QSpinBox* m_duration;
     QSpinBox* m_rate;

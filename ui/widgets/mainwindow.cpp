@@ -146,7 +146,10 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     setCentralWidget(top);
 
     m_statusRate = statusLabel(this, tr("Requests per second served by all workers"));
-    m_statusFairness = statusLabel(this, tr("Jain's fairness index over the workers' request counts: 1 = perfectly even"));
+    m_statusFairness = statusLabel(this, tr("Jain's fairness index over every worker's request count, a "
+                                            "worker that got none included: 1 = perfectly even, 1/N = one "
+                                            "worker takes all; – until the first request"));
+    m_statusFairness->setObjectName(QStringLiteral("statusFairness"));
     m_statusWorkers = statusLabel(this, tr("Workers online out of all slots"));
     m_statusUptime = statusLabel(this, tr("How long the cluster has been running"));
     m_statusPolicy = statusLabel(this, tr("The scheduling policy in force"));
@@ -364,9 +367,9 @@ void MainWindow::applyActions()
     // Load only where something answers: not before the first worker serves, nor when every
     // slot has failed.
     if (a.runLoad)
-        m_load->setTarget(QString::fromStdString(m_snapshot->bindAddress), m_snapshot->port);
+        m_load->setTarget(QString::fromStdString(m_snapshot->bindAddress), m_snapshot->port, int(m_snapshot->workers.size()));
     else if (!m_load->running())
-        m_load->setTarget({}, 0);
+        m_load->setTarget({}, 0, 0);
     m_statusChaos->setVisible(m_adapter->running() && m_adapter->config().chaos);
     if (a.phase == ClusterPhase::AllFailed)
         statusBar()->showMessage(tr("Every worker slot has failed: nothing serves. Fix the cause, then reset them."));
@@ -440,7 +443,7 @@ void MainWindow::onRunningChanged(bool running)
         statusBar()->showMessage(tr("Starting…"), 3000);
     } else {
         m_load->stop();
-        m_load->setTarget({}, 0);
+        m_load->setTarget({}, 0, 0);
         // A stopped cluster has no failed slots to reset: the banner about them goes.
         if (m_banner->tag() > 0)
             m_banner->hide();
@@ -470,7 +473,7 @@ void MainWindow::updateStatus(const Snapshot& s)
     // A program of the user's own reports no requests: unknown, not zero (and not "fair").
     const bool counted = live && s.requestMetrics;
     m_statusRate->setText(counted ? tr("%L1 req/s").arg(s.totalRequestsPerSecond, 0, 'f', 0) : tr("– req/s"));
-    m_statusFairness->setText(counted ? tr("fairness %1").arg(s.fairness, 0, 'f', 2) : tr("fairness –"));
+    m_statusFairness->setText(tr("fairness %1").arg(formatFairness(counted ? s.fairness : std::nullopt)));
     m_statusWorkers->setText(live ? tr("%1/%2 online").arg(online).arg(s.workers.size()) : tr("no workers"));
     m_statusUptime->setText(live ? tr("up %1").arg(formatDuration(s.clusterUptimeSeconds)) : tr("not running"));
     m_statusPolicy->setText(live ? QString::fromLatin1(policyName(s.policy)) : QString());

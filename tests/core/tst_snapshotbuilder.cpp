@@ -1,0 +1,87 @@
+// SnapshotBuilder's fairness: Jain's index over every slot of the cluster, a slot that
+// served nothing counting as 0, and no index at all before the first request.
+#include "master/snapshotbuilder.h"
+
+#include <QList>
+#include <QTest>
+
+using namespace cs;
+
+namespace {
+
+/// One online slot per entry, its current process having served that many requests;
+/// a negative entry is a slot with no process at all (stopped, backing off).
+Snapshot build(const QList<int>& requests, bool requestMetrics = true)
+{
+    SnapshotBuilder builder(100, 4096);
+    ClusterReading cluster;
+    cluster.elapsedSeconds = 1;
+    cluster.requestMetrics = requestMetrics;
+    std::vector<SlotReading> slots;
+    std::vector<ProcessReading> processes;
+    for (int i = 0; i < requests.size(); ++i) {
+        const int slot = i + 1;
+        slots.push_back({ slot, requests[i] < 0 ? WorkerState::Stopped : WorkerState::Online, 0 });
+        if (requests[i] < 0)
+            continue;
+        ProcessReading process;
+        process.process = std::uint64_t(slot);
+        process.slot = slot;
+        process.current = true;
+        process.pid = 1000 + slot;
+        process.telemetry.requests = std::uint64_t(requests[i]);
+        process.telemetry.connectionsAccepted = std::uint32_t(requests[i] > 0 ? 1 : 0);
+        processes.push_back(process);
+    }
+    return builder.build(cluster, slots, processes);
+}
+
+} // namespace
+
+class TestSnapshotBuilder : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void fairnessOverEverySlot_data();
+    void fairnessOverEverySlot();
+    void noFairnessForProgramsWithoutRequestCounts();
+};
+
+void TestSnapshotBuilder::fairnessOverEverySlot_data()
+{
+    QTest::addColumn<QList<int>>("requests");
+    QTest::addColumn<bool>("defined");
+    QTest::addColumn<double>("expected");
+    QTest::newRow("no slots") << QList<int> {} << false << 0.0;
+    QTest::newRow("no request yet") << QList<int> { 0, 0 } << false << 0.0;
+    QTest::newRow("even split") << QList<int> { 50, 50 } << true << 1.0;
+    QTest::newRow("100/0 of 2") << QList<int> { 100, 0 } << true << 0.5;
+    QTest::newRow("one of 4 takes all") << QList<int> { 0, 0, 7, 0 } << true << 0.25;
+    QTest::newRow("a slot with no process counts") << QList<int> { 100, -1 } << true << 0.5;
+}
+
+void TestSnapshotBuilder::fairnessOverEverySlot()
+{
+    QFETCH(QList<int>, requests);
+    QFETCH(bool, defined);
+    QFETCH(double, expected);
+    const Snapshot snapshot = build(requests);
+    QCOMPARE(snapshot.workers.size(), std::size_t(requests.size()));
+    QCOMPARE(snapshot.fairness.has_value(), defined);
+    if (defined)
+        QCOMPARE(*snapshot.fairness, expected);
+    // One connection per slot that served anything: the same shape over connections.
+    QCOMPARE(snapshot.connectionFairness.has_value(), defined);
+    if (defined)
+        QCOMPARE(*snapshot.connectionFairness, expected);
+}
+
+void TestSnapshotBuilder::noFairnessForProgramsWithoutRequestCounts()
+{
+    // A program of the user's reports no requests: unknown, not zero and not "fair".
+    const Snapshot snapshot = build({ 0, 0 }, false);
+    QVERIFY(!snapshot.fairness);
+}
+
+QTEST_APPLESS_MAIN(TestSnapshotBuilder)
+#include "tst_snapshotbuilder.moc"
