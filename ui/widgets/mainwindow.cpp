@@ -384,7 +384,8 @@ void MainWindow::showFailedSlots(const Snapshot& snapshot)
     for (const WorkerSample& w : snapshot.workers)
         if (w.state == WorkerState::Failed)
             failed.append(w.slot);
-    if (!snapshot.running)
+    // A snapshot that arrives after the stop speaks of slots that no longer exist.
+    if (!snapshot.running || !m_adapter->running())
         failed.clear();
     if (failed == m_bannerFailedSlots)
         return;
