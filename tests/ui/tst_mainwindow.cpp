@@ -40,6 +40,7 @@
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace cs;
 using namespace cs::ui;
@@ -418,7 +419,7 @@ private Q_SLOTS:
         // Running, no request yet: nothing to be fair about, so no number (it said 1.00).
         QTRY_VERIFY_WITH_TIMEOUT(window.distributionChart()->chart()->title() == QStringLiteral("Share per worker · Jain –"),
                                  5000);
-        QCOMPARE(status->text(), QStringLiteral("fairness –"));
+        QCOMPARE(status->text(), QStringLiteral("fairness – (since start)"));
 
         // One keep-alive connection stays with one worker: a 100/0 split of two workers.
         LoadPanel* load = window.loadPanel();
@@ -431,11 +432,23 @@ private Q_SLOTS:
         QVERIFY(finished.wait(10000));
         const QString summary = load->summaryText();
         QVERIFY2(summary.contains(QStringLiteral("Jain 0.50 over 2 workers")), qPrintable(summary));
-        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("fairness 0.50"), 5000);
+        // The status bar says which span it is over: the load run just made.
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("fairness 0.50 (last load run)"), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(window.distributionChart()->chart()->title(),
                                   QStringLiteral("Share per worker · Jain 0.50"), 5000);
         QVERIFY2(window.distributionChart()->toolTip().contains(QStringLiteral("over all 2 workers: 0.50 over requests")),
                  qPrintable(window.distributionChart()->toolTip()));
+
+        // The chart's visible Reset starts the span again: nothing counted, no number.
+        auto* reset = window.distributionChart()->findChild<QToolButton*>(QStringLiteral("shareReset"));
+        QVERIFY(reset && reset->isVisible());
+        QTest::mouseClick(reset, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("fairness – (since reset)"), 5000);
+        // "Since start" brings the whole history back.
+        auto* scope = window.distributionChart()->findChild<QComboBox*>(QStringLiteral("shareScope"));
+        QVERIFY(scope && scope->isVisible());
+        scope->setCurrentIndex(scope->findText(QStringLiteral("Since start")));
+        QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("fairness 0.50 (since start)"), 5000);
     }
 
     void builtInWorkerChartsHaveNoNote()

@@ -2,22 +2,29 @@
 
 #include "charts/chartnote.h"
 #include "charts/chartstyle.h"
+#include "models/sharemodel.h"
 #include "models/workertablemodel.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
+#include <QComboBox>
 #include <QEvent>
+#include <QHBoxLayout>
 #include <QLegend>
 #include <QLineSeries>
+#include <QToolButton>
 #include <QValueAxis>
 
 namespace cs::ui {
 
-DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
+DistributionChart::DistributionChart(ShareModel* model, QWidget* parent)
     : QChartView(new QChart, parent) // not setChart(): see TimeChart
     , m_model(model)
+    , m_controls(new QWidget(this))
+    , m_scope(new QComboBox(m_controls))
+    , m_reset(new QToolButton(m_controls))
     , m_chart(chart())
     , m_bars(new QBarSeries)
     , m_requests(new QBarSet(tr("Requests")))
@@ -47,9 +54,36 @@ DistributionChart::DistributionChart(WorkerTableModel* model, QWidget* parent)
     m_y->setTitleText(tr("share"));
     m_chart->setTitle(tr("Share per worker"));
     restyle();
-    m_baseToolTip = tr("Each worker's share of all requests and of all accepted connections since the start; "
-                  "the dashed line is an even share. Jain's index: 1 = perfectly even, 1/N = one worker takes all.");
+    m_baseToolTip = tr("Each worker's share of the requests and of the accepted connections over the span chosen "
+                       "in the corner: the last load run (so two runs are never mixed) or everything since the "
+                       "cluster started. The dashed line is an even share. Jain's index: 1 = perfectly even, "
+                       "1/N = one worker takes all.");
     setToolTip(m_baseToolTip);
+
+    m_scope->setObjectName(QStringLiteral("shareScope"));
+    m_scope->addItem(tr("Last load run"), int(ShareModel::Scope::LastLoadRun));
+    m_scope->addItem(tr("Since start"), int(ShareModel::Scope::SinceStart));
+    m_scope->setToolTip(tr("Which requests the shares count: those of the last load run (or since Reset), or all "
+                           "since the cluster started"));
+    m_reset->setObjectName(QStringLiteral("shareReset"));
+    m_reset->setText(tr("Reset"));
+    m_reset->setToolTip(tr("Count from now: the shares start again from zero"));
+    auto* row = new QHBoxLayout(m_controls);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(4);
+    row->addWidget(m_scope);
+    row->addWidget(m_reset);
+    m_controls->adjustSize();
+    connect(m_scope, &QComboBox::currentIndexChanged, this,
+            [this] { m_model->setScope(ShareModel::Scope(m_scope->currentData().toInt())); });
+    connect(m_reset, &QToolButton::clicked, m_model, &ShareModel::resetNow);
+}
+
+void DistributionChart::resizeEvent(QResizeEvent* event)
+{
+    QChartView::resizeEvent(event);
+    m_controls->adjustSize();
+    m_controls->move(width() - m_controls->width() - 4, 4);
 }
 
 void DistributionChart::setNote(const QString& note)
@@ -88,21 +122,16 @@ void DistributionChart::restyle()
 
 void DistributionChart::refresh()
 {
-    const auto& workers = m_model->workers();
-    const int n = int(workers.size());
+    const QList<ShareModel::Row> rows = m_model->rows();
+    const int n = int(rows.size());
     QStringList categories;
-    double requests = 0, connections = 0;
-    for (const WorkerSample& w : workers) {
-        categories.append(QStringLiteral("#%1").arg(w.slot));
-        requests += double(w.requests);
-        connections += double(w.connectionsAccepted);
-    }
     QList<qreal> requestShares, connectionShares;
     double top = 0;
-    for (const WorkerSample& w : workers) {
-        requestShares.append(requests > 0 ? 100.0 * double(w.requests) / requests : 0.0);
-        connectionShares.append(connections > 0 ? 100.0 * double(w.connectionsAccepted) / connections : 0.0);
-        top = std::max({ top, requestShares.back(), connectionShares.back() });
+    for (const ShareModel::Row& row : rows) {
+        categories.append(QStringLiteral("#%1").arg(row.slot));
+        requestShares.append(row.requestShare);
+        connectionShares.append(row.connectionShare);
+        top = std::max({ top, row.requestShare, row.connectionShare });
     }
     if (categories != m_categories) {
         m_categories = categories;
@@ -123,18 +152,21 @@ void DistributionChart::refresh()
     feed(m_connections, connectionShares);
     const double even = n > 0 ? 100.0 / n : 0.0;
     m_even->replace(n > 0 ? QList<QPointF> { QPointF(-0.5, even), QPointF(n - 0.5, even) } : QList<QPointF> {});
-    setNiceRange(m_y, std::max(top, even) * 1.15, 10);
+    // A share never passes 100 %.
+    setNiceRange(m_y, std::min(100.0, std::max(top, even) * 1.15), 10);
+    if (m_scope->currentData().toInt() != int(m_model->scope()))
+        m_scope->setCurrentIndex(m_scope->findData(int(m_model->scope())));
     // Jain's index over requests in the title (short enough for a narrow chart); both
-    // indices in the tooltip. Over every slot, so one that got nothing pulls it down; "–"
-    // until the first request, when there is nothing to be fair or unfair about.
-    const QString fairness = formatFairness(m_model->fairness());
+    // indices and the span in the tooltip. Over every slot, so one that got nothing pulls it
+    // down; "–" until the span's first request, when there is nothing to be fair about.
+    const QString fairness = formatFairness(m_model->requestFairness());
     const QString title = n > 0 ? tr("Share per worker · Jain %1").arg(fairness) : tr("Share per worker");
     if (m_chart->title() != title)
         m_chart->setTitle(title);
     const QString over = n == 1 ? tr("the 1 worker") : tr("all %1 workers").arg(n);
     const QString tip = m_baseToolTip
-        + (n > 0 ? tr("\nJain's index now, over %1: %2 over requests, %3 over connections.")
-                       .arg(over, fairness, formatFairness(m_model->connectionFairness()))
+        + (n > 0 ? tr("\nJain's index (%1), over %2: %3 over requests, %4 over connections.")
+                       .arg(m_model->scopeText(), over, fairness, formatFairness(m_model->connectionFairness()))
                  : QString());
     if (toolTip() != tip)
         setToolTip(tip);

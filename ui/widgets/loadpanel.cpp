@@ -209,6 +209,7 @@ void LoadPanel::start()
         return;
     }
     m_bar->setValue(0);
+    Q_EMIT this->started();
     m_summary->setText(tr("Running…"));
     m_summary->setToolTip(tr("What the last load run measured"));
     m_poll->start(200);

@@ -41,6 +41,8 @@ public Q_SLOTS:
     void stop();
 
 Q_SIGNALS:
+    /// A load run began: what it sends from now is one run (the share chart counts it alone).
+    void started();
     void finished(const QString& summary);
 
 private:

@@ -12,6 +12,7 @@
 #include "models/clusteractions.h"
 #include "models/eventtimelinemodel.h"
 #include "models/logmodel.h"
+#include "models/sharemodel.h"
 #include "models/timeseriesmodel.h"
 #include "models/workertablemodel.h"
 #include "widgets/banner.h"
@@ -68,6 +69,7 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     , m_rateSeries(new TimeSeriesModel(this))
     , m_latencySeries(new TimeSeriesModel(this))
     , m_timeline(new EventTimelineModel(this))
+    , m_share(new ShareModel(this))
     , m_refresh(new QTimer(this))
 {
     setWindowTitle(tr("Clusterscope"));
@@ -96,7 +98,7 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_coreChart = new CoreLoadChart(m_coreSeries);
     m_rateChart = new WorkerRateChart(m_rateSeries);
     m_latencyChart = new LatencyChart(m_latencySeries);
-    m_distributionChart = new DistributionChart(m_workers);
+    m_distributionChart = new DistributionChart(m_share);
     m_timelineChart = new RestartTimelineChart(m_timeline);
     m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
     m_rateChart->setObjectName(QStringLiteral("workerRateChart"));
@@ -205,6 +207,12 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     });
     connect(m_adapter, &ClusterAdapter::metricsFailed, this, [this](const QString& message) {
         m_banner->showMessage(Banner::Kind::Warning, tr("The cluster runs, but its metrics endpoint could not start: %1").arg(message));
+    });
+    // The share chart and the status bar's fairness count one load run at a time.
+    connect(m_load, &LoadPanel::started, m_share, &ShareModel::markLoadRun);
+    connect(m_share, &ShareModel::changed, this, [this] {
+        m_chartsDirty = true;
+        updateFairness();
     });
     connect(m_load, &LoadPanel::finished, this, [this](const QString& summary) {
         m_log->addNote(m_snapshot ? m_snapshot->clusterUptimeSeconds : 0, tr("Load finished: %1").arg(summary));
@@ -319,6 +327,7 @@ void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
     const Snapshot& s = *snapshot;
     const double t = s.clusterUptimeSeconds;
     m_workers->setSnapshot(snapshot);
+    m_share->setSnapshot(s);
     showRequestMetricsNote(s.requestMetrics);
 
     QStringList coreNames;
@@ -440,6 +449,7 @@ void MainWindow::onRunningChanged(bool running)
         m_rateSeries->clear();
         m_latencySeries->clear();
         m_timeline->clear();
+        m_share->clear();
         m_snapshot.reset();
         statusBar()->showMessage(tr("Starting…"), 3000);
     } else {
@@ -474,13 +484,22 @@ void MainWindow::updateStatus(const Snapshot& s)
     // A program of the user's own reports no requests: unknown, not zero (and not "fair").
     const bool counted = live && s.requestMetrics;
     m_statusRate->setText(counted ? tr("%L1 req/s").arg(s.totalRequestsPerSecond, 0, 'f', 0) : tr("– req/s"));
-    m_statusFairness->setText(tr("fairness %1").arg(formatFairness(counted ? s.fairness : std::nullopt)));
+    updateFairness();
     m_statusWorkers->setText(live ? tr("%1/%2 online").arg(online).arg(s.workers.size()) : tr("no workers"));
     m_statusUptime->setText(live ? tr("up %1").arg(formatDuration(s.clusterUptimeSeconds)) : tr("not running"));
     m_statusPolicy->setText(live ? QString::fromLatin1(policyName(s.policy)) : QString());
     m_statusPort->setText(live ? QStringLiteral("%1:%2").arg(QString::fromStdString(s.bindAddress)).arg(s.port) : QString());
     if (live && statusBar()->currentMessage().startsWith(tr("Starting")))
         statusBar()->clearMessage();
+}
+
+// The fairness the share chart shows, with the span it is over.
+void MainWindow::updateFairness()
+{
+    const bool counted = m_snapshot && m_snapshot->running && m_snapshot->requestMetrics && m_adapter->running();
+    m_statusFairness->setText(counted ? tr("fairness %1 (%2)").arg(formatFairness(m_share->requestFairness()),
+                                                                    m_share->scopeText())
+                                      : tr("fairness %1").arg(formatFairness(std::nullopt)));
 }
 
 void MainWindow::showRequestMetricsNote(bool known)

@@ -27,6 +27,7 @@ class LoadPanel;
 class LogModel;
 class LogView;
 class RestartTimelineChart;
+class ShareModel;
 class TimeSeriesModel;
 class WorkerRateChart;
 class WorkerTableModel;
@@ -79,6 +80,7 @@ private:
     void updateStatus(const Snapshot& snapshot);
     void showRequestMetricsNote(bool known);
     void applyActions();
+    void updateFairness();
     void showFailedSlots(const Snapshot& snapshot);
 
     ClusterAdapter* m_adapter;
@@ -88,6 +90,7 @@ private:
     TimeSeriesModel* m_rateSeries;
     TimeSeriesModel* m_latencySeries;
     EventTimelineModel* m_timeline;
+    ShareModel* m_share;
 
     LauncherPanel* m_launcher;
     LoadPanel* m_load;
