@@ -404,6 +404,16 @@ private Q_SLOTS:
         QVERIFY(cs::test::waitFor([&] { return cs::test::httpGet(worker.port, "/").status == 200; }, 2000ms));
         const auto drainStart = Clock::now();
         worker.process->signal(SIGTERM);
+        // The drain has begun once the worker's own listener is closed: new connections are refused.
+        QVERIFY(cs::test::waitFor(
+            [&] {
+                const int probe = cs::test::connectLoopback(worker.port);
+                if (probe < 0)
+                    return true;
+                ::close(probe);
+                return false;
+            },
+            2000ms));
         // A kept-alive connection idle at the drain may have its next request on the way: it
         // is answered, with Connection: close, and then closed.
         QVERIFY(!idle.closedByPeer());
