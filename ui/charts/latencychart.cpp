@@ -1,6 +1,7 @@
 #include "charts/latencychart.h"
 
 #include "charts/chartstyle.h"
+#include "models/slotpalette.h"
 #include "models/timeseriesmodel.h"
 
 #include <QLineSeries>
@@ -20,7 +21,7 @@ void LatencyChart::refresh(double now)
 {
     ensureLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
-        [](int i) { return i == 0 ? QColor(0x4e79a7) : QColor(0xe15759); });
+        [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
     for (int i = 0; i < m_lines.size(); ++i)
         m_lines[i]->replace(m_model->points(i));
     setNiceRange(m_y, m_model->maxValue() * 1.1, 0.5);

@@ -1,5 +1,7 @@
 #include "charts/restarttimelinechart.h"
 
+#include "models/slotpalette.h"
+
 #include <QCategoryAxis>
 #include <QChart>
 #include <QLegend>
@@ -15,22 +17,21 @@ using Category = EventTimelineModel::Category;
 
 struct MarkerStyle {
     QScatterSeries::MarkerShape shape;
-    QRgb color;
     qreal size;
 };
 
 MarkerStyle styleOf(Category category)
 {
     switch (category) {
-    case Category::Crash: return { QScatterSeries::MarkerShapeCircle, 0xe03c3c, 14 };
-    case Category::ExitCode: return { QScatterSeries::MarkerShapeRectangle, 0xf28e2b, 12 };
-    case Category::KilledByUser: return { QScatterSeries::MarkerShapeRotatedRectangle, 0xb07aa1, 13 };
-    case Category::Timeout: return { QScatterSeries::MarkerShapePentagon, 0xd4a017, 13 };
-    case Category::Respawn: return { QScatterSeries::MarkerShapeTriangle, 0x3fa34d, 11 };
-    case Category::Failed: return { QScatterSeries::MarkerShapeStar, 0x8b0000, 18 };
-    case Category::SpawnFailed: return { QScatterSeries::MarkerShapeRectangle, 0x5f6b7a, 12 };
+    case Category::Crash: return { QScatterSeries::MarkerShapeCircle, 14 };
+    case Category::ExitCode: return { QScatterSeries::MarkerShapeRectangle, 12 };
+    case Category::KilledByUser: return { QScatterSeries::MarkerShapeRotatedRectangle, 13 };
+    case Category::Timeout: return { QScatterSeries::MarkerShapePentagon, 13 };
+    case Category::Respawn: return { QScatterSeries::MarkerShapeTriangle, 11 };
+    case Category::Failed: return { QScatterSeries::MarkerShapeStar, 18 };
+    case Category::SpawnFailed: return { QScatterSeries::MarkerShapeRectangle, 12 };
     }
-    return { QScatterSeries::MarkerShapeCircle, 0x888888, 10 };
+    return { QScatterSeries::MarkerShapeCircle, 10 };
 }
 
 } // namespace
@@ -66,8 +67,7 @@ void RestartTimelineChart::restyle()
         QScatterSeries* series = m_series[std::size_t(i)];
         if (!series)
             continue; // called from the base constructor, before the series exist
-        const MarkerStyle style = styleOf(Category(i));
-        series->setColor(QColor::fromRgb(style.color));
+        series->setColor(eventColor(Category(i)));
         series->setBorderColor(palette().color(QPalette::Base));
     }
 }
