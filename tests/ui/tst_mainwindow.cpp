@@ -533,6 +533,55 @@ private Q_SLOTS:
         QVERIFY(!window.banner()->isVisible());
     }
 
+    // A reset slot comes back on the timeline: the reset and the process it starts.
+    void timelineShowsTheRestartAfterAReset()
+    {
+        CliOptions options = testOptions();
+        options.config.chaos = true;
+        options.chaosGiven = true;
+        options.config.restart.maxCrashes = 2;
+        options.config.restart.crashWindowMs = 60000;
+        MainWindow window(options);
+        window.show();
+        VERIFY_STARTED(window, 2);
+        const QAbstractItemModel* rows = window.workerView()->model();
+        auto slotState = [&](int slot) {
+            return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
+        };
+        for (int i = 0; i < 2; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online || slotState(1) == WorkerState::Failed, 10000);
+            if (slotState(1) == WorkerState::Failed)
+                break;
+            const int pid = pidOfSlot(rows, 1);
+            window.adapter()->crashWorker(1);
+            QTRY_VERIFY_WITH_TIMEOUT(pidOfSlot(rows, 1) != pid, 10000);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Failed, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Failed) == 1, 5000);
+        auto respawnsOfSlot1 = [&] {
+            int n = 0;
+            for (const QPointF& p : window.timelineModel()->points(Category::Respawn))
+                n += int(p.y()) == 1 ? 1 : 0;
+            return n;
+        };
+        const int before = respawnsOfSlot1();
+        const double failedAt = window.timelineModel()->points(Category::Failed).front().x();
+
+        window.adapter()->resetSlot(1);
+        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(respawnsOfSlot1(), before + 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Reset), 1, 5000);
+        const QPointF reset = window.timelineModel()->points(Category::Reset).front();
+        QCOMPARE(int(reset.y()), 1);
+        QVERIFY(reset.x() >= failedAt);
+        const QPointF respawn = window.timelineModel()->points(Category::Respawn).back();
+        QCOMPARE(int(respawn.y()), 1);
+        QVERIFY(respawn.x() >= reset.x());
+        // ... and reached the chart.
+        QTRY_COMPARE_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Respawn),
+                                  window.timelineModel()->count(Category::Respawn), 5000);
+    }
+
     // Every cluster control, menu item and shortcut is enabled exactly when it can act.
     void controlsFollowTheClusterState()
     {

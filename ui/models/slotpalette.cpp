@@ -62,6 +62,7 @@ QColor eventColor(EventTimelineModel::Category category)
     case Category::Respawn: return toneColor(Tone::Ok);
     case Category::Failed: return QColor::fromRgb(0x8b0000);
     case Category::SpawnFailed: return QColor::fromRgb(0x5c5c5c);
+    case Category::Reset: return QColor::fromRgb(0x1f6f4a); // darker than a respawn: the user brought it back
     }
     return toneColor(Tone::Muted);
 }
