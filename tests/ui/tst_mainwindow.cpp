@@ -18,7 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <QChart>
 #include <QComboBox>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -115,6 +118,24 @@ QString startAndWait(MainWindow& window, int workers)
         const QString why = startAndWait(window, workers);                                       \
         QVERIFY2(why.isEmpty(), qPrintable(why));                                                \
     } while (false)
+
+/// The names the rate chart's legend shows, in order.
+QStringList rateLegend(const MainWindow& window)
+{
+    QStringList names;
+    for (QLegendMarker* marker : window.rateChart()->chart()->legend()->markers())
+        if (marker->isVisible())
+            names.append(marker->label());
+    return names;
+}
+
+QStringList slotNames(int count)
+{
+    QStringList names;
+    for (int slot = 1; slot <= count; ++slot)
+        names.append(QStringLiteral("#%1").arg(slot));
+    return names;
+}
 
 /// tests/examples/ from the fixtures folder (CS_TEST_DATA=tests/data).
 QString exampleFile(const char* name)
@@ -531,6 +552,43 @@ private Q_SLOTS:
         QTest::mouseClick(action, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
         QVERIFY(!window.banner()->isVisible());
+    }
+
+    // The rate chart lists the slots there are now (a scaled-down #4 goes, a new run starts
+    // clean), and the launcher's Workers field shows how many the cluster has.
+    void legendAndLauncherFollowScaling()
+    {
+        CliOptions options = testOptions();
+        options.config.workers = 3;
+        MainWindow window(options);
+        window.show();
+        auto* workers = window.findChild<QSpinBox*>(QStringLiteral("workersSpin"));
+        QVERIFY(workers);
+        VERIFY_STARTED(window, 3);
+        const QAbstractItemModel* rows = window.workerView()->model();
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(3), 5000);
+
+        window.adapter()->scaleUp();
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 4 && onlineRows(rows) == 4, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(workers->value(), 4, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(4), 5000);
+
+        window.adapter()->scaleDown();
+        QTRY_COMPARE_WITH_TIMEOUT(workers->value(), 3, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 3, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(3), 5000);
+        QCOMPARE(window.rateChart()->lineNames(), slotNames(3));
+
+        // A new run of two: nothing of the last one's slots.
+        window.adapter()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.adapter()->running(), 10000);
+        // The core says stopped before the window hears of it: wait for the window.
+        QTRY_VERIFY_WITH_TIMEOUT(button(window, "startButton")->isEnabled(), 5000);
+        QCOMPARE(workers->value(), 3); // the next start takes what ran last
+        workers->setValue(2);
+        VERIFY_STARTED(window, 2);
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(2), 5000);
+        QCOMPARE(workers->value(), 2);
     }
 
     // A reset slot comes back on the timeline: the reset and the process it starts.

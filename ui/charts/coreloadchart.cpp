@@ -19,7 +19,7 @@ CoreLoadChart::CoreLoadChart(TimeSeriesModel* model, QWidget* parent)
 
 void CoreLoadChart::refresh(double now)
 {
-    ensureLines(
+    syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); }, coreColor);
     for (int i = 0; i < m_lines.size(); ++i)
         m_lines[i]->replace(m_model->points(i));

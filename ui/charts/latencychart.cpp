@@ -19,7 +19,7 @@ LatencyChart::LatencyChart(TimeSeriesModel* model, QWidget* parent)
 
 void LatencyChart::refresh(double now)
 {
-    ensureLines(
+    syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
         [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
     for (int i = 0; i < m_lines.size(); ++i)

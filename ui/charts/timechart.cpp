@@ -77,6 +77,34 @@ void TimeChart::slide(double now)
     m_x->setRange(right - kWindowSeconds, right);
 }
 
+void TimeChart::removeLastLine()
+{
+    QLineSeries* line = m_lines.takeLast();
+    m_chart->removeSeries(line);
+    delete line;
+}
+
+QStringList TimeChart::lineNames() const
+{
+    QStringList names;
+    for (const QLineSeries* line : m_lines)
+        names.append(line->name());
+    return names;
+}
+
+int TimeChart::pointCount() const
+{
+    int points = 0;
+    for (const QLineSeries* line : m_lines)
+        points += line->count();
+    return points;
+}
+
+QString TimeChart::title() const
+{
+    return m_chart->title();
+}
+
 QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal width)
 {
     auto* line = new QLineSeries;

@@ -18,7 +18,7 @@ WorkerRateChart::WorkerRateChart(TimeSeriesModel* model, QWidget* parent)
 
 void WorkerRateChart::refresh(double now)
 {
-    ensureLines(
+    syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
         [](int i) { return slotColor(i + 1); });
     for (int i = 0; i < m_lines.size(); ++i)

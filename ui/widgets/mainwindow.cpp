@@ -397,6 +397,9 @@ void MainWindow::showFailedSlots(const Snapshot& snapshot)
 
 void MainWindow::onEvents(const QList<cs::Event>& events)
 {
+    for (const Event& e : events)
+        if (e.kind == EventKind::Scaled)
+            m_launcher->setWorkerCount(e.workers);
     m_log->addEvents(events);
     m_timeline->addEvents(events);
     m_chartsDirty = true;
@@ -420,6 +423,7 @@ void MainWindow::onRunningChanged(bool running)
         m_banner->hide();
         m_coreSeries->clear();
         m_rateSeries->clear();
+        m_rateSeries->setSeriesNames({}); // the slots of the last run are not this one's
         m_latencySeries->clear();
         m_timeline->clear();
         m_snapshot.reset();
