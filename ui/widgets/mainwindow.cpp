@@ -330,7 +330,11 @@ void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
             rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
     m_rateSeries->append(t, rates);
 
-    m_latencySeries->append(t, { s.latencyP50Ms, s.latencyP99Ms });
+    // No request in the interval: no latency (a gap). A measured 0 is under the workers'
+    // resolution, not nothing.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto measured = [&](double ms) { return s.latency.total() == 0 ? nan : std::max(ms, kUnderResolutionMs); };
+    m_latencySeries->append(t, { measured(s.latencyP50Ms), measured(s.latencyP99Ms) });
     m_timeline->slideTo(t);
     m_timelineChart->setSlotCount(maxSlot);
 
