@@ -3,6 +3,7 @@
 #include <QChartView>
 #include <QLineSeries>
 #include <QList>
+#include <QSize>
 
 class QChart;
 class QValueAxis;
@@ -25,6 +26,8 @@ public:
     /// Re-reads the model and slides the time axis so that `now` is the right edge.
     virtual void refresh(double now) = 0;
     static constexpr double kWindowSeconds = 60.0;
+    /// Small enough for three charts side by side in a 1024-pixel window, large enough to read.
+    static constexpr QSize kMinimumSize { 210, 150 };
     /// A sentence over the chart instead of its lines (empty: the lines again).
     void setNote(const QString& note);
     QString note() const;
@@ -36,6 +39,7 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     /// Restyles after a palette change (light/dark switch).
     virtual void restyle();
     void slide(double now);
