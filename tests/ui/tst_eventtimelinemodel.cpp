@@ -21,6 +21,16 @@ Event exitEvent(double time, int slot, ExitReason reason, int signal = 0)
     return e;
 }
 
+Event makeEvent(EventKind kind, double time, int slot)
+{
+    Event e;
+    e.kind = kind;
+    e.time = time;
+    e.slot = slot;
+    e.pid = 200 + slot;
+    return e;
+}
+
 Event respawn(double time, int slot)
 {
     Event e;
@@ -51,6 +61,10 @@ private Q_SLOTS:
         QTest::newRow("respawn") << int(EventKind::Restart) << int(ExitReason::None) << true << int(Category::Respawn);
         QTest::newRow("failed") << int(EventKind::Failed) << int(ExitReason::None) << true << int(Category::Failed);
         QTest::newRow("online") << int(EventKind::Online) << int(ExitReason::None) << false << 0;
+        QTest::newRow("reset") << int(EventKind::Reset) << int(ExitReason::None) << true << int(Category::Reset);
+        QTest::newRow("could not start") << int(EventKind::SpawnFailed) << int(ExitReason::None) << true
+                                         << int(Category::SpawnFailed);
+        QTest::newRow("fork") << int(EventKind::Fork) << int(ExitReason::None) << false << 0;
     }
     void categorizes()
     {
@@ -89,6 +103,36 @@ private Q_SLOTS:
         model.clear();
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.count(Category::Respawn), 0);
+    }
+
+    // A reset starts the slot's process without a Restart event (nothing crashed): the
+    // timeline shows the reset and, from the Fork that follows it, the process coming back.
+    void showsTheRestartAfterAReset()
+    {
+        EventTimelineModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.addEvents({ exitEvent(1, 1, ExitReason::Crash, 6), makeEvent(EventKind::Failed, 1, 1) });
+        QCOMPARE(model.count(Category::Respawn), 0);
+        model.addEvents({ makeEvent(EventKind::Reset, 5, 1) });
+        QCOMPARE(model.count(Category::Reset), 1);
+        model.addEvents({ makeEvent(EventKind::Fork, 5.01, 1), makeEvent(EventKind::Online, 5.2, 1) });
+        QCOMPARE(model.count(Category::Respawn), 1);
+        QCOMPARE(model.points(Category::Reset), QList<QPointF> { QPointF(5, 1) });
+        QCOMPARE(model.points(Category::Respawn), QList<QPointF> { QPointF(5.01, 1) });
+        // Forks of a start, a scale-up or an announced respawn add nothing of their own.
+        model.addEvents({ makeEvent(EventKind::Fork, 6, 2), respawn(7, 1), makeEvent(EventKind::Fork, 7, 1) });
+        QCOMPARE(model.count(Category::Respawn), 2);
+        // A reset whose process could not be started: its own SpawnFailed and Restart speak
+        // for it, and the Fork of the retry is not counted twice.
+        model.addEvents({ makeEvent(EventKind::Reset, 8, 2), makeEvent(EventKind::SpawnFailed, 8, 2), respawn(8, 2),
+                          makeEvent(EventKind::Fork, 8.1, 2) });
+        QCOMPARE(model.count(Category::Respawn), 3);
+        QCOMPARE(model.count(Category::SpawnFailed), 1);
+        // A new run forgets a reset still waiting for its fork.
+        model.addEvents({ makeEvent(EventKind::Reset, 9, 3) });
+        model.clear();
+        model.addEvents({ makeEvent(EventKind::Fork, 0.1, 3) });
+        QCOMPARE(model.rowCount(), 0);
     }
 };
 

@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #include <QApplication>
-#include <QComboBox>
 #include <QChart>
+#include <QComboBox>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -121,6 +123,24 @@ QString startAndWait(MainWindow& window, int workers)
         const QString why = startAndWait(window, workers);                                       \
         QVERIFY2(why.isEmpty(), qPrintable(why));                                                \
     } while (false)
+
+/// The names the rate chart's legend shows, in order.
+QStringList rateLegend(const MainWindow& window)
+{
+    QStringList names;
+    for (QLegendMarker* marker : window.rateChart()->chart()->legend()->markers())
+        if (marker->isVisible())
+            names.append(marker->label());
+    return names;
+}
+
+QStringList slotNames(int count)
+{
+    QStringList names;
+    for (int slot = 1; slot <= count; ++slot)
+        names.append(QStringLiteral("#%1").arg(slot));
+    return names;
+}
 
 /// tests/examples/ from the fixtures folder (CS_TEST_DATA=tests/data).
 QString exampleFile(const char* name)
@@ -621,6 +641,92 @@ private Q_SLOTS:
         QTest::mouseClick(action, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
         QVERIFY(!window.banner()->isVisible());
+    }
+
+    // The rate chart lists the slots there are now (a scaled-down #4 goes, a new run starts
+    // clean), and the launcher's Workers field shows how many the cluster has.
+    void legendAndLauncherFollowScaling()
+    {
+        CliOptions options = testOptions();
+        options.config.workers = 3;
+        MainWindow window(options);
+        window.show();
+        auto* workers = window.findChild<QSpinBox*>(QStringLiteral("workersSpin"));
+        QVERIFY(workers);
+        VERIFY_STARTED(window, 3);
+        const QAbstractItemModel* rows = window.workerView()->model();
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(3), 5000);
+
+        window.adapter()->scaleUp();
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 4 && onlineRows(rows) == 4, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(workers->value(), 4, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(4), 5000);
+
+        window.adapter()->scaleDown();
+        QTRY_COMPARE_WITH_TIMEOUT(workers->value(), 3, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 3, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(3), 5000);
+        QCOMPARE(window.rateChart()->lineNames(), slotNames(3));
+
+        // A new run of two: nothing of the last one's slots.
+        window.adapter()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.adapter()->running(), 10000);
+        // The core says stopped before the window hears of it: wait for the window.
+        QTRY_VERIFY_WITH_TIMEOUT(button(window, "startButton")->isEnabled(), 5000);
+        QCOMPARE(workers->value(), 3); // the next start takes what ran last
+        workers->setValue(2);
+        VERIFY_STARTED(window, 2);
+        QTRY_COMPARE_WITH_TIMEOUT(rateLegend(window), slotNames(2), 5000);
+        QCOMPARE(workers->value(), 2);
+    }
+
+    // A reset slot comes back on the timeline: the reset and the process it starts.
+    void timelineShowsTheRestartAfterAReset()
+    {
+        CliOptions options = testOptions();
+        options.config.chaos = true;
+        options.chaosGiven = true;
+        options.config.restart.maxCrashes = 2;
+        options.config.restart.crashWindowMs = 60000;
+        MainWindow window(options);
+        window.show();
+        VERIFY_STARTED(window, 2);
+        const QAbstractItemModel* rows = window.workerView()->model();
+        auto slotState = [&](int slot) {
+            return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
+        };
+        for (int i = 0; i < 2; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online || slotState(1) == WorkerState::Failed, 10000);
+            if (slotState(1) == WorkerState::Failed)
+                break;
+            const int pid = pidOfSlot(rows, 1);
+            window.adapter()->crashWorker(1);
+            QTRY_VERIFY_WITH_TIMEOUT(pidOfSlot(rows, 1) != pid, 10000);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Failed, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Failed) == 1, 5000);
+        auto respawnsOfSlot1 = [&] {
+            int n = 0;
+            for (const QPointF& p : window.timelineModel()->points(Category::Respawn))
+                n += int(p.y()) == 1 ? 1 : 0;
+            return n;
+        };
+        const int before = respawnsOfSlot1();
+        const double failedAt = window.timelineModel()->points(Category::Failed).front().x();
+
+        window.adapter()->resetSlot(1);
+        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(respawnsOfSlot1(), before + 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Reset), 1, 5000);
+        const QPointF reset = window.timelineModel()->points(Category::Reset).front();
+        QCOMPARE(int(reset.y()), 1);
+        QVERIFY(reset.x() >= failedAt);
+        const QPointF respawn = window.timelineModel()->points(Category::Respawn).back();
+        QCOMPARE(int(respawn.y()), 1);
+        QVERIFY(respawn.x() >= reset.x());
+        // ... and reached the chart.
+        QTRY_COMPARE_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Respawn),
+                                  window.timelineModel()->count(Category::Respawn), 5000);
     }
 
     // Every cluster control, menu item and shortcut is enabled exactly when it can act.

@@ -57,9 +57,16 @@ private Q_SLOTS:
         QCOMPARE(model.maxValue(), 9.0);
         QVERIFY(!model.index(2, 1).data().isValid()); // NaN reads as no value
         QCOMPARE(model.headerData(2, Qt::Horizontal).toString(), QStringLiteral("#2"));
-        // Names never shrink: a scaled-down slot keeps its column.
+        // The series follow the slots: a scaled-down slot's column goes with its samples,
+        // and a slot scaled up again starts a fresh line.
         model.setSeriesNames({ QStringLiteral("#1") });
-        QCOMPARE(model.seriesCount(), 2);
+        QCOMPARE(model.seriesCount(), 1);
+        QCOMPARE(model.columnCount(), 2);
+        QCOMPARE(model.points(0).size(), 2);
+        model.setSeriesNames({ QStringLiteral("#1"), QStringLiteral("#2") });
+        QVERIFY(model.points(1).isEmpty());
+        model.append(3, { 1, 2 });
+        QCOMPARE(model.points(1), QList<QPointF> { QPointF(3, 2) });
     }
 
     void timeGoingBackStartsOver()

@@ -1,32 +1,116 @@
 #include "charts/latencychart.h"
 
 #include "charts/chartstyle.h"
+#include "models/slotpalette.h"
 #include "models/timeseriesmodel.h"
 
+#include <cmath>
+#include <limits>
+
 #include <QLineSeries>
-#include <QValueAxis>
+#include <QLogValueAxis>
 
 namespace cs::ui {
 
-LatencyChart::LatencyChart(TimeSeriesModel* model, QWidget* parent)
-    : TimeChart(tr("Latency (all workers)"), tr("ms"), parent)
-    , m_model(model)
+LatencyScale latencyScale(double lowMs, double highMs)
 {
-    m_y->setLabelFormat(QStringLiteral("%.1f"));
-    setToolTip(tr("Median (p50) and 99th-percentile (p99) time to serve a request, per sample interval"));
+    LatencyScale scale;
+    if (!(highMs > 0))
+        return scale; // nothing measured: 0.1 to 10 ms
+    if (!(lowMs > 0) || lowMs > highMs)
+        lowMs = highMs;
+    scale.micros = highMs < 1.0;
+    scale.perMs = scale.micros ? 1000.0 : 1.0;
+    const double low = std::max(lowMs, kUnderResolutionMs) * scale.perMs;
+    const double high = std::max(highMs, kUnderResolutionMs) * scale.perMs;
+    scale.bottom = std::pow(10.0, std::floor(std::log10(low) - 0.005));
+    scale.top = std::pow(10.0, std::ceil(std::log10(high) + 0.005));
+    return scale;
+}
+
+LatencyChart::LatencyChart(TimeSeriesModel* model, QWidget* parent)
+    : TimeChart(tr("Server time per request"), tr("ms (log scale)"), parent, new QLogValueAxis)
+    , m_model(model)
+    , m_log(static_cast<QLogValueAxis*>(m_yAxis))
+{
+    m_log->setBase(10);
+    m_log->setLabelFormat(QStringLiteral("%g"));
+    m_log->setMinorTickCount(-1); // 2..9 in every decade, so values between the labels can be read
+    setRange(latencyScale(0, 0));
+    restyle();
+    setToolTip(tr("Median (p50) and 99th percentile (p99) of the time a request spends inside the workers, "
+                  "from reading the request to writing the response, per sample interval, on a logarithmic scale.\n"
+                  "The load panel's latency is the client's round trip: this plus the network, the master's "
+                  "hand-off and the client itself."));
+}
+
+void LatencyChart::restyle()
+{
+    TimeChart::restyle();
+    if (!m_log)
+        return; // called from the base constructor
+    QColor minor = palette().color(QPalette::Text);
+    minor.setAlpha(18);
+    m_log->setMinorGridLineColor(minor);
+    m_log->setMinorGridLineVisible(true);
 }
 
 void LatencyChart::refresh(double now)
 {
-    ensureLines(
+    syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
-        [](int i) { return i == 0 ? QColor(0x4e79a7) : QColor(0xe15759); });
-    for (int i = 0; i < m_lines.size(); ++i)
-        m_lines[i]->replace(m_model->points(i));
-    setNiceRange(m_y, m_model->maxValue() * 1.1, 0.5);
-    const double top = m_y->max();
-    m_y->setLabelFormat(top < 1 ? QStringLiteral("%.2f") : top < 10 ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
+        [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
+    // An interval without requests has no latency (the histogram says 0): a gap, not a
+    // point at zero, which a log scale could not place anyway.
+    QList<QList<QPointF>> lines;
+    double low = std::numeric_limits<double>::infinity();
+    double high = 0;
+    for (int i = 0; i < m_lines.size(); ++i) {
+        QList<QPointF> points = m_model->points(i);
+        points.removeIf([](const QPointF& p) { return !(p.y() > 0); });
+        for (const QPointF& p : std::as_const(points)) {
+            low = std::min(low, p.y());
+            high = std::max(high, p.y());
+        }
+        lines.append(std::move(points));
+    }
+    const LatencyScale scale = latencyScale(low, high);
+    for (int i = 0; i < m_lines.size(); ++i) {
+        if (scale.perMs != 1)
+            for (QPointF& p : lines[i])
+                p.setY(p.y() * scale.perMs);
+        m_lines[i]->replace(lines[i]);
+    }
+    setRange(scale);
+    const QString title = scale.micros ? tr("µs (log scale)") : tr("ms (log scale)");
+    if (m_log->titleText() != title)
+        m_log->setTitleText(title);
     slide(now);
+}
+
+void LatencyChart::setRange(const LatencyScale& scale)
+{
+    // A hair beyond the decades: the axis labels the decades inside its range, and
+    // log10(0.1) computed as -0.99999... would leave the bottom one out.
+    const double bottom = scale.bottom * (1 - 1e-9);
+    const double top = scale.top * (1 + 1e-9);
+    if (m_log->min() != bottom || m_log->max() != top)
+        m_log->setRange(bottom, top);
+}
+
+double LatencyChart::axisMin() const
+{
+    return m_log->min();
+}
+
+double LatencyChart::axisMax() const
+{
+    return m_log->max();
+}
+
+QString LatencyChart::axisTitle() const
+{
+    return m_log->titleText();
 }
 
 } // namespace cs::ui

@@ -2,20 +2,52 @@
 
 #include "charts/timechart.h"
 
+#include <QString>
+
+class QLogValueAxis;
+
 namespace cs::ui {
 
 class TimeSeriesModel;
 
-/// Median and 99th-percentile latency of all workers over the last 60 s (series 0 = p50,
-/// series 1 = p99 of the model).
+/// Where a latency under the workers' 1 µs resolution (measured as 0) is drawn, in ms:
+/// half a microsecond, so a log axis can place it.
+constexpr double kUnderResolutionMs = 0.0005;
+
+/// How latencies from `lowMs` to `highMs` are shown: in µs when all are under 1 ms (a
+/// "0.004 ms" label reads worse than "4 µs"), else in ms; on a log axis from the power of
+/// ten below the lowest to the one above the highest, so no line runs along the frame.
+struct LatencyScale {
+    double perMs = 1; ///< units per ms: 1 or 1000
+    bool micros = false;
+    double bottom = 0.1; ///< in the unit
+    double top = 10;
+};
+LatencyScale latencyScale(double lowMs, double highMs);
+
+/// How long the workers take to serve a request (median and 99th percentile of all workers
+/// per sample interval, series 0 = p50, series 1 = p99 of the model), over the last 60 s.
+/// Measured inside the workers, so it is server time, not the client's round trip. The y
+/// axis is logarithmic: a 0.2 ms median and a 20 ms tail both stay readable on one chart.
 class LatencyChart : public TimeChart {
     Q_OBJECT
 public:
     explicit LatencyChart(TimeSeriesModel* model, QWidget* parent = nullptr);
     void refresh(double now) override;
 
+    /// The y axis as the reader sees it (for tests): its range and title.
+    double axisMin() const;
+    double axisMax() const;
+    QString axisTitle() const;
+
+protected:
+    void restyle() override;
+
 private:
+    void setRange(const LatencyScale& scale);
+
     TimeSeriesModel* m_model;
+    QLogValueAxis* m_log;
 };
 
 } // namespace cs::ui

@@ -1,8 +1,12 @@
 #include "charts/restarttimelinechart.h"
 
+#include "models/slotpalette.h"
+
 #include <QCategoryAxis>
 #include <QChart>
+#include <QGraphicsLayout>
 #include <QLegend>
+#include <QLegendMarker>
 #include <QPen>
 #include <QScatterSeries>
 #include <QValueAxis>
@@ -15,22 +19,27 @@ using Category = EventTimelineModel::Category;
 
 struct MarkerStyle {
     QScatterSeries::MarkerShape shape;
-    QRgb color;
     qreal size;
+    /// Where in its slot's row the marker sits: what went wrong (and what the user did about
+    /// it) in the upper half, how the master answered in the lower half. An exit and its
+    /// respawn share an instant, and so do the last crash and "slot failed" (the star takes
+    /// the place of the respawn that did not come): both stay visible.
+    qreal offset;
 };
 
 MarkerStyle styleOf(Category category)
 {
     switch (category) {
-    case Category::Crash: return { QScatterSeries::MarkerShapeCircle, 0xe03c3c, 14 };
-    case Category::ExitCode: return { QScatterSeries::MarkerShapeRectangle, 0xf28e2b, 12 };
-    case Category::KilledByUser: return { QScatterSeries::MarkerShapeRotatedRectangle, 0xb07aa1, 13 };
-    case Category::Timeout: return { QScatterSeries::MarkerShapePentagon, 0xd4a017, 13 };
-    case Category::Respawn: return { QScatterSeries::MarkerShapeTriangle, 0x3fa34d, 11 };
-    case Category::Failed: return { QScatterSeries::MarkerShapeStar, 0x8b0000, 18 };
-    case Category::SpawnFailed: return { QScatterSeries::MarkerShapeRectangle, 0x5f6b7a, 12 };
+    case Category::Crash: return { QScatterSeries::MarkerShapeCircle, 14, 0.2 };
+    case Category::ExitCode: return { QScatterSeries::MarkerShapeRectangle, 12, 0.2 };
+    case Category::KilledByUser: return { QScatterSeries::MarkerShapeRotatedRectangle, 13, 0.2 };
+    case Category::Timeout: return { QScatterSeries::MarkerShapePentagon, 13, 0.2 };
+    case Category::Respawn: return { QScatterSeries::MarkerShapeTriangle, 11, -0.2 };
+    case Category::Failed: return { QScatterSeries::MarkerShapeStar, 18, -0.2 };
+    case Category::SpawnFailed: return { QScatterSeries::MarkerShapeRectangle, 12, 0.2 };
+    case Category::Reset: return { QScatterSeries::MarkerShapeRotatedRectangle, 13, 0.2 }; // a user's act, like a kill
     }
-    return { QScatterSeries::MarkerShapeCircle, 0x888888, 10 };
+    return { QScatterSeries::MarkerShapeCircle, 10, 0.2 };
 }
 
 } // namespace
@@ -49,6 +58,8 @@ RestartTimelineChart::RestartTimelineChart(EventTimelineModel* model, QWidget* p
         series->setMarkerShape(style.shape);
         series->setMarkerSize(style.size);
         m_chart->addSeries(series);
+        for (QLegendMarker* marker : m_chart->legend()->markers(series))
+            marker->setVisible(false); // until the first marker of its kind
         series->attachAxis(m_x);
         series->attachAxis(m_slots);
         m_series[std::size_t(i)] = series;
@@ -66,8 +77,7 @@ void RestartTimelineChart::restyle()
         QScatterSeries* series = m_series[std::size_t(i)];
         if (!series)
             continue; // called from the base constructor, before the series exist
-        const MarkerStyle style = styleOf(Category(i));
-        series->setColor(QColor::fromRgb(style.color));
+        series->setColor(eventColor(Category(i)));
         series->setBorderColor(palette().color(QPalette::Base));
     }
 }
@@ -88,21 +98,53 @@ void RestartTimelineChart::setSlotCount(int count)
 
 void RestartTimelineChart::refresh(double now)
 {
+    bool legendChanged = false;
     for (int i = 0; i < EventTimelineModel::kCategoryCount; ++i) {
-        // An exit and its immediate respawn share an instant: exits sit in the upper half of
-        // the slot's row and respawns in the lower half, so both stay visible.
-        const double offset = Category(i) == Category::Respawn ? -0.2 : 0.2;
+        const double offset = styleOf(Category(i)).offset;
         QList<QPointF> points = m_model->points(Category(i));
         for (QPointF& p : points)
             p.setY(p.y() + offset);
-        m_series[std::size_t(i)]->replace(points);
+        QScatterSeries* series = m_series[std::size_t(i)];
+        series->replace(points);
+        // The legend names what is on the chart, not every kind there could be: eight
+        // entries would not fit under a laptop-sized chart.
+        if (bool& listed = m_listed[std::size_t(i)]; listed != !points.isEmpty()) {
+            listed = !points.isEmpty();
+            for (QLegendMarker* marker : m_chart->legend()->markers(series))
+                marker->setVisible(listed);
+            legendChanged = true;
+        }
     }
+    // The legend lays its entries out again only when told: else a shown entry keeps the
+    // place (and the width) it had while hidden.
+    if (legendChanged)
+        m_chart->legend()->layout()->invalidate();
     slide(now);
 }
 
 int RestartTimelineChart::markerCount(EventTimelineModel::Category category) const
 {
     return m_series[std::size_t(category)]->count();
+}
+
+QPointF RestartTimelineChart::markerPosition(EventTimelineModel::Category category, int index) const
+{
+    QScatterSeries* series = m_series[std::size_t(category)];
+    return mapFromScene(m_chart->mapToScene(m_chart->mapToPosition(series->at(index), series)));
+}
+
+qreal RestartTimelineChart::markerSize(EventTimelineModel::Category category) const
+{
+    return m_series[std::size_t(category)]->markerSize();
+}
+
+QStringList RestartTimelineChart::legendNames() const
+{
+    QStringList names;
+    for (QLegendMarker* marker : m_chart->legend()->markers())
+        if (marker->isVisible())
+            names.append(marker->label());
+    return names;
 }
 
 } // namespace cs::ui

@@ -12,7 +12,8 @@ namespace cs::ui {
 
 /// Exits and respawns on the same 60 s axis as the other charts, one row per slot: a
 /// marker shape and colour per kind of exit (crash signal, exit code, killed by user,
-/// timeout) and for each respawn, so a kill followed by its respawn reads left to right.
+/// timeout), for a slot that failed, a user's reset and each respawn, so a kill followed by
+/// its respawn reads left to right. The legend lists the kinds that are on the chart.
 class RestartTimelineChart : public TimeChart {
     Q_OBJECT
 public:
@@ -23,6 +24,11 @@ public:
 
     /// Points the chart shows for a category (for tests: what reached the series).
     int markerCount(EventTimelineModel::Category category) const;
+    /// Where the index-th marker of a category is drawn, in the view's pixels, and its size.
+    QPointF markerPosition(EventTimelineModel::Category category, int index) const;
+    qreal markerSize(EventTimelineModel::Category category) const;
+    /// The legend's entries that are shown.
+    QStringList legendNames() const;
 
 protected:
     void restyle() override;
@@ -31,6 +37,7 @@ private:
     EventTimelineModel* m_model;
     QCategoryAxis* m_slots;
     std::array<QScatterSeries*, EventTimelineModel::kCategoryCount> m_series {};
+    std::array<bool, EventTimelineModel::kCategoryCount> m_listed {}; ///< in the legend: has markers
     int m_slotCount = 0;
 };
 

@@ -7,6 +7,8 @@
 
 #include <QChart>
 #include <QEvent>
+#include <QFontMetrics>
+#include <QResizeEvent>
 #include <QLineSeries>
 #include <QPen>
 #include <QValueAxis>
@@ -24,12 +26,12 @@ TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* paren
     , m_note(new ChartNote(this, m_chart))
 {
     setRenderHint(QPainter::Antialiasing);
-    setMinimumSize(260, 170);
+    setMinimumSize(kMinimumSize);
     m_chart->setTitle(title);
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_yAxis, Qt::AlignLeft);
     m_x->setLabelFormat(QStringLiteral("%.0f s"));
-    m_x->setTickCount(7); // every 10 s over the 60 s window
+    m_x->setTickCount(7); // every 10 s over the 60 s window; fewer when narrow (resizeEvent)
     m_x->setRange(0, kWindowSeconds);
     m_yAxis->setTitleText(yTitle);
     if (m_y) {
@@ -45,6 +47,18 @@ void TimeChart::changeEvent(QEvent* event)
     QChartView::changeEvent(event);
     if (event->type() == QEvent::PaletteChange)
         restyle();
+}
+
+void TimeChart::resizeEvent(QResizeEvent* event)
+{
+    QChartView::resizeEvent(event);
+    // A label every 10 s where they fit, else every 20 s: "60 s" squeezed into "6…" says nothing.
+    const QFontMetrics metrics(m_x->labelsFont());
+    const int label = metrics.horizontalAdvance(QStringLiteral("60 s")) + 3 * metrics.averageCharWidth();
+    const int plot = width() - 70; // less the y axis' labels and title, about
+    const int ticks = plot >= 6 * label ? 7 : 4;
+    if (m_x->tickCount() != ticks)
+        m_x->setTickCount(ticks);
 }
 
 void TimeChart::restyle()
@@ -75,6 +89,34 @@ void TimeChart::slide(double now)
 {
     const double right = std::max(now, kWindowSeconds);
     m_x->setRange(right - kWindowSeconds, right);
+}
+
+void TimeChart::removeLastLine()
+{
+    QLineSeries* line = m_lines.takeLast();
+    m_chart->removeSeries(line);
+    delete line;
+}
+
+QStringList TimeChart::lineNames() const
+{
+    QStringList names;
+    for (const QLineSeries* line : m_lines)
+        names.append(line->name());
+    return names;
+}
+
+int TimeChart::pointCount() const
+{
+    int points = 0;
+    for (const QLineSeries* line : m_lines)
+        points += line->count();
+    return points;
+}
+
+QString TimeChart::title() const
+{
+    return m_chart->title();
 }
 
 QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal width)

@@ -1,11 +1,12 @@
 #pragma once
 
 #include <QChartView>
+#include <QLineSeries>
 #include <QList>
+#include <QSize>
 
 class QChart;
 class QValueAxis;
-class QLineSeries;
 class QAbstractAxis;
 
 namespace cs::ui {
@@ -25,19 +26,29 @@ public:
     /// Re-reads the model and slides the time axis so that `now` is the right edge.
     virtual void refresh(double now) = 0;
     static constexpr double kWindowSeconds = 60.0;
+    /// Small enough for three charts side by side in a 1024-pixel window, large enough to read.
+    static constexpr QSize kMinimumSize { 210, 150 };
     /// A sentence over the chart instead of its lines (empty: the lines again).
     void setNote(const QString& note);
     QString note() const;
+    /// The names of the lines, in order: what the legend lists.
+    QStringList lineNames() const;
+    /// Points on all lines together (for tests: whether data reached the chart).
+    int pointCount() const;
+    QString title() const;
 
 protected:
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     /// Restyles after a palette change (light/dark switch).
     virtual void restyle();
     void slide(double now);
-    /// Makes `count` line series exist, each with a colour from `color(i)` and a name from
-    /// `name(i)`, attached to both axes.
+    /// Makes exactly `count` line series exist, each with a colour from `color(i)` and a name
+    /// from `name(i)`, attached to both axes: lines past `count` go, so the legend lists
+    /// only the series the model has now.
     template<typename NameFn, typename ColorFn>
-    void ensureLines(int count, NameFn name, ColorFn color);
+    void syncLines(int count, NameFn name, ColorFn color);
+    void removeLastLine();
     QLineSeries* makeLine(const QString& name, const QColor& color, qreal width = 2.0);
 
     QChart* m_chart;
@@ -49,8 +60,13 @@ protected:
 };
 
 template<typename NameFn, typename ColorFn>
-void TimeChart::ensureLines(int count, NameFn name, ColorFn color)
+void TimeChart::syncLines(int count, NameFn name, ColorFn color)
 {
+    while (m_lines.size() > count)
+        removeLastLine();
+    for (int i = 0; i < int(m_lines.size()); ++i)
+        if (const QString wanted = name(i); m_lines[i]->name() != wanted)
+            m_lines[i]->setName(wanted);
     while (m_lines.size() < count) {
         const int i = int(m_lines.size());
         m_lines.append(makeLine(name(i), color(i)));

@@ -10,7 +10,7 @@
 namespace cs::ui {
 
 WorkerRateChart::WorkerRateChart(TimeSeriesModel* model, QWidget* parent)
-    : TimeChart(tr("Requests per second per worker"), tr("req/s"), parent)
+    : TimeChart(tr("Requests/s per worker"), tr("req/s"), parent)
     , m_model(model)
 {
     setToolTip(tr("Requests each worker serves per second; a line keeps its slot's colour across respawns"));
@@ -18,7 +18,7 @@ WorkerRateChart::WorkerRateChart(TimeSeriesModel* model, QWidget* parent)
 
 void WorkerRateChart::refresh(double now)
 {
-    ensureLines(
+    syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
         [](int i) { return slotColor(i + 1); });
     for (int i = 0; i < m_lines.size(); ++i)

@@ -62,6 +62,9 @@ bool EventTimelineModel::categorize(const Event& event, Category* category)
     case EventKind::SpawnFailed:
         *category = Category::SpawnFailed;
         return true;
+    case EventKind::Reset:
+        *category = Category::Reset;
+        return true;
     case EventKind::Exit:
         switch (event.reason) {
         case ExitReason::Crash:
@@ -100,26 +103,48 @@ QString EventTimelineModel::categoryName(Category category)
     case Category::Respawn: return tr("Respawn");
     case Category::Failed: return tr("Slot failed");
     case Category::SpawnFailed: return tr("Could not start");
+    case Category::Reset: return tr("Reset");
     }
     return {};
+}
+
+bool EventTimelineModel::markerFor(const Event& event, Marker* marker)
+{
+    Category category;
+    if (event.kind == EventKind::Fork) {
+        // A reset starts its process without a Restart event (nothing crashed): the fork that
+        // follows it is that slot's respawn. Other forks (start, scale up, a respawn already
+        // announced by its Restart) add nothing.
+        if (!m_awaitingFork.remove(event.slot))
+            return false;
+        *marker = Marker { event.time, event.slot, Category::Respawn, tr("pid %1, after the reset").arg(event.pid) };
+        return true;
+    }
+    if (!categorize(event, &category))
+        return false;
+    if (category == Category::Reset)
+        m_awaitingFork.insert(event.slot);
+    else
+        m_awaitingFork.remove(event.slot); // a respawn or failure of its own speaks for the reset's process
+    QString detail;
+    if (event.kind == EventKind::Exit)
+        detail = event.signal != 0 ? tr("pid %1, signal %2").arg(event.pid).arg(event.signal)
+                                   : tr("pid %1, code %2").arg(event.pid).arg(event.exitCode);
+    else if (event.kind == EventKind::Restart)
+        detail = tr("after %1 ms").arg(event.delayMs);
+    else
+        detail = QString::fromStdString(event.message);
+    *marker = Marker { event.time, event.slot, category, detail };
+    return true;
 }
 
 void EventTimelineModel::addEvents(const QList<cs::Event>& events)
 {
     std::vector<Marker> fresh;
     for (const Event& e : events) {
-        Category category;
-        if (!categorize(e, &category))
-            continue;
-        QString detail;
-        if (e.kind == EventKind::Exit)
-            detail = e.signal != 0 ? tr("pid %1, signal %2").arg(e.pid).arg(e.signal)
-                                   : tr("pid %1, code %2").arg(e.pid).arg(e.exitCode);
-        else if (e.kind == EventKind::Restart)
-            detail = tr("after %1 ms").arg(e.delayMs);
-        else
-            detail = QString::fromStdString(e.message);
-        fresh.push_back(Marker { e.time, e.slot, category, detail });
+        Marker marker;
+        if (markerFor(e, &marker))
+            fresh.push_back(std::move(marker));
     }
     if (fresh.empty())
         return;
@@ -151,6 +176,7 @@ void EventTimelineModel::clear()
     beginResetModel();
     m_markers.clear();
     m_counts = {};
+    m_awaitingFork.clear();
     endResetModel();
 }
 

@@ -8,17 +8,19 @@
 #include <QAbstractTableModel>
 #include <QList>
 #include <QPointF>
+#include <QSet>
 
 namespace cs::ui {
 
 /// The exits and respawns of the last window (60 s), one row each, for the restart
 /// timeline: x = cluster time, y = slot. Normal exits (clean, drained, cluster stop) are
-/// left out: the timeline is about what went wrong and how the master reacted.
+/// left out: the timeline is about what went wrong and how the master reacted, and what
+/// the user did about it (a reset, and the process it starts).
 class EventTimelineModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum class Category { Crash, ExitCode, KilledByUser, Timeout, Respawn, Failed, SpawnFailed };
-    static constexpr int kCategoryCount = 7;
+    enum class Category { Crash, ExitCode, KilledByUser, Timeout, Respawn, Failed, SpawnFailed, Reset };
+    static constexpr int kCategoryCount = 8;
     enum Column { Time, Slot, What, Detail, ColumnCount };
     enum Role { CategoryRole = Qt::UserRole + 1 };
 
@@ -36,7 +38,8 @@ public:
     void slideTo(double now);
     void clear();
 
-    /// Which category an event falls in; false when it is not shown.
+    /// Which category an event falls in by its kind alone; false when it is not shown. (A
+    /// Fork is shown only after a Reset: addEvents() knows the order, this does not.)
     static bool categorize(const Event& event, Category* category);
     static QString categoryName(Category category);
 
@@ -50,7 +53,11 @@ private:
         Category category = Category::Crash;
         QString detail;
     };
+    /// The marker an event makes, if any; tracks which slots were reset and await their fork.
+    bool markerFor(const Event& event, Marker* marker);
+
     std::deque<Marker> m_markers;
+    QSet<int> m_awaitingFork; ///< slots reset by the user whose new process has not forked yet
     std::array<int, kCategoryCount> m_counts {};
     double m_window = 60.0;
 };

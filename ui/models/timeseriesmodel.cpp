@@ -44,6 +44,16 @@ QVariant TimeSeriesModel::headerData(int section, Qt::Orientation orientation, i
 
 void TimeSeriesModel::setSeriesNames(const QStringList& names)
 {
+    if (names.size() < m_names.size()) {
+        // A series that is gone takes its history along: were it to come back (a slot scaled
+        // up again), its line must not start with the old one's samples.
+        beginRemoveColumns({}, 1 + int(names.size()), int(m_names.size()));
+        m_names.resize(names.size());
+        for (Row& row : m_rows)
+            if (row.values.size() > std::size_t(names.size()))
+                row.values.resize(std::size_t(names.size()));
+        endRemoveColumns();
+    }
     const int old = int(m_names.size());
     if (names.size() > old) {
         beginInsertColumns({}, 1 + old, int(names.size()));

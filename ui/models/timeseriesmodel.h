@@ -11,8 +11,9 @@
 namespace cs::ui {
 
 /// A sliding window of samples for one chart: row = sample time, column 0 = time (s since
-/// the cluster started), column 1 + i = series i. Series can be added while running (a new
-/// core, a new worker slot); a sample that lacks a series holds NaN, which charts skip.
+/// the cluster started), column 1 + i = series i. Series can be added and removed while
+/// running (a worker slot scaled up or down); a sample that lacks a series holds NaN, which
+/// charts skip.
 /// Rows older than the window are dropped, so memory stays bounded.
 class TimeSeriesModel : public QAbstractTableModel {
     Q_OBJECT
@@ -26,7 +27,8 @@ public:
 
     void setWindowSeconds(double seconds) { m_window = seconds; }
     double windowSeconds() const { return m_window; }
-    /// Grows the set of series to at least `names.size()`, naming them; never shrinks.
+    /// Makes the series exactly `names`: new ones are added, series past the end go with
+    /// their samples, the rest keep their samples under the new name.
     void setSeriesNames(const QStringList& names);
     int seriesCount() const { return int(m_names.size()); }
     QString seriesName(int series) const;

@@ -424,6 +424,12 @@ void LauncherPanel::setRunning(bool running)
         field->setEnabled(!running);
 }
 
+void LauncherPanel::setWorkerCount(int workers)
+{
+    if (workers > 0)
+        m_workers->setValue(workers);
+}
+
 void LauncherPanel::setActions(const ClusterActions& actions)
 {
     m_start->setEnabled(actions.start);

@@ -57,6 +57,9 @@ public:
 
     /// Locks the form while a cluster runs (it shows what runs).
     void setRunning(bool running);
+    /// The number of workers the running cluster has now (it was scaled): the Workers field
+    /// shows it, and the next start and the saved settings take it.
+    void setWorkerCount(int workers);
     /// Enables each button exactly when its action can act.
     void setActions(const ClusterActions& actions);
     /// Shows one sentence by the field it is about (ConfigField::None: under the form), in

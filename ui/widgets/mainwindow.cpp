@@ -16,6 +16,8 @@
 #include "models/timeseriesmodel.h"
 #include "models/workertablemodel.h"
 #include "widgets/banner.h"
+#include "widgets/chartgrid.h"
+#include "widgets/foldingpanes.h"
 #include "widgets/launcherpanel.h"
 #include "widgets/loadpanel.h"
 #include "widgets/logview.h"
@@ -29,7 +31,6 @@
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGridLayout>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -37,6 +38,7 @@
 #include <QPointer>
 #include <QScreen>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -49,6 +51,7 @@ namespace {
 
 constexpr int kRefreshMs = 250; // charts redraw at most 4 times a second, only when new data came
 constexpr int kShutdownMs = 6000;
+constexpr int kLogMinWidth = 320; // the log beside the table is worth it from this width on
 
 QLabel* statusLabel(QWidget* parent, const QString& tip)
 {
@@ -76,22 +79,37 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     setObjectName(QStringLiteral("mainWindow"));
     m_latencySeries->setSeriesNames({ tr("p50"), tr("p99") });
 
-    // Left column: what to run and what load to throw at it.
+    // Left column: what to run and what load to throw at it; one above the other while
+    // they fit the window's height, else as two tabs.
     m_launcher = new LauncherPanel;
     m_launcher->applyOptions(options);
     m_load = new LoadPanel;
+    auto* controlsTogether = new QWidget;
+    auto* controlsLayout = new QVBoxLayout(controlsTogether);
+    controlsLayout->setContentsMargins(0, 0, 0, 0);
+    controlsLayout->addStretch(1);
+    m_controlPanes = new FoldingPanes(controlsTogether);
+    m_controlPanes->setObjectName(QStringLiteral("controlPanes"));
+    m_controlPanes->addPane(m_launcher, tr("Cluster"));
+    m_controlPanes->addPane(m_load, tr("Load"));
+    m_controlPanes->setFits([this, controlsLayout](const QSize& size) {
+        auto heightAt = [&](QWidget* pane) {
+            const int h = pane->hasHeightForWidth() ? pane->heightForWidth(size.width()) : -1;
+            return h >= 0 ? h : pane->sizeHint().height();
+        };
+        return heightAt(m_launcher) + controlsLayout->spacing() + heightAt(m_load) <= size.height();
+    });
     auto* left = new QWidget;
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(6, 6, 6, 6);
-    leftLayout->addWidget(m_launcher);
-    leftLayout->addWidget(m_load);
-    leftLayout->addStretch(1);
+    leftLayout->addWidget(m_controlPanes);
+    // Only when even one tab is taller than the window does the column scroll.
     auto* leftScroll = new QScrollArea;
+    leftScroll->setObjectName(QStringLiteral("controlScroll"));
     leftScroll->setWidget(left);
     leftScroll->setWidgetResizable(true);
     leftScroll->setFrameShape(QFrame::NoFrame);
-    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    leftScroll->setMinimumWidth(left->sizeHint().width() + 12);
+    leftScroll->setMinimumWidth(left->minimumSizeHint().width());
 
     // Right: banner, charts over table + log.
     m_banner = new Banner;
@@ -105,28 +123,54 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_latencyChart->setObjectName(QStringLiteral("latencyChart"));
     m_distributionChart->setObjectName(QStringLiteral("distributionChart"));
     m_timelineChart->setObjectName(QStringLiteral("restartTimelineChart"));
-    auto* charts = new QWidget;
-    auto* grid = new QGridLayout(charts);
-    grid->setContentsMargins(0, 0, 0, 0);
-    grid->setSpacing(6);
-    grid->addWidget(m_coreChart, 0, 0);
-    grid->addWidget(m_rateChart, 0, 1);
-    grid->addWidget(m_latencyChart, 0, 2);
-    grid->addWidget(m_distributionChart, 1, 0);
-    grid->addWidget(m_timelineChart, 1, 1, 1, 2);
-    for (int c = 0; c < 3; ++c)
-        grid->setColumnStretch(c, 1);
+    // Three columns where the width allows, fewer below; a short window scrolls the charts
+    // rather than squeezing them.
+    m_chartGrid = new ChartGrid;
+    m_chartGrid->setObjectName(QStringLiteral("chartGrid"));
+    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart,
+                                                            m_distributionChart, m_timelineChart })
+        m_chartGrid->addChart(chart);
+    auto* chartScroll = new QScrollArea;
+    chartScroll->setObjectName(QStringLiteral("chartScroll"));
+    chartScroll->setWidget(m_chartGrid);
+    chartScroll->setWidgetResizable(true);
+    chartScroll->setFrameShape(QFrame::NoFrame);
+    chartScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    chartScroll->setMinimumWidth(m_chartGrid->minimumSizeHint().width()
+                                 + chartScroll->verticalScrollBar()->sizeHint().width());
 
+    // Table and log side by side while the table's columns all fit beside a readable log,
+    // else one above the other while a few rows and lines of each fit, else as two tabs.
     m_workerView = new WorkerTableView(m_workers);
     m_logView = new LogView(m_log);
     m_bottomSplitter = new QSplitter(Qt::Horizontal);
-    m_bottomSplitter->addWidget(m_workerView);
-    m_bottomSplitter->addWidget(m_logView);
+    m_bottomSplitter->setChildrenCollapsible(false);
+    m_bottomPanes = new FoldingPanes(m_bottomSplitter);
+    m_bottomPanes->setObjectName(QStringLiteral("bottomPanes"));
+    m_bottomPanes->addPane(m_workerView, tr("Workers"));
+    m_bottomPanes->addPane(m_logView, tr("Log"));
     m_bottomSplitter->setStretchFactor(0, 3);
     m_bottomSplitter->setStretchFactor(1, 2);
+    m_bottomPanes->setFits([this](const QSize& size) {
+        return m_workerView->fullWidth() + m_bottomSplitter->handleWidth() + kLogMinWidth <= size.width();
+    });
+    // Too narrow for both side by side, but tall enough for a few rows over a few lines.
+    m_bottomPanes->setTurnedFits([this](const QSize& size) {
+        const int height = m_workerView->heightForRows(3) + m_bottomSplitter->handleWidth() + m_logView->heightForLines(4);
+        return m_workerView->fullWidth() <= size.width() && height <= size.height();
+    });
+    connect(m_bottomPanes, &FoldingPanes::modeChanged, this, [this](FoldingPanes::Mode mode) {
+        // The first time they stack: the table as tall as its rows (the log takes the rest).
+        if (mode != FoldingPanes::Mode::Turned || m_bottomTurnedOnce)
+            return;
+        m_bottomTurnedOnce = true;
+        const int total = m_bottomSplitter->height() - m_bottomSplitter->handleWidth();
+        const int table = std::min(m_workerView->heightForRows(std::max(3, m_workers->rowCount())), total / 2);
+        m_bottomSplitter->setSizes({ table, total - table });
+    });
     m_mainSplitter = new QSplitter(Qt::Vertical);
-    m_mainSplitter->addWidget(charts);
-    m_mainSplitter->addWidget(m_bottomSplitter);
+    m_mainSplitter->addWidget(chartScroll);
+    m_mainSplitter->addWidget(m_bottomPanes);
     m_mainSplitter->setStretchFactor(0, 3);
     m_mainSplitter->setStretchFactor(1, 2);
     m_mainSplitter->setChildrenCollapsible(false);
@@ -353,7 +397,11 @@ void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
             rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
     m_rateSeries->append(t, rates);
 
-    m_latencySeries->append(t, { s.latencyP50Ms, s.latencyP99Ms });
+    // No request in the interval: no latency (a gap). A measured 0 is under the workers'
+    // resolution, not nothing.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto measured = [&](double ms) { return s.latency.total() == 0 ? nan : std::max(ms, kUnderResolutionMs); };
+    m_latencySeries->append(t, { measured(s.latencyP50Ms), measured(s.latencyP99Ms) });
     m_timeline->slideTo(t);
     m_timelineChart->setSlotCount(maxSlot);
 
@@ -421,6 +469,9 @@ void MainWindow::showFailedSlots(const Snapshot& snapshot)
 
 void MainWindow::onEvents(const QList<cs::Event>& events)
 {
+    for (const Event& e : events)
+        if (e.kind == EventKind::Scaled)
+            m_launcher->setWorkerCount(e.workers);
     m_log->addEvents(events);
     m_timeline->addEvents(events);
     m_chartsDirty = true;
@@ -447,6 +498,7 @@ void MainWindow::onRunningChanged(bool running)
         m_banner->hide();
         m_coreSeries->clear();
         m_rateSeries->clear();
+        m_rateSeries->setSeriesNames({}); // the slots of the last run are not this one's
         m_latencySeries->clear();
         m_timeline->clear();
         m_share->clear();
@@ -553,7 +605,10 @@ void MainWindow::closeEvent(QCloseEvent* event)
         QSettings settings;
         settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
         settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
-        settings.setValue(QStringLiteral("window/bottomSplitter"), m_bottomSplitter->saveState());
+        // Side by side only: stacked or folded, the splitter's sizes are not what a restored
+        // side-by-side view should take.
+        if (m_bottomPanes->mode() == FoldingPanes::Mode::Together)
+            settings.setValue(QStringLiteral("window/bottomSplitter"), m_bottomSplitter->saveState());
         m_launcher->saveSettings();
         m_load->stop();
         if (m_adapter->running()) {

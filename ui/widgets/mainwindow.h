@@ -17,10 +17,12 @@ class QTimer;
 namespace cs::ui {
 
 class Banner;
+class ChartGrid;
 class ClusterAdapter;
 class CoreLoadChart;
 class DistributionChart;
 class EventTimelineModel;
+class FoldingPanes;
 class LatencyChart;
 class LauncherPanel;
 class LoadPanel;
@@ -34,8 +36,10 @@ class WorkerTableModel;
 class WorkerTableView;
 
 /// The monitor: launcher and load generator on the left; charts (core load, req/s per
-/// worker, latency, share per worker, exits and respawns) over the worker table and the
-/// log on the right; a status bar with the totals. The data path reads in onSnapshot():
+/// worker, server time, share per worker, exits and respawns) over the worker table and
+/// the log on the right; a status bar with the totals. It fits a laptop: the charts reflow
+/// into fewer columns, and the left column and the table/log pair fold into tabs, when the
+/// window is too small to show them together. The data path reads in onSnapshot():
 /// snapshot -> models; refreshCharts(): models -> charts at a steady rate.
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -56,6 +60,13 @@ public:
     WorkerRateChart* rateChart() const { return m_rateChart; }
     LatencyChart* latencyChart() const { return m_latencyChart; }
     DistributionChart* distributionChart() const { return m_distributionChart; }
+    CoreLoadChart* coreChart() const { return m_coreChart; }
+    ChartGrid* chartGrid() const { return m_chartGrid; }
+    /// Launcher and load: together, or as tabs in a short window.
+    FoldingPanes* controlPanes() const { return m_controlPanes; }
+    /// Worker table and log: side by side, or as tabs in a narrow window.
+    FoldingPanes* bottomPanes() const { return m_bottomPanes; }
+    LogView* logView() const { return m_logView; }
     QString metricsText() const;
 
     /// Fills the launcher from a cluster definition (.toml or .json); a bad file is shown in
@@ -100,6 +111,9 @@ private:
     LatencyChart* m_latencyChart;
     DistributionChart* m_distributionChart;
     RestartTimelineChart* m_timelineChart;
+    ChartGrid* m_chartGrid;
+    FoldingPanes* m_controlPanes;
+    FoldingPanes* m_bottomPanes;
     WorkerTableView* m_workerView;
     LogView* m_logView;
     QSplitter* m_mainSplitter;
@@ -124,6 +138,7 @@ private:
     bool m_requestMetricsKnown = true;
     QList<int> m_bannerFailedSlots; ///< the failed slots the banner speaks of (from the snapshot)
     bool m_closing = false;
+    bool m_bottomTurnedOnce = false; ///< the table and log have been stacked before (their sizes set)
 };
 
 } // namespace cs::ui

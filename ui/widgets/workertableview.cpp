@@ -7,7 +7,9 @@
 #include <QContextMenuEvent>
 #include <QHeaderView>
 #include <QMenu>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
+#include <QStyle>
 
 namespace cs::ui {
 
@@ -37,15 +39,40 @@ WorkerTableView::WorkerTableView(WorkerTableModel* model, QWidget* parent)
     horizontalHeader()->setStretchLastSection(true);
     horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     // Widths measured once (header text or the widest expected value), not per update:
-    // resize-to-contents would relayout the table on every sample.
-    const int digit = fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    const int content[WorkerTableModel::ColumnCount] = { 4, 7, 11, 8, 2, 6, 8, 4, 7, 9, 2 };
-    const QFontMetrics headerMetrics(horizontalHeader()->font());
+    // resize-to-contents would relayout the table on every sample. Tight enough that every
+    // column shows whole in a 1024-pixel window.
+    const QFontMetrics cells = fontMetrics();
+    const QFontMetrics headers(horizontalHeader()->font());
+    QString longestState;
+    for (WorkerState state : { WorkerState::Starting, WorkerState::Online, WorkerState::Draining,
+                               WorkerState::BackingOff, WorkerState::Failed, WorkerState::Stopped })
+        if (const QString name = QString::fromLatin1(stateName(state));
+            cells.horizontalAdvance(name) > cells.horizontalAdvance(longestState))
+            longestState = name;
+    const QString widest[WorkerTableModel::ColumnCount] = {
+        QStringLiteral("#88"), QStringLiteral("4194304"), longestState, QStringLiteral("59 m 59 s"), QStringLiteral("99"),
+        QStringLiteral("99999"), QStringLiteral("99999999"), QStringLiteral("9999"), QStringLiteral("100.0 %"),
+        QStringLiteral("999.9 MiB"), QStringLiteral("99"),
+    };
+    const int swatch = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this) + 6;
     for (int c = 0; c < WorkerTableModel::ColumnCount; ++c) {
-        const int header = headerMetrics.horizontalAdvance(model->headerData(c, Qt::Horizontal).toString()) + 18;
-        setColumnWidth(c, std::max(header, digit * content[c] + (c == WorkerTableModel::Slot ? 30 : 14)));
+        const int header = headers.horizontalAdvance(model->headerData(c, Qt::Horizontal).toString()) + 12;
+        const int content = cells.horizontalAdvance(widest[c]) + 8 + (c == WorkerTableModel::Slot ? swatch : 0);
+        setColumnWidth(c, std::max(header, content));
+        m_columnsWidth += std::max(header, content);
     }
     setToolTip(tr("One row per worker slot; right-click a worker to signal it"));
+}
+
+int WorkerTableView::fullWidth() const
+{
+    // Not the header's length: the last section stretches to whatever width the view has.
+    return m_columnsWidth + 2 * frameWidth() + verticalScrollBar()->sizeHint().width();
+}
+
+int WorkerTableView::heightForRows(int rows) const
+{
+    return horizontalHeader()->sizeHint().height() + rows * verticalHeader()->defaultSectionSize() + 2 * frameWidth();
 }
 
 int WorkerTableView::slotAt(const QModelIndex& index) const

@@ -21,6 +21,10 @@ public:
     QMenu* buildContextMenu(const QModelIndex& index);
     /// The slot shown at a view row, or 0.
     int slotAt(const QModelIndex& index) const;
+    /// The width that shows every column whole, a vertical scroll bar included.
+    int fullWidth() const;
+    /// The height that shows the header and `rows` rows.
+    int heightForRows(int rows) const;
 
 Q_SIGNALS:
     void signalRequested(int slot, int signal);
@@ -34,6 +38,7 @@ private:
     WorkerTableModel* m_model;
     QSortFilterProxyModel* m_proxy;
     bool m_chaos = false;
+    int m_columnsWidth = 0; ///< every column at the width it was given
 };
 
 } // namespace cs::ui
