@@ -3,6 +3,7 @@
 #include "charts/chartnote.h"
 #include "charts/chartstyle.h"
 #include "models/sharemodel.h"
+#include "models/slotpalette.h"
 #include "models/workertablemodel.h"
 
 #include <QBarCategoryAxis>
@@ -111,10 +112,11 @@ void DistributionChart::restyle()
     m_x->setGridLineVisible(false);
     // Bar sets draw hollow markers when the legend copies the series' shape: use filled boxes.
     m_chart->legend()->setMarkerShape(QLegend::MarkerShapeRectangle);
-    m_requests->setColor(QColor(0x4e79a7));
-    m_requests->setBorderColor(QColor(0x4e79a7));
-    m_connections->setColor(QColor(0x76b7b2));
-    m_connections->setBorderColor(QColor(0x76b7b2));
+    // Per metric, not per slot: the palette keeps them apart from every slot's colour.
+    m_requests->setColor(shareColor(Share::Requests));
+    m_requests->setBorderColor(shareColor(Share::Requests));
+    m_connections->setColor(shareColor(Share::Connections));
+    m_connections->setBorderColor(shareColor(Share::Connections));
     QColor even = palette().color(QPalette::Text);
     even.setAlpha(170);
     m_even->setPen(QPen(even, 1.5, Qt::DashLine));
