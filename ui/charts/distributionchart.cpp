@@ -54,7 +54,6 @@ DistributionChart::DistributionChart(ShareModel* model, QWidget* parent)
     m_y->setLabelFormat(QStringLiteral("%.0f %%"));
     m_y->setTitleText(tr("share"));
     m_chart->setTitle(tr("Share per worker"));
-    restyle();
     m_baseToolTip = tr("Each worker's share of the requests and of the accepted connections over the span chosen "
                        "in the corner: the last load run (so two runs are never mixed) or everything since the "
                        "cluster started. The dashed line is an even share. Jain's index: 1 = perfectly even, "
@@ -78,6 +77,7 @@ DistributionChart::DistributionChart(ShareModel* model, QWidget* parent)
     connect(m_scope, &QComboBox::currentIndexChanged, this,
             [this] { m_model->setScope(ShareModel::Scope(m_scope->currentData().toInt())); });
     connect(m_reset, &QToolButton::clicked, m_model, &ShareModel::resetNow);
+    restyle();
 }
 
 void DistributionChart::resizeEvent(QResizeEvent* event)
@@ -110,6 +110,11 @@ void DistributionChart::restyle()
     applyAxisStyle(m_x, palette());
     applyAxisStyle(m_y, palette());
     m_x->setGridLineVisible(false);
+    // A band above the title for the span choice and Reset, so they never cover the title.
+    m_controls->adjustSize();
+    QMargins margins = m_chart->margins();
+    margins.setTop(m_controls->sizeHint().height() + 4);
+    m_chart->setMargins(margins);
     // Bar sets draw hollow markers when the legend copies the series' shape: use filled boxes.
     m_chart->legend()->setMarkerShape(QLegend::MarkerShapeRectangle);
     // Per metric, not per slot: the palette keeps them apart from every slot's colour.
