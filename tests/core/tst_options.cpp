@@ -103,7 +103,7 @@ void TestOptions::badValues_data()
     QTest::newRow("no value") << QByteArray("--workers") << QByteArray("--workers needs a value");
     QTest::newRow("unknown") << QByteArray("-x") << QByteArray("Unknown option '-x'");
     QTest::newRow("metrics port") << QByteArray("--metrics-port 99999") << QByteArray("The metrics port '99999' is not valid");
-    QTest::newRow("config missing") << QByteArray("--config /nonexistent/cluster.toml") << QByteArray("The config file '/nonexistent/cluster.toml' cannot be read");
+    QTest::newRow("config missing") << QByteArray("--config /nonexistent/cluster.toml") << QByteArray("The config file '/nonexistent/cluster.toml' does not exist; check the path.");
 }
 
 void TestOptions::badValues()

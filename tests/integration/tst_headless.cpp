@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ private Q_SLOTS:
     void tableShowsOneLinePerWorker();
     void signalsScaleAndRestart();
     void configFileDefinesTheCluster();
+    void configPathThatIsNotAReadableFileIsRefused_data();
+    void configPathThatIsNotAReadableFileIsRefused();
 };
 
 void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
@@ -179,6 +182,52 @@ void TestHeadless::configFileDefinesTheCluster()
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 2);
     const auto err = refused.stderrText();
     QVERIFY2(err.find(bad + ":3: unknown key 'polcy'") != std::string::npos, err.c_str());
+    QVERIFY(cs::test::childrenOf(refused.pid()).empty());
+}
+
+void TestHeadless::configPathThatIsNotAReadableFileIsRefused_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QByteArray>("expected");
+    const QByteArray directory("is a directory; give the path of a TOML or JSON file.");
+    // A directory used to be read as an empty file: the cluster started on the defaults.
+    QTest::newRow("directory") << QStringLiteral("directory") << directory;
+    QTest::newRow("directory named .json") << QStringLiteral("directory.json") << directory;
+    QTest::newRow("missing") << QStringLiteral("missing.toml") << QByteArray("does not exist; check the path.");
+    QTest::newRow("unreadable") << QStringLiteral("unreadable.toml") << QByteArray("cannot be read; check its permissions.");
+}
+
+void TestHeadless::configPathThatIsNotAReadableFileIsRefused()
+{
+    QFETCH(QString, kind);
+    QFETCH(QByteArray, expected);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto path = dir.filePath(kind).toStdString();
+    std::string program = clusterscope();
+    std::vector<std::string> args { "--headless", "--config", path, "--port", "0", "--workers", "1" };
+    if (kind.startsWith(QLatin1String("directory"))) {
+        QVERIFY(QDir().mkdir(dir.filePath(kind)));
+    } else if (kind.startsWith(QLatin1String("unreadable"))) {
+        std::ofstream(path) << "workers = 1\n";
+        QCOMPARE(::chmod(path.c_str(), 0), 0);
+        if (::geteuid() == 0) {
+            // Root reads any file: run it as nobody, who may enter the folder but not read the file.
+            QCOMPARE(::chmod(dir.path().toLocal8Bit().constData(), 0755), 0);
+            args.insert(args.begin(), { "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", program });
+            program = "/usr/bin/setpriv";
+        }
+    }
+    ChildProcess refused(program, args);
+    QVERIFY(refused.start());
+    const auto status = refused.waitExit(10s);
+    QVERIFY(status.has_value());
+    QVERIFY(WIFEXITED(*status));
+    const auto err = refused.stderrText();
+    QCOMPARE(WEXITSTATUS(*status), 2);
+    const auto sentence = "clusterscope: The config file '" + path + "' " + expected.toStdString();
+    QVERIFY2(err.find(sentence) != std::string::npos, err.c_str());
+    QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
     QVERIFY(cs::test::childrenOf(refused.pid()).empty());
 }
 
