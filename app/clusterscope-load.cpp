@@ -1,4 +1,5 @@
 #include "load/loadgenerator.h"
+#include "messages/wording.h"
 
 #include <cstdio>
 #include <ctime>
@@ -73,7 +74,7 @@ int main(int argc, char** argv)
         std::cout << cs::formatSummary(summary);
 
     if (summary.connectionsOpened == 0) {
-        std::cerr << "clusterscope-load: could not reach " << options.host << ':' << options.port
+        std::cerr << "clusterscope-load: could not reach " << cs::hostPort(options.host, options.port)
                   << (summary.firstError.empty() ? std::string(".") : " (" + summary.firstError + ").")
                   << " Is the server running?\n";
         return 1;

@@ -4,6 +4,7 @@
 #include "export/metricsserver.h"
 #include "export/prometheus.h"
 #include "master/cluster.h"
+#include "messages/wording.h"
 
 #include <chrono>
 #include <csignal>
@@ -70,12 +71,12 @@ int runHeadless(const CliOptions& options)
         warnIfReachable(options.metricsBind, "the metrics endpoint", "--metrics-bind");
 
     const auto first = cluster.snapshot();
-    std::fprintf(stderr, "clusterscope: serving http://%s:%u/ with %d workers, policy %s (pid %d)\n",
-                 first->bindAddress.c_str(), first->port, withDefaults(config).workers,
+    std::fprintf(stderr, "clusterscope: serving %s with %d workers, policy %s (pid %d)\n",
+                 httpUrl(first->bindAddress, first->port, "/").c_str(), withDefaults(config).workers,
                  std::string(policyName(config.policy)).c_str(), static_cast<int>(::getpid()));
     if (options.metricsPort >= 0)
-        std::fprintf(stderr, "clusterscope: Prometheus metrics at http://%s:%u/metrics\n", options.metricsBind.c_str(),
-                     metrics.port());
+        std::fprintf(stderr, "clusterscope: Prometheus metrics at %s\n",
+                     httpUrl(options.metricsBind, metrics.port(), "/metrics").c_str());
     const bool tty = !options.json && ::isatty(STDOUT_FILENO);
 
     using Clock = std::chrono::steady_clock;

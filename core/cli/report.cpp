@@ -1,5 +1,7 @@
 #include "cli/report.h"
 
+#include "messages/wording.h"
+
 #include <cstdio>
 
 namespace cs {
@@ -43,9 +45,9 @@ std::string formatTable(const Snapshot& s)
     std::string out;
     char line[256];
     std::snprintf(line, sizeof(line),
-                  "clusterscope %s:%u  policy %s  up %s  %.0f req/s  %llu requests  fairness %.3f  p50 %.2f ms  p99 "
+                  "clusterscope %s  policy %s  up %s  %.0f req/s  %llu requests  fairness %.3f  p50 %.2f ms  p99 "
                   "%.2f ms\n",
-                  s.bindAddress.c_str(), s.port, std::string(policyName(s.policy)).c_str(),
+                  hostPort(s.bindAddress, s.port).c_str(), std::string(policyName(s.policy)).c_str(),
                   formatUptime(s.clusterUptimeSeconds).c_str(), s.totalRequestsPerSecond,
                   static_cast<unsigned long long>(s.totalRequests), s.fairness, s.latencyP50Ms, s.latencyP99Ms);
     out += line;

@@ -2,6 +2,7 @@
 
 #include "ipc/channel.h"
 #include "ipc/message.h"
+#include "messages/wording.h"
 
 #include <array>
 #include <cerrno>
@@ -77,9 +78,7 @@ std::string Server::start()
         scheduleTelemetry();
     } else {
         const auto endpoint = m_acceptor->local_endpoint();
-        const auto address = endpoint.address();
-        const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-        std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(endpoint.port()));
+        std::printf("listening on %s\n", hostPort(endpoint.address().to_string(), endpoint.port()).c_str());
         std::fflush(stdout);
     }
     if (m_acceptor)
@@ -118,7 +117,7 @@ std::string Server::openListener()
         if (!ec)
             acceptor.listen(tcp::acceptor::max_listen_connections, ec);
         if (ec)
-            return "Could not listen on " + m_options.bindAddress + ":" + std::to_string(m_options.port) + ": " + ec.message() + ".";
+            return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + ec.message() + ".";
     }
     m_listenProtocol = protocolOf(m_acceptor->native_handle());
     // Accepting with our own accept4 loop: a worker that loses the race for a shared

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void configFileDefinesTheCluster();
     void configPathThatIsNotAReadableFileIsRefused_data();
     void configPathThatIsNotAReadableFileIsRefused();
+    void ipv6AddressesAreInBracketsInEveryUrl();
 };
 
 void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
@@ -229,6 +230,25 @@ void TestHeadless::configPathThatIsNotAReadableFileIsRefused()
     QVERIFY2(err.find(sentence) != std::string::npos, err.c_str());
     QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
     QVERIFY(cs::test::childrenOf(refused.pid()).empty());
+}
+
+void TestHeadless::ipv6AddressesAreInBracketsInEveryUrl()
+{
+    ChildProcess master(clusterscope(), { "--headless", "--bind", "::1", "--port", "0", "--workers", "1",
+                                          "--metrics-port", "0", "--metrics-bind", "::1", "--interval", "100" });
+    QVERIFY(master.start());
+    const auto header = master.waitForLine("clusterscope ", 10s);
+    QVERIFY2(header, master.stderrText().c_str());
+    // "http://:::42105/" was a URL nobody could open.
+    const std::regex banner("clusterscope: serving http://\\[::1\\]:([0-9]+)/ with ");
+    std::smatch found;
+    const auto err = master.stderrText();
+    QVERIFY2(std::regex_search(err, found, banner), err.c_str());
+    QVERIFY2(header->find("clusterscope [::1]:" + found[1].str() + " ") != std::string::npos, header->c_str());
+    QVERIFY2(std::regex_search(err, std::regex("Prometheus metrics at http://\\[::1\\]:[0-9]+/metrics\n")), err.c_str());
+    master.signal(SIGINT);
+    const auto status = master.waitExit(15s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
 }
 
 QTEST_APPLESS_MAIN(TestHeadless)
