@@ -48,9 +48,9 @@ int main(int argc, char** argv)
         if (second <= lastSecond)
             return;
         lastSecond = second;
-        std::fprintf(stderr, "%s%6.1f s  %3.0f%%  %10llu done  %6llu errors  %9.1f req/s%s", tty ? "\r" : "",
+        std::fprintf(stderr, "%s%6.1f s  %3.0f%%  %10llu done  %13s  %9.1f req/s%s", tty ? "\r" : "",
                      p.elapsedSeconds, p.fraction * 100.0, static_cast<unsigned long long>(p.completed),
-                     static_cast<unsigned long long>(p.errors), p.requestsPerSecond, tty ? "" : "\n");
+                     cs::counted(p.errors, "error").c_str(), p.requestsPerSecond, tty ? "" : "\n");
         std::fflush(stderr);
     };
 

@@ -71,8 +71,9 @@ int runHeadless(const CliOptions& options)
         warnIfReachable(options.metricsBind, "the metrics endpoint", "--metrics-bind");
 
     const auto first = cluster.snapshot();
-    std::fprintf(stderr, "clusterscope: serving %s with %d workers, policy %s (pid %d)\n",
-                 httpUrl(first->bindAddress, first->port, "/").c_str(), withDefaults(config).workers,
+    std::fprintf(stderr, "clusterscope: serving %s with %s, policy %s (pid %d)\n",
+                 httpUrl(first->bindAddress, first->port, "/").c_str(),
+                 counted(static_cast<std::uint64_t>(withDefaults(config).workers), "worker").c_str(),
                  std::string(policyName(config.policy)).c_str(), static_cast<int>(::getpid()));
     if (options.metricsPort >= 0)
         std::fprintf(stderr, "clusterscope: Prometheus metrics at %s\n",

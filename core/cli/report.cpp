@@ -45,11 +45,11 @@ std::string formatTable(const Snapshot& s)
     std::string out;
     char line[256];
     std::snprintf(line, sizeof(line),
-                  "clusterscope %s  policy %s  up %s  %.0f req/s  %llu requests  fairness %.3f  p50 %.2f ms  p99 "
+                  "clusterscope %s  policy %s  up %s  %.0f req/s  %s  fairness %.3f  p50 %.2f ms  p99 "
                   "%.2f ms\n",
                   hostPort(s.bindAddress, s.port).c_str(), std::string(policyName(s.policy)).c_str(),
                   formatUptime(s.clusterUptimeSeconds).c_str(), s.totalRequestsPerSecond,
-                  static_cast<unsigned long long>(s.totalRequests), s.fairness, s.latencyP50Ms, s.latencyP99Ms);
+                  counted(s.totalRequests, "request").c_str(), s.fairness, s.latencyP50Ms, s.latencyP99Ms);
     out += line;
     std::snprintf(line, sizeof(line), "%4s %8s %-11s %8s %8s %9s %11s %6s %6s %9s %4s\n", "slot", "pid", "state",
                   "uptime", "restarts", "req/s", "total", "conns", "cpu%", "rss", "core");

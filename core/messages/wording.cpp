@@ -2,6 +2,16 @@
 
 namespace cs {
 
+std::string counted(std::uint64_t count, std::string_view singular, std::string_view plural)
+{
+    std::string out = std::to_string(count) + " ";
+    if (count == 1)
+        return out += singular;
+    if (plural.empty())
+        return (out += singular) += 's';
+    return out += plural;
+}
+
 std::string hostPort(std::string_view host, unsigned port)
 {
     // Only an IPv6 address has a ':'; one already in brackets stays as it is.

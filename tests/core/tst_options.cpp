@@ -28,6 +28,7 @@ private Q_SLOTS:
     void badValues_data();
     void badValues();
     void jsonIsOneLineWithEveryWorker();
+    void tableHeaderWordsCountsAndAddresses();
 };
 
 void TestOptions::defaults()
@@ -141,6 +142,20 @@ void TestOptions::jsonIsOneLineWithEveryWorker()
     QVERIFY(json.find("\"requests\":20") != std::string::npos);
     const auto table = cs::formatTable(snapshot);
     QCOMPARE(std::count(table.begin(), table.end(), '\n'), 4L); // summary, header, two workers
+}
+
+void TestOptions::tableHeaderWordsCountsAndAddresses()
+{
+    cs::Snapshot snapshot;
+    snapshot.bindAddress = "::1";
+    snapshot.port = 8123;
+    snapshot.totalRequests = 1;
+    auto header = cs::formatTable(snapshot);
+    header.resize(header.find('\n'));
+    QVERIFY2(header.rfind("clusterscope [::1]:8123  policy ", 0) == 0, header.c_str());
+    QVERIFY2(header.find("  1 request  ") != std::string::npos, header.c_str());
+    snapshot.totalRequests = 2;
+    QVERIFY(cs::formatTable(snapshot).find("  2 requests  ") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestOptions)

@@ -1,4 +1,4 @@
-// How messages are worded: host:port as URLs write it.
+// How messages are worded: counts with their noun in the right number, host:port as URLs write it.
 #include "messages/wording.h"
 
 #include <QtTest>
@@ -7,9 +7,35 @@ class TestWording : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void countedPicksSingularOrPlural_data();
+    void countedPicksSingularOrPlural();
     void hostPortBracketsIpv6_data();
     void hostPortBracketsIpv6();
 };
+
+void TestWording::countedPicksSingularOrPlural_data()
+{
+    QTest::addColumn<qulonglong>("count");
+    QTest::addColumn<QByteArray>("singular");
+    QTest::addColumn<QByteArray>("plural");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("one") << 1ull << QByteArray("worker") << QByteArray() << QByteArray("1 worker");
+    QTest::newRow("two") << 2ull << QByteArray("worker") << QByteArray() << QByteArray("2 workers");
+    QTest::newRow("none") << 0ull << QByteArray("error") << QByteArray() << QByteArray("0 errors");
+    QTest::newRow("many") << 18446744073709551615ull << QByteArray("request") << QByteArray()
+                          << QByteArray("18446744073709551615 requests");
+    QTest::newRow("irregular one") << 1ull << QByteArray("process") << QByteArray("processes") << QByteArray("1 process");
+    QTest::newRow("irregular") << 3ull << QByteArray("process") << QByteArray("processes") << QByteArray("3 processes");
+}
+
+void TestWording::countedPicksSingularOrPlural()
+{
+    QFETCH(qulonglong, count);
+    QFETCH(QByteArray, singular);
+    QFETCH(QByteArray, plural);
+    QFETCH(QByteArray, expected);
+    QCOMPARE(QByteArray::fromStdString(cs::counted(count, singular.toStdString(), plural.toStdString())), expected);
+}
 
 void TestWording::hostPortBracketsIpv6_data()
 {

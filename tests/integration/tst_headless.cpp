@@ -145,6 +145,8 @@ void TestHeadless::signalsScaleAndRestart()
     QVERIFY(cs::test::jsonPort(master) != 0);
     const auto first = cs::test::onlineWorkerPids(master, 1);
     QCOMPARE(first.size(), std::size_t { 1 });
+    QVERIFY2(master.stderrText().find(" with 1 worker, policy round-robin") != std::string::npos,
+             master.stderrText().c_str());
     master.signal(SIGTTIN);
     QCOMPARE(cs::test::onlineWorkerPids(master, 2).size(), std::size_t { 2 });
     master.signal(SIGHUP);
@@ -152,6 +154,8 @@ void TestHeadless::signalsScaleAndRestart()
     QCOMPARE(cs::test::onlineWorkerPids(master, 2, first).size(), std::size_t { 2 });
     master.signal(SIGTTOU);
     QCOMPARE(cs::test::onlineWorkerPids(master, 1).size(), std::size_t { 1 });
+    QVERIFY(waitFor([&] { return master.stderrText().find("master: scaled to 1 worker\n") != std::string::npos; }, 5s));
+    QVERIFY2(master.stderrText().find("master: scaled to 2 workers\n") != std::string::npos, master.stderrText().c_str());
     master.signal(SIGQUIT);
     const auto status = master.waitExit(10s);
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);

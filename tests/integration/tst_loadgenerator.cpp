@@ -1,6 +1,7 @@
 // The load generator against a real built-in worker on an ephemeral port, plus its
 // command-line parsing and the clusterscope-load executable itself.
 #include "load/loadgenerator.h"
+#include "load/loadsummary.h"
 #include "testsupport.h"
 
 #include <atomic>
@@ -195,6 +196,7 @@ private Q_SLOTS:
     void silentServerTimesOut();
     void invalidOptionsAreRefused();
     void commandLinePrintsSummary();
+    void summaryCountsInTheRightNumber();
     void commandLineExitStatus();
 
 private:
@@ -572,6 +574,17 @@ void TestLoadGenerator::commandLinePrintsSummary()
     QCOMPARE(doc[QLatin1String("errors")].toInt(), 0);
     QCOMPARE(doc[QLatin1String("perWorker")][QLatin1String("3")].toInt(), 50);
     QCOMPARE(doc[QLatin1String("fairness")].toDouble(), 1.0);
+}
+
+void TestLoadGenerator::summaryCountsInTheRightNumber()
+{
+    cs::LoadSummary s;
+    s.completed = 4;
+    s.errors = 1;
+    QVERIFY2(cs::formatSummary(s).find("4 completed, 1 error, 0 non-2xx\n") != std::string::npos,
+             cs::formatSummary(s).c_str());
+    s.errors = 2;
+    QVERIFY(cs::formatSummary(s).find("4 completed, 2 errors, 0 non-2xx\n") != std::string::npos);
 }
 
 void TestLoadGenerator::commandLineExitStatus()
