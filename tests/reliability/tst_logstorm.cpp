@@ -48,6 +48,20 @@ void closeAll(std::vector<int>& fds)
     fds.clear();
 }
 
+/// Ends the storm (the clients close), stops the master cleanly, and checks that the storm of
+/// `needle` took a few lines: the first ones and their summaries, not one per connection.
+void endStormAndCountLines(ChildProcess& master, std::vector<int>& connections, const std::string& needle)
+{
+    closeAll(connections);
+    master.signal(SIGTERM);
+    const auto status = master.waitExit(20s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    const auto err = master.stderrText();
+    const int lines = linesContaining(err, needle);
+    qInfo("%d lines of \"%s\"", lines, needle.c_str());
+    QVERIFY2(lines >= 2 && lines < 10, err.c_str());
+}
+
 } // namespace
 
 class TestLogStorm : public QObject {
@@ -87,15 +101,7 @@ void TestLogStorm::workersOutOfDescriptorsSummarise()
     auto connections = openConnections(port, 200);
     const std::string needle = message.toStdString();
     QVERIFY2(waitFor([&] { return summaries(master.stderrText(), needle) >= 1; }, 10s), master.stderrText().c_str());
-    closeAll(connections);
-    master.signal(SIGTERM);
-    const auto status = master.waitExit(20s);
-    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-
-    const auto err = master.stderrText();
-    const int lines = linesContaining(err, needle);
-    qInfo("%d lines of \"%s\"", lines, needle.c_str());
-    QVERIFY2(lines >= 2 && lines < 10, err.c_str());
+    endStormAndCountLines(master, connections, needle);
 }
 
 void TestLogStorm::masterOutOfDescriptorsSummarisesAndRecovers()
@@ -130,15 +136,7 @@ void TestLogStorm::masterOutOfDescriptorsSummarisesAndRecovers()
     // Given descriptors again, it serves the connections that waited.
     QCOMPARE(::prlimit(master.pid(), RLIMIT_NOFILE, &original, nullptr), 0);
     QCOMPARE(httpGet(port, "/").status, 200);
-    closeAll(connections);
-    master.signal(SIGTERM);
-    const auto status = master.waitExit(20s);
-    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-
-    const auto err = master.stderrText();
-    const int lines = linesContaining(err, needle);
-    qInfo("%d lines of \"%s\"", lines, needle.c_str());
-    QVERIFY2(lines >= 2 && lines < 10, err.c_str());
+    endStormAndCountLines(master, connections, needle);
 }
 
 QTEST_APPLESS_MAIN(TestLogStorm)
