@@ -1,5 +1,6 @@
 #include "load/loadgenerator.h"
 #include "load/workercount.h"
+#include "messages/wording.h"
 
 #include <cstdio>
 #include <ctime>
@@ -57,9 +58,9 @@ int main(int argc, char** argv)
         if (second <= lastSecond)
             return;
         lastSecond = second;
-        std::fprintf(stderr, "%s%6.1f s  %3.0f%%  %10llu done  %6llu errors  %9.1f req/s%s", tty ? "\r" : "",
+        std::fprintf(stderr, "%s%6.1f s  %3.0f%%  %10llu done  %13s  %9.1f req/s%s", tty ? "\r" : "",
                      p.elapsedSeconds, p.fraction * 100.0, static_cast<unsigned long long>(p.completed),
-                     static_cast<unsigned long long>(p.errors), p.requestsPerSecond, tty ? "" : "\n");
+                     cs::counted(p.errors, "error").c_str(), p.requestsPerSecond, tty ? "" : "\n");
         std::fflush(stderr);
     };
 
@@ -83,7 +84,7 @@ int main(int argc, char** argv)
         std::cout << cs::formatSummary(summary);
 
     if (summary.connectionsOpened == 0) {
-        std::cerr << "clusterscope-load: could not reach " << options.host << ':' << options.port
+        std::cerr << "clusterscope-load: could not reach " << cs::hostPort(options.host, options.port)
                   << (summary.firstError.empty() ? std::string(".") : " (" + summary.firstError + ").")
                   << " Is the server running?\n";
         return 1;

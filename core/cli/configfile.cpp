@@ -1,10 +1,16 @@
 #include "cli/configfile.h"
 
+#include "metrics/procstat.h"
+
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
+
+#include <sys/stat.h>
 
 namespace cs {
 namespace {
@@ -490,12 +496,24 @@ std::variant<ClusterConfig, ConfigError> parseConfig(std::string_view text, cons
 
 std::variant<ClusterConfig, ConfigError> loadConfigFile(const std::string& path, const ClusterConfig& base)
 {
-    std::ifstream file(path);
-    if (!file)
-        return ConfigError { "The config file '" + path + "' cannot be read; check the path and its permissions." };
-    std::stringstream text;
-    text << file.rdbuf();
-    return parseConfig(text.str(), path, base);
+    const std::string file = "The config file '" + path + "'";
+    // Looked at before it is opened: a directory reads as an empty file (the defaults, silently),
+    // and a FIFO or a device would block or never end.
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return ConfigError { file + " does not exist; check the path." };
+        return ConfigError { file + " cannot be reached (" + std::strerror(errno)
+            + "); check the path and the permissions of its folders." };
+    }
+    if (S_ISDIR(info.st_mode))
+        return ConfigError { file + " is a directory; give the path of a TOML or JSON file." };
+    if (!S_ISREG(info.st_mode))
+        return ConfigError { file + " is not a regular file; give the path of a TOML or JSON file." };
+    const auto text = readSmallFile(path);
+    if (!text)
+        return ConfigError { file + " cannot be read; check its permissions." };
+    return parseConfig(*text, path, base);
 }
 
 std::string formatConfig(const ClusterConfig& config, const std::string& fileName)

@@ -39,7 +39,8 @@ struct ConfigError {
 /// Parses `text` (from `fileName`, which also picks the format) over `base`.
 std::variant<ClusterConfig, ConfigError> parseConfig(std::string_view text, const std::string& fileName,
                                                      const ClusterConfig& base = {});
-/// Reads and parses a file; a file that cannot be read is a ConfigError too.
+/// Reads and parses a file. A path that is not a readable regular file (missing, a directory,
+/// a FIFO or device, unreadable) is a ConfigError saying which.
 std::variant<ClusterConfig, ConfigError> loadConfigFile(const std::string& path, const ClusterConfig& base = {});
 
 /// Writes `config` in the format the file name asks for (.json, else TOML).

@@ -4,6 +4,7 @@
 #include "export/metricsserver.h"
 #include "export/prometheus.h"
 #include "master/cluster.h"
+#include "messages/wording.h"
 
 #include <chrono>
 #include <csignal>
@@ -21,7 +22,19 @@ bool isLoopback(const std::string& address)
     in_addr v4 {};
     if (::inet_pton(AF_INET, address.c_str(), &v4) == 1)
         return (ntohl(v4.s_addr) >> 24) == 127;
-    return address == "::1";
+    in6_addr v6 {};
+    return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/// The one warning for anything we serve beyond the loopback: the cluster (--bind) and the
+/// metrics endpoint (--metrics-bind).
+void warnIfReachable(const std::string& address, const char* what, const char* flag)
+{
+    if (!isLoopback(address))
+        std::fprintf(stderr,
+                     "clusterscope: warning: binding %s makes %s reachable from other machines; "
+                     "use %s 127.0.0.1 to keep it local.\n",
+                     address.c_str(), what, flag);
 }
 
 } // namespace
@@ -53,19 +66,18 @@ int runHeadless(const CliOptions& options)
         std::fprintf(stderr, "clusterscope: %s\n", commandLineMessage(started.error, started.field).c_str());
         return 2;
     }
-    if (!isLoopback(config.bindAddress))
-        std::fprintf(stderr,
-                     "clusterscope: warning: binding %s makes the cluster reachable from other machines; "
-                     "use --bind 127.0.0.1 to keep it local.\n",
-                     config.bindAddress.c_str());
+    warnIfReachable(config.bindAddress, "the cluster", "--bind");
+    if (options.metricsPort >= 0)
+        warnIfReachable(options.metricsBind, "the metrics endpoint", "--metrics-bind");
 
     const auto first = cluster.snapshot();
-    std::fprintf(stderr, "clusterscope: serving http://%s:%u/ with %d workers, policy %s (pid %d)\n",
-                 first->bindAddress.c_str(), first->port, withDefaults(config).workers,
+    std::fprintf(stderr, "clusterscope: serving %s with %s, policy %s (pid %d)\n",
+                 httpUrl(first->bindAddress, first->port, "/").c_str(),
+                 counted(static_cast<std::uint64_t>(withDefaults(config).workers), "worker").c_str(),
                  std::string(policyName(config.policy)).c_str(), static_cast<int>(::getpid()));
     if (options.metricsPort >= 0)
-        std::fprintf(stderr, "clusterscope: Prometheus metrics at http://%s:%u/metrics\n", options.metricsBind.c_str(),
-                     metrics.port());
+        std::fprintf(stderr, "clusterscope: Prometheus metrics at %s\n",
+                     httpUrl(options.metricsBind, metrics.port(), "/metrics").c_str());
     const bool tty = !options.json && ::isatty(STDOUT_FILENO);
 
     using Clock = std::chrono::steady_clock;

@@ -1,5 +1,7 @@
 #include "cli/report.h"
 
+#include "messages/wording.h"
+
 #include <cstdio>
 #include <optional>
 
@@ -54,12 +56,12 @@ std::string formatTable(const Snapshot& s)
     std::string out;
     char line[256];
     std::snprintf(line, sizeof(line),
-                  "clusterscope %s:%u  policy %s  up %s  %.0f req/s  %llu requests  fairness %s  p50 %.2f ms  p99 "
+                  "clusterscope %s  policy %s  up %s  %.0f req/s  %s  fairness %s  p50 %.2f ms  p99 "
                   "%.2f ms\n",
-                  s.bindAddress.c_str(), s.port, std::string(policyName(s.policy)).c_str(),
+                  hostPort(s.bindAddress, s.port).c_str(), std::string(policyName(s.policy)).c_str(),
                   formatUptime(s.clusterUptimeSeconds).c_str(), s.totalRequestsPerSecond,
-                  static_cast<unsigned long long>(s.totalRequests),
-                  fairnessText(s.fairness, "%.3f", "-").c_str(), s.latencyP50Ms, s.latencyP99Ms);
+                  counted(s.totalRequests, "request").c_str(), fairnessText(s.fairness, "%.3f", "-").c_str(),
+                  s.latencyP50Ms, s.latencyP99Ms);
     out += line;
     std::snprintf(line, sizeof(line), "%4s %8s %-11s %8s %8s %9s %11s %6s %6s %9s %4s\n", "slot", "pid", "state",
                   "uptime", "restarts", "req/s", "total", "conns", "cpu%", "rss", "core");

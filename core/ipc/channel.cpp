@@ -85,6 +85,7 @@ Received receivePacket(int channelFd, std::span<std::byte> buffer) noexcept
         }
     }
     result.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+    result.descriptorLost = (msg.msg_flags & MSG_CTRUNC) != 0;
     // A zero-length read on SEQPACKET means the peer closed (we never send empty packets).
     result.eof = (n == 0);
     result.size = static_cast<std::size_t>(n);

@@ -31,6 +31,8 @@ struct Received {
     int fd = -1; ///< the attached descriptor, if any (extra ones are closed)
     bool eof = false; ///< the peer closed its end
     bool truncated = false; ///< the packet was larger than the buffer
+    /// A descriptor came that could not be received (MSG_CTRUNC): the receiver has none left.
+    bool descriptorLost = false;
     int error = 0; ///< errno; EAGAIN when nothing is queued
 };
 /// Receives one packet into `buffer` without blocking.

@@ -1,6 +1,7 @@
 #include "load/loadgenerator.h"
 
 #include "load/responseparser.h"
+#include "messages/wording.h"
 #include "metrics/histogram.h"
 
 #include <algorithm>
@@ -178,7 +179,7 @@ void LoadConnection::disarmDeadline()
 std::string LoadConnection::describe(const char* what, const error_code& ec) const
 {
     const LoadOptions& o = m_run.options();
-    std::string target = o.host + ":" + std::to_string(o.port);
+    const std::string target = hostPort(o.host, o.port);
     if (m_timedOut)
         return std::string(what) + " " + target + " timed out after " + std::to_string(o.timeoutMs) + " ms";
     if (ec == asio::error::eof)
@@ -285,7 +286,7 @@ asio::awaitable<void> LoadConnection::exchange()
                 ? std::string("response head larger than 16 KiB")
                 : m_parser.error();
             closeSocket();
-            m_run.recordError("invalid response from " + o.host + ":" + std::to_string(o.port) + ": " + why);
+            m_run.recordError("invalid response from " + hostPort(o.host, o.port) + ": " + why);
             disarmDeadline();
             co_return;
         }
@@ -293,8 +294,8 @@ asio::awaitable<void> LoadConnection::exchange()
         const ResponseHead head = m_parser.head();
         if (head.chunked) {
             closeSocket();
-            m_run.recordError("chunked responses are not supported; the server at " + o.host + ":"
-                              + std::to_string(o.port) + " must send Content-Length");
+            m_run.recordError("chunked responses are not supported; the server at " + hostPort(o.host, o.port)
+                              + " must send Content-Length");
             disarmDeadline();
             co_return;
         }
@@ -481,8 +482,8 @@ LoadSummary LoadRun::run()
         return summary;
     }
 
-    m_request = "GET " + m_options.path + " HTTP/1.1\r\nHost: " + m_options.host + ":"
-        + std::to_string(m_options.port) + "\r\nUser-Agent: clusterscope-load/" CLUSTERSCOPE_VERSION "\r\n"
+    m_request = "GET " + m_options.path + " HTTP/1.1\r\nHost: " + hostPort(m_options.host, m_options.port)
+        + "\r\nUser-Agent: clusterscope-load/" CLUSTERSCOPE_VERSION "\r\n"
         + (m_options.keepAlive ? "" : "Connection: close\r\n") + "\r\n";
 
     m_start = Clock::now();

@@ -1,5 +1,6 @@
 #include "load/loadsummary.h"
 
+#include "messages/wording.h"
 #include "metrics/fairness.h"
 
 #include <algorithm>
@@ -100,8 +101,8 @@ std::string formatSummary(const LoadSummary& s)
 {
     std::string out;
     out += "Duration     " + printf1("%.2f s", s.elapsedSeconds) + "\n";
-    out += "Requests     " + std::to_string(s.completed) + " completed, " + std::to_string(s.errors)
-        + " errors, " + std::to_string(s.non2xx) + " non-2xx\n";
+    out += "Requests     " + std::to_string(s.completed) + " completed, " + counted(s.errors, "error") + ", "
+        + std::to_string(s.non2xx) + " non-2xx\n";
     out += "Throughput   " + printf1("%.1f req/s", s.requestsPerSecond) + "\n";
     out += "Latency      p50 " + printf1("%.3f ms", s.p50Ms) + "   p90 " + printf1("%.3f ms", s.p90Ms) + "   p99 "
         + printf1("%.3f ms", s.p99Ms) + "   max " + printf1("%.3f ms", s.maxMs) + "\n";

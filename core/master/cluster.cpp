@@ -1,6 +1,7 @@
 #include "master/cluster.h"
 
 #include "master/master.h"
+#include "messages/wording.h"
 
 #include <cerrno>
 #include <condition_variable>
@@ -47,7 +48,7 @@ BindResult bindListener(const ClusterConfig& config)
         ::inet_pton(AF_INET, config.bindAddress.c_str(), &a->sin_addr);
         length = sizeof(sockaddr_in);
     }
-    const std::string where = config.bindAddress + ":" + std::to_string(config.port);
+    const std::string where = hostPort(config.bindAddress, config.port);
     const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         result.error = std::string("Could not create a socket: ") + std::strerror(errno) + ".";

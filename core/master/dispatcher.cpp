@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -17,11 +18,13 @@ namespace asio = boost::asio;
 namespace {
 constexpr std::size_t kMaxPending = 4096;
 constexpr int kAcceptBatch = 128;
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 } // namespace
 
 Dispatcher::Dispatcher(asio::io_context& io, int listenFd, Policy policy, std::function<void(std::string)> note)
     : m_listenFd(listenFd)
     , m_listener(io)
+    , m_retryTimer(io)
     , m_note(std::move(note))
     , m_scheduler(policy)
 {
@@ -68,6 +71,7 @@ void Dispatcher::close()
     m_closed = true;
     boost::system::error_code ignored;
     m_listener.close(ignored);
+    m_retryTimer.cancel();
     for (int fd : m_pending)
         ::close(fd);
     m_pending.clear();
@@ -92,9 +96,25 @@ void Dispatcher::acceptBatch()
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno == EMFILE || errno == ENFILE)
-                m_note("the master ran out of file descriptors; raise ulimit -n");
-            break;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            // Out of descriptors or memory: the connection stays queued and the listener
+            // readable, so accepting again at once would spin (and note it thousands of times
+            // a second). Note it, a storm of it once a second, and retry a little later.
+            const std::string note = errno == EMFILE || errno == ENFILE
+                ? std::string("the master ran out of file descriptors; raise ulimit -n")
+                : std::string("the master could not accept a connection: ") + std::strerror(errno);
+            for (auto& line : m_acceptFailures.report(note, RateLimiter::Clock::now()))
+                m_note(std::move(line));
+            m_armed = true;
+            m_retryTimer.expires_after(kAcceptRetry);
+            m_retryTimer.async_wait([this](boost::system::error_code ec) {
+                if (ec)
+                    return;
+                m_armed = false;
+                armAccept();
+            });
+            return;
         }
         if (!handOff(fd)) {
             // Nobody could take it right now: keep it and stop accepting until someone can.
@@ -137,6 +157,12 @@ bool Dispatcher::handOff(int fd)
         else
             skip[skipped++] = index;
     }
+}
+
+void Dispatcher::summariseFailures(RateLimiter::Clock::time_point now)
+{
+    if (auto line = m_acceptFailures.summary(now))
+        m_note(std::move(*line));
 }
 
 void Dispatcher::flushPending()

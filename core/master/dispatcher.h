@@ -1,6 +1,7 @@
 #pragma once
 
 #include "master/workerprocess.h"
+#include "messages/ratelimiter.h"
 #include "scheduling/scheduler.h"
 
 #include <cstddef>
@@ -12,6 +13,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace cs {
 
@@ -37,6 +39,9 @@ public:
     void close();
 
     std::size_t waiting() const { return m_pending.size(); }
+    /// Called now and then (the master's housekeeping): notes how often accepting failed in a
+    /// second that has ended, when that was held back.
+    void summariseFailures(RateLimiter::Clock::time_point now);
 
 private:
     void armAccept();
@@ -46,7 +51,9 @@ private:
 
     int m_listenFd;
     boost::asio::posix::stream_descriptor m_listener;
-    bool m_armed = false;
+    boost::asio::steady_timer m_retryTimer; // after a failed accept
+    RateLimiter m_acceptFailures;
+    bool m_armed = false; // waiting for the listener, or to retry
     bool m_closed = false;
     std::function<void(std::string)> m_note;
     Scheduler m_scheduler;

@@ -260,6 +260,7 @@ void Master::housekeeping()
         feed(input::Silent { id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
     }
     checkExecListening();
+    m_dispatcher.summariseFailures(t);
     m_housekeepingTimer.expires_after(kHousekeepingInterval);
     m_housekeepingTimer.async_wait([this](boost::system::error_code ec) {
         if (!ec)

@@ -1,5 +1,6 @@
 #include "master/supervisor.h"
 
+#include "messages/wording.h"
 #include "supervision/exitclassification.h"
 
 #include <algorithm>
@@ -291,8 +292,7 @@ void Supervisor::on(const input::RollingRestart&, Clock::time_point now, Actions
     for (const auto& [id, slot] : m_slots)
         if (slot.wanted && slot.state == WorkerState::Online)
             online.push_back(id);
-    log(0, 0, "rolling restart of " + std::to_string(online.size()) + (online.size() == 1 ? " worker" : " workers"),
-        out);
+    log(0, 0, "rolling restart of " + counted(online.size(), "worker"), out);
     m_rolling.begin(std::move(online));
     advanceRolling(now, out);
 }
@@ -505,8 +505,8 @@ void Supervisor::respawnByLimits(Slot& slot, milliseconds uptime, const std::str
 void Supervisor::markFailed(Slot& slot, const std::string& spawnError, Clock::time_point now, Actions& out)
 {
     slot.state = WorkerState::Failed;
-    const std::string times = std::to_string(slot.tracker.crashesInWindow(now)) + " times within "
-        + secondsText(m_config.restart.crashWindowMs);
+    const auto crashes = static_cast<std::uint64_t>(slot.tracker.crashesInWindow(now));
+    const std::string times = counted(crashes, "time") + " within " + secondsText(m_config.restart.crashWindowMs);
     if (!spawnError.empty())
         publish({ .kind = EventKind::SpawnFailed, .slot = slot.id,
                   .message = workerName(slot.id) + " could not be started: " + spawnError
@@ -610,7 +610,7 @@ void Supervisor::scaleTo(int workers, Clock::time_point now, Actions& out)
                 retire(*slot, now, out);
     }
     publish({ .kind = EventKind::Scaled, .workers = workers,
-              .message = "scaled to " + std::to_string(workers) + " worker" + (workers == 1 ? "" : "s") },
+              .message = "scaled to " + counted(static_cast<std::uint64_t>(workers), "worker") },
             out);
 }
 

@@ -2,6 +2,7 @@
 
 #include "ipc/channel.h"
 #include "ipc/message.h"
+#include "messages/wording.h"
 
 #include <array>
 #include <cerrno>
@@ -77,9 +78,7 @@ std::string Server::start()
         scheduleTelemetry();
     } else {
         const auto endpoint = m_acceptor->local_endpoint();
-        const auto address = endpoint.address();
-        const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-        std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(endpoint.port()));
+        std::printf("listening on %s\n", hostPort(endpoint.address().to_string(), endpoint.port()).c_str());
         std::fflush(stdout);
     }
     if (m_acceptor)
@@ -118,7 +117,7 @@ std::string Server::openListener()
         if (!ec)
             acceptor.listen(tcp::acceptor::max_listen_connections, ec);
         if (ec)
-            return "Could not listen on " + m_options.bindAddress + ":" + std::to_string(m_options.port) + ": " + ec.message() + ".";
+            return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + ec.message() + ".";
     }
     m_listenProtocol = protocolOf(m_acceptor->native_handle());
     // Accepting with our own accept4 loop: a worker that loses the race for a shared
@@ -148,8 +147,11 @@ void Server::acceptReady()
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             break;
-        // Out of descriptors or memory: report once per attempt and back off instead of spinning.
-        std::fprintf(stderr, "clusterscope-worker %d: accept failed: %s\n", m_options.slot, std::strerror(errno));
+        // Out of descriptors or memory: report it (a storm of it once a second) and back off
+        // instead of spinning.
+        const bool descriptors = errno == EMFILE || errno == ENFILE;
+        warn(m_acceptFailures,
+             std::string("accept failed: ") + std::strerror(errno) + (descriptors ? "; raise ulimit -n" : ""));
         m_acceptRetryTimer.expires_after(std::chrono::milliseconds(100));
         m_acceptRetryTimer.async_wait([this](const boost::system::error_code& ec) {
             if (!ec && !m_draining)
@@ -227,7 +229,10 @@ void Server::channelReady()
         }
         if (std::holds_alternative<ipc::Connection>(*decoded.message)) {
             if (received.fd < 0)
-                std::fprintf(stderr, "clusterscope-worker %d: a connection hand-off came without a socket\n", m_options.slot);
+                warn(m_lostHandoffs, received.descriptorLost
+                         ? "a connection handed over by the master was lost: no file descriptor was left for it; "
+                           "raise ulimit -n"
+                         : "a connection hand-off came without a socket");
             else
                 adopt(received.fd, m_handoffProtocol); // closes it at once while draining
             continue;
@@ -276,8 +281,22 @@ void Server::scheduleSweep()
         // Closing only cancels operations; no session is destroyed while we iterate.
         for (Session& session : m_sessions)
             session.checkDeadline(now);
+        for (RateLimiter* limiter : { &m_acceptFailures, &m_lostHandoffs })
+            if (const auto summary = limiter->summary(now))
+                printWarning(*summary);
         scheduleSweep();
     });
+}
+
+void Server::warn(RateLimiter& limiter, const std::string& message)
+{
+    for (const auto& line : limiter.report(message, RateLimiter::Clock::now()))
+        printWarning(line);
+}
+
+void Server::printWarning(const std::string& line) const
+{
+    std::fprintf(stderr, "clusterscope-worker %d: %s\n", m_options.slot, line.c_str());
 }
 
 void Server::waitSignals()

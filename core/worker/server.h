@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/ratelimiter.h"
 #include "metrics/histogram.h"
 #include "worker/responses.h"
 #include "worker/session.h"
@@ -57,6 +58,9 @@ private:
     void waitSignals();
     void beginDrain(std::uint32_t graceMs);
     void stop();
+    /// Prints "clusterscope-worker SLOT: MESSAGE", a storm of one message summarised by `limiter`.
+    void warn(RateLimiter& limiter, const std::string& message);
+    void printWarning(const std::string& line) const;
 
     boost::asio::io_context& m_io;
     WorkerOptions m_options;
@@ -73,6 +77,8 @@ private:
     boost::asio::signal_set m_signals;
     boost::intrusive::list<Session, boost::intrusive::constant_time_size<false>> m_sessions;
     LatencyHistogram m_latency;
+    RateLimiter m_acceptFailures; // a descriptor shortage fails every accept
+    RateLimiter m_lostHandoffs; // and every connection the master hands over
     std::uint64_t m_requests = 0;
     std::uint32_t m_open = 0;
     std::uint32_t m_accepted = 0;

@@ -1,6 +1,8 @@
 // Cluster definitions in TOML and JSON: what they set, what they refuse (with file, line, key).
 #include "cli/configfile.h"
 
+#include <sys/stat.h>
+
 #include <QtTest>
 
 class TestConfigFile : public QObject {
@@ -14,6 +16,8 @@ private Q_SLOTS:
     void refusesWithFileLineAndKey_data();
     void refusesWithFileLineAndKey();
     void keepsTheBaseForKeysNotInTheFile();
+    void refusesAPathThatIsNotAFile_data();
+    void refusesAPathThatIsNotAFile();
 };
 
 void TestConfigFile::readsEveryKey_data()
@@ -169,6 +173,42 @@ void TestConfigFile::keepsTheBaseForKeysNotInTheFile()
     QCOMPARE(config.port, std::uint16_t(1234));
     QCOMPARE(config.workers, 6);
     QVERIFY(config.chaos);
+}
+
+void TestConfigFile::refusesAPathThatIsNotAFile_data()
+{
+    QTest::addColumn<QByteArray>("kind");
+    QTest::addColumn<QByteArray>("expected");
+    const QByteArray directory("is a directory; give the path of a TOML or JSON file.");
+    const QByteArray special("is not a regular file; give the path of a TOML or JSON file.");
+    // A directory used to read as an empty file: the defaults for TOML, "x.json:1: expected a
+    // value" for JSON.
+    QTest::newRow("directory") << QByteArray("directory") << directory;
+    QTest::newRow("directory named .json") << QByteArray("directory.json") << directory;
+    QTest::newRow("missing") << QByteArray("missing") << QByteArray("does not exist; check the path.");
+    QTest::newRow("missing folder") << QByteArray("missing/c.toml") << QByteArray("does not exist; check the path.");
+    // A FIFO would block the reader until someone writes to it.
+    QTest::newRow("fifo") << QByteArray("fifo") << special;
+    QTest::newRow("device") << QByteArray("/dev/null") << special;
+}
+
+void TestConfigFile::refusesAPathThatIsNotAFile()
+{
+    QFETCH(QByteArray, kind);
+    QFETCH(QByteArray, expected);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path
+        = kind.startsWith('/') ? kind.toStdString() : dir.filePath(QString::fromLatin1(kind)).toStdString();
+    if (kind.startsWith("directory"))
+        QVERIFY(QDir().mkdir(QString::fromStdString(path)));
+    else if (kind == "fifo")
+        QCOMPARE(::mkfifo(path.c_str(), 0600), 0);
+    const auto loaded = cs::loadConfigFile(path);
+    QVERIFY(std::holds_alternative<cs::ConfigError>(loaded));
+    const auto& message = std::get<cs::ConfigError>(loaded).message;
+    QCOMPARE(QString::fromStdString(message),
+             QString::fromStdString("The config file '" + path + "' " + expected.toStdString()));
 }
 
 QTEST_APPLESS_MAIN(TestConfigFile)

@@ -30,6 +30,7 @@ private Q_SLOTS:
     void jsonIsOneLineWithEveryWorker();
     void problemsNameTheirFlag();
     void fairnessBeforeAnyRequestIsNoNumber();
+    void tableHeaderWordsCountsAndAddresses();
 };
 
 void TestOptions::defaults()
@@ -105,7 +106,7 @@ void TestOptions::badValues_data()
     QTest::newRow("no value") << QByteArray("--workers") << QByteArray("--workers needs a value");
     QTest::newRow("unknown") << QByteArray("-x") << QByteArray("Unknown option '-x'");
     QTest::newRow("metrics port") << QByteArray("--metrics-port 99999") << QByteArray("The metrics port '99999' is not valid");
-    QTest::newRow("config missing") << QByteArray("--config /nonexistent/cluster.toml") << QByteArray("The config file '/nonexistent/cluster.toml' cannot be read");
+    QTest::newRow("config missing") << QByteArray("--config /nonexistent/cluster.toml") << QByteArray("The config file '/nonexistent/cluster.toml' does not exist; check the path.");
 }
 
 void TestOptions::badValues()
@@ -181,6 +182,20 @@ void TestOptions::fairnessBeforeAnyRequestIsNoNumber()
     QVERIFY2(json.find("\"fairness\":0.5000,\"connectionFairness\":1.0000,") != std::string::npos, json.c_str());
     table = cs::formatTable(snapshot);
     QVERIFY2(table.find("  fairness 0.500  ") != std::string::npos, table.c_str());
+}
+
+void TestOptions::tableHeaderWordsCountsAndAddresses()
+{
+    cs::Snapshot snapshot;
+    snapshot.bindAddress = "::1";
+    snapshot.port = 8123;
+    snapshot.totalRequests = 1;
+    auto header = cs::formatTable(snapshot);
+    header.resize(header.find('\n'));
+    QVERIFY2(header.rfind("clusterscope [::1]:8123  policy ", 0) == 0, header.c_str());
+    QVERIFY2(header.find("  1 request  ") != std::string::npos, header.c_str());
+    snapshot.totalRequests = 2;
+    QVERIFY(cs::formatTable(snapshot).find("  2 requests  ") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestOptions)

@@ -865,6 +865,7 @@ private Q_SLOTS:
     void transition_data();
     void transition();
     void crashLoopBacksOffThenFails();
+    void aLimitOfOneCrashSaysOneTime();
     void spawnFailuresFollowTheSameLimits();
     void stableIncarnationStartsAFreshStreak();
     void killedByUserIsNotCounted();
@@ -968,6 +969,18 @@ void TestSupervisor::crashLoopBacksOffThenFails()
     QVERIFY(join(d.messages, "\n").find("worker 1 crashed 5 times within 30 s") != std::string::npos);
     QCOMPARE(d.supervisor.phase(), cs::LifecyclePhase::Running); // stopWhenAllFailed is off
     QVERIFY(d.broken.empty());
+}
+
+void TestSupervisor::aLimitOfOneCrashSaysOneTime()
+{
+    cs::ClusterConfig config = configNamed("rr solo");
+    config.restart.maxCrashes = 1;
+    Driver d(config);
+    setUp(d, "online", 1);
+    crashCurrent(d, 1);
+    QCOMPARE(d.slot(1).state, WorkerState::Failed);
+    const std::string messages = join(d.messages, "\n");
+    QVERIFY2(messages.find("worker 1 crashed 1 time within 30 s;") != std::string::npos, messages.c_str());
 }
 
 void TestSupervisor::spawnFailuresFollowTheSameLimits()

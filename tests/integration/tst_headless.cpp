@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,9 @@ private Q_SLOTS:
     void tableShowsOneLinePerWorker();
     void signalsScaleAndRestart();
     void configFileDefinesTheCluster();
+    void configPathThatIsNotAReadableFileIsRefused_data();
+    void configPathThatIsNotAReadableFileIsRefused();
+    void ipv6AddressesAreInBracketsInEveryUrl();
 };
 
 void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
@@ -142,6 +146,8 @@ void TestHeadless::signalsScaleAndRestart()
     QVERIFY(cs::test::jsonPort(master) != 0);
     const auto first = cs::test::onlineWorkerPids(master, 1);
     QCOMPARE(first.size(), std::size_t { 1 });
+    QVERIFY2(master.stderrText().find(" with 1 worker, policy round-robin") != std::string::npos,
+             master.stderrText().c_str());
     master.signal(SIGTTIN);
     QCOMPARE(cs::test::onlineWorkerPids(master, 2).size(), std::size_t { 2 });
     master.signal(SIGHUP);
@@ -149,6 +155,8 @@ void TestHeadless::signalsScaleAndRestart()
     QCOMPARE(cs::test::onlineWorkerPids(master, 2, first).size(), std::size_t { 2 });
     master.signal(SIGTTOU);
     QCOMPARE(cs::test::onlineWorkerPids(master, 1).size(), std::size_t { 1 });
+    QVERIFY(waitFor([&] { return master.stderrText().find("master: scaled to 1 worker\n") != std::string::npos; }, 5s));
+    QVERIFY2(master.stderrText().find("master: scaled to 2 workers\n") != std::string::npos, master.stderrText().c_str());
     master.signal(SIGQUIT);
     const auto status = master.waitExit(10s);
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
@@ -181,6 +189,71 @@ void TestHeadless::configFileDefinesTheCluster()
     const auto err = refused.stderrText();
     QVERIFY2(err.find(bad + ":3: unknown key 'polcy'") != std::string::npos, err.c_str());
     QVERIFY(cs::test::childrenOf(refused.pid()).empty());
+}
+
+void TestHeadless::configPathThatIsNotAReadableFileIsRefused_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QByteArray>("expected");
+    const QByteArray directory("is a directory; give the path of a TOML or JSON file.");
+    // A directory used to be read as an empty file: the cluster started on the defaults.
+    QTest::newRow("directory") << QStringLiteral("directory") << directory;
+    QTest::newRow("directory named .json") << QStringLiteral("directory.json") << directory;
+    QTest::newRow("missing") << QStringLiteral("missing.toml") << QByteArray("does not exist; check the path.");
+    QTest::newRow("unreadable") << QStringLiteral("unreadable.toml") << QByteArray("cannot be read; check its permissions.");
+}
+
+void TestHeadless::configPathThatIsNotAReadableFileIsRefused()
+{
+    QFETCH(QString, kind);
+    QFETCH(QByteArray, expected);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto path = dir.filePath(kind).toStdString();
+    std::string program = clusterscope();
+    std::vector<std::string> args { "--headless", "--config", path, "--port", "0", "--workers", "1" };
+    if (kind.startsWith(QLatin1String("directory"))) {
+        QVERIFY(QDir().mkdir(dir.filePath(kind)));
+    } else if (kind.startsWith(QLatin1String("unreadable"))) {
+        std::ofstream(path) << "workers = 1\n";
+        QCOMPARE(::chmod(path.c_str(), 0), 0);
+        if (::geteuid() == 0) {
+            // Root reads any file: run it as nobody, who may enter the folder but not read the file.
+            QCOMPARE(::chmod(dir.path().toLocal8Bit().constData(), 0755), 0);
+            args.insert(args.begin(), { "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", program });
+            program = "/usr/bin/setpriv";
+        }
+    }
+    ChildProcess refused(program, args);
+    QVERIFY(refused.start());
+    const auto status = refused.waitExit(10s);
+    QVERIFY(status.has_value());
+    QVERIFY(WIFEXITED(*status));
+    const auto err = refused.stderrText();
+    QCOMPARE(WEXITSTATUS(*status), 2);
+    const auto sentence = "clusterscope: The config file '" + path + "' " + expected.toStdString();
+    QVERIFY2(err.find(sentence) != std::string::npos, err.c_str());
+    QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
+    QVERIFY(cs::test::childrenOf(refused.pid()).empty());
+}
+
+void TestHeadless::ipv6AddressesAreInBracketsInEveryUrl()
+{
+    ChildProcess master(clusterscope(), { "--headless", "--bind", "::1", "--port", "0", "--workers", "1",
+                                          "--metrics-port", "0", "--metrics-bind", "::1", "--interval", "100" });
+    QVERIFY(master.start());
+    const auto header = master.waitForLine("clusterscope ", 10s);
+    QVERIFY2(header, master.stderrText().c_str());
+    // "http://:::42105/" was a URL nobody could open.
+    const std::regex banner("clusterscope: serving http://\\[::1\\]:([0-9]+)/ with ");
+    std::smatch found;
+    const auto err = master.stderrText();
+    QVERIFY2(std::regex_search(err, found, banner), err.c_str());
+    QVERIFY2(header->find("clusterscope [::1]:" + found[1].str() + " ") != std::string::npos, header->c_str());
+    QVERIFY2(std::regex_search(err, std::regex("Prometheus metrics at http://\\[::1\\]:[0-9]+/metrics\n")), err.c_str());
+    master.signal(SIGINT);
+    const auto status = master.waitExit(15s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
 }
 
 QTEST_APPLESS_MAIN(TestHeadless)

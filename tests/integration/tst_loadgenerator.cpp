@@ -1,12 +1,14 @@
 // The load generator against a real built-in worker on an ephemeral port, plus its
 // command-line parsing and the clusterscope-load executable itself.
 #include "load/loadgenerator.h"
+#include "load/loadsummary.h"
 #include "testsupport.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <variant>
@@ -29,22 +31,32 @@ using cs::test::ChildProcess;
 
 namespace {
 
-// A loopback TCP socket on an ephemeral port: bound only (connects are refused) or
-// listening but never accepting (connects succeed, nothing ever answers). Closes itself.
+// A loopback TCP socket (127.0.0.1, or ::1 with AF_INET6) on an ephemeral port: bound only
+// (connects are refused) or listening but never accepting (connects succeed, nothing ever
+// answers). Closes itself.
 class Socket {
 public:
-    explicit Socket(bool listening)
+    explicit Socket(bool listening, int family = AF_INET)
     {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address {};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof(address);
+        m_fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_storage address {};
+        socklen_t length = sizeof(sockaddr_in);
+        if (family == AF_INET6) {
+            auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+            v6->sin6_family = AF_INET6;
+            v6->sin6_addr = in6addr_loopback;
+            length = sizeof(sockaddr_in6);
+        } else {
+            auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+            v4->sin_family = AF_INET;
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        }
         if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr*>(&address), length) != 0
             || (listening && ::listen(m_fd, 64) != 0)
             || ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
             return;
-        m_port = ntohs(address.sin_port);
+        // The port sits at the same offset in both address families.
+        m_port = ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
     }
     ~Socket()
     {
@@ -65,10 +77,10 @@ private:
 // response shapes the built-in worker never sends. Serves one connection at a time.
 class CannedServer {
 public:
-    CannedServer(std::string response, bool closeAfter)
+    CannedServer(std::string response, bool closeAfter, int family = AF_INET)
         : m_response(std::move(response))
         , m_closeAfter(closeAfter)
-        , m_listener(true)
+        , m_listener(true, family)
     {
         m_thread = std::thread([this] { serve(); });
     }
@@ -80,6 +92,12 @@ public:
     CannedServer(const CannedServer&) = delete;
     CannedServer& operator=(const CannedServer&) = delete;
     std::uint16_t port() const { return m_listener.port(); }
+    /// The head of the first request that came, once it has.
+    std::string firstRequest() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_firstRequest;
+    }
 
 private:
     // Waits up to 50 ms for `fd` to be readable, so the stop flag is seen promptly.
@@ -108,6 +126,11 @@ private:
                 pending.append(buffer, static_cast<std::size_t>(n));
                 std::size_t end;
                 while (open && (end = pending.find("\r\n\r\n")) != std::string::npos) {
+                    {
+                        std::lock_guard lock(m_mutex);
+                        if (m_firstRequest.empty())
+                            m_firstRequest = pending.substr(0, end + 4);
+                    }
                     pending.erase(0, end + 4);
                     std::size_t sent = 0;
                     while (sent < m_response.size()) {
@@ -127,6 +150,8 @@ private:
     bool m_closeAfter;
     Socket m_listener;
     std::atomic<bool> m_stop { false };
+    mutable std::mutex m_mutex;
+    std::string m_firstRequest;
     std::thread m_thread;
 };
 
@@ -168,9 +193,11 @@ private Q_SLOTS:
     void responseShapes_data();
     void responseShapes();
     void refusedPortCountsErrors();
+    void ipv6TargetIsWrittenInBrackets();
     void silentServerTimesOut();
     void invalidOptionsAreRefused();
     void commandLinePrintsSummary();
+    void summaryCountsInTheRightNumber();
     void commandLineExitStatus();
     void fairnessCountsEveryWorkerOfTheCluster();
 
@@ -495,6 +522,32 @@ void TestLoadGenerator::refusedPortCountsErrors()
     QVERIFY(s.perWorker.empty());
 }
 
+void TestLoadGenerator::ipv6TargetIsWrittenInBrackets()
+{
+    // The Host header: "Host: ::1:PORT" is not a valid one.
+    CannedServer server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, AF_INET6);
+    QVERIFY(server.port() != 0);
+    const std::string where = "[::1]:" + std::to_string(server.port());
+    cs::LoadOptions o = options(1);
+    o.host = "::1";
+    o.port = server.port();
+    o.connections = 1;
+    cs::LoadGenerator generator;
+    QVERIFY(generator.start(o, {}));
+    QCOMPARE(generator.wait().completed, 1u);
+    const std::string request = server.firstRequest();
+    QVERIFY2(request.find("\r\nHost: " + where + "\r\n") != std::string::npos, request.c_str());
+
+    // The error messages.
+    Socket bound(false, AF_INET6);
+    QVERIFY(bound.port() != 0);
+    o.port = bound.port();
+    QVERIFY(generator.start(o, {}));
+    const std::string error = generator.wait().firstError;
+    QVERIFY2(error.find("connect to [::1]:" + std::to_string(bound.port()) + " failed") != std::string::npos,
+             error.c_str());
+}
+
 void TestLoadGenerator::silentServerTimesOut()
 {
     Socket silent(true); // the kernel completes the handshake, nobody ever answers
@@ -617,6 +670,17 @@ void TestLoadGenerator::fairnessCountsEveryWorkerOfTheCluster()
     master.signal(SIGTERM);
     const auto status = master.waitExit(15s);
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+void TestLoadGenerator::summaryCountsInTheRightNumber()
+{
+    cs::LoadSummary s;
+    s.completed = 4;
+    s.errors = 1;
+    QVERIFY2(cs::formatSummary(s).find("4 completed, 1 error, 0 non-2xx\n") != std::string::npos,
+             cs::formatSummary(s).c_str());
+    s.errors = 2;
+    QVERIFY(cs::formatSummary(s).find("4 completed, 2 errors, 0 non-2xx\n") != std::string::npos);
 }
 
 void TestLoadGenerator::commandLineExitStatus()

@@ -17,16 +17,20 @@ class TestSafeDefaults : public QObject {
 private Q_SLOTS:
     void defaultBindIsLoopbackWithoutWarning();
     void nonLoopbackBindWarns();
+    void nonLoopbackMetricsBindWarns_data();
+    void nonLoopbackMetricsBindWarns();
     void crashExistsOnlyWithChaos();
     void workersAreStartedWithoutAShell();
 };
 
 void TestSafeDefaults::defaultBindIsLoopbackWithoutWarning()
 {
-    ChildProcess master(clusterscopeProgram(), { "--headless", "--port", "0", "--workers", "1", "--json", "--interval", "100" });
+    ChildProcess master(clusterscopeProgram(), { "--headless", "--port", "0", "--workers", "1", "--json", "--interval",
+                                                 "100", "--metrics-port", "0" });
     QVERIFY(master.start());
     QVERIFY(jsonPort(master) != 0);
     QVERIFY(lastJsonLine(master).find("\"bind\":\"127.0.0.1\"") != std::string::npos);
+    QVERIFY(master.stderrText().find("Prometheus metrics at") != std::string::npos);
     QVERIFY(master.stderrText().find("warning") == std::string::npos);
 }
 
@@ -39,6 +43,35 @@ void TestSafeDefaults::nonLoopbackBindWarns()
     QVERIFY(master.waitExit(10s).has_value());
     const auto err = master.stderrText();
     QVERIFY2(err.find("warning: binding 0.0.0.0") != std::string::npos, err.c_str());
+}
+
+void TestSafeDefaults::nonLoopbackMetricsBindWarns_data()
+{
+    QTest::addColumn<QString>("address");
+    QTest::addColumn<bool>("warns");
+    QTest::newRow("any IPv4") << QStringLiteral("0.0.0.0") << true;
+    QTest::newRow("any IPv6") << QStringLiteral("::") << true;
+    QTest::newRow("IPv6 loopback") << QStringLiteral("::1") << false;
+    QTest::newRow("IPv4 loopback, not .1") << QStringLiteral("127.0.0.2") << false;
+}
+
+void TestSafeDefaults::nonLoopbackMetricsBindWarns()
+{
+    QFETCH(QString, address);
+    QFETCH(bool, warns);
+    const auto bind = address.toStdString();
+    ChildProcess master(clusterscopeProgram(), { "--headless", "--port", "0", "--workers", "1", "--json",
+                                                 "--metrics-port", "0", "--metrics-bind", bind });
+    QVERIFY(master.start());
+    QVERIFY(jsonPort(master) != 0);
+    master.signal(SIGQUIT); // reachable from elsewhere: keep it short
+    QVERIFY(master.waitExit(10s).has_value());
+    const auto err = master.stderrText();
+    QVERIFY2(err.find("Prometheus metrics at") != std::string::npos, err.c_str());
+    const std::string warning = "clusterscope: warning: binding " + bind
+        + " makes the metrics endpoint reachable from other machines; use --metrics-bind 127.0.0.1 to keep it local.\n";
+    QVERIFY2((err.find(warning) != std::string::npos) == warns, err.c_str());
+    QVERIFY2(err.find("warning: binding") == err.rfind("warning: binding"), err.c_str()); // the cluster's is not here
 }
 
 void TestSafeDefaults::crashExistsOnlyWithChaos()

@@ -87,6 +87,19 @@ private Q_SLOTS:
         QCOMPARE(model.index(0, LogModel::Time).data().toString(), QStringLiteral("01:01.5"));
     }
 
+    void scaledSaysWorkerOrWorkers()
+    {
+        LogModel model;
+        Event e;
+        e.kind = EventKind::Scaled;
+        e.workers = 1;
+        model.addEvents({ e });
+        e.workers = 2;
+        model.addEvents({ e });
+        QCOMPARE(model.index(0, LogModel::Message).data().toString(), QStringLiteral("scaled to 1 worker"));
+        QCOMPARE(model.index(1, LogModel::Message).data().toString(), QStringLiteral("scaled to 2 workers"));
+    }
+
     void filterProxyFindsLines()
     {
         LogModel model;

@@ -69,6 +69,22 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
     }
 
+    void tooltipCountsInTheRightNumber()
+    {
+        WorkerTableModel model;
+        WorkerSample one = worker(1, 0, 1);
+        one.connectionsAccepted = 1;
+        WorkerSample two = worker(2, 0, 2);
+        two.connectionsAccepted = 2;
+        model.setSnapshot(snapshotWith({ one, two }));
+        const QString first = model.index(0, WorkerTableModel::Requests).data(Qt::ToolTipRole).toString();
+        QVERIFY2(first.contains(QLatin1String(": online, 1 request served since the cluster started, 1 connection accepted")),
+                 qPrintable(first));
+        const QString second = model.index(1, WorkerTableModel::Requests).data(Qt::ToolTipRole).toString();
+        QVERIFY2(second.contains(QLatin1String("2 requests served since the cluster started, 2 connections accepted")),
+                 qPrintable(second));
+    }
+
     void stateIsShownAndColoured_data()
     {
         QTest::addColumn<int>("state");

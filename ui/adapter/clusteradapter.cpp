@@ -2,6 +2,7 @@
 
 #include "export/metricsserver.h"
 #include "export/prometheus.h"
+#include "messages/wording.h"
 
 #include <chrono>
 
@@ -84,7 +85,7 @@ void ClusterAdapter::startMetrics()
         Q_EMIT metricsFailed(QString::fromStdString(error));
         return;
     }
-    m_metricsUrl = QStringLiteral("http://127.0.0.1:%1/metrics").arg(m_metrics->port());
+    m_metricsUrl = QString::fromStdString(httpUrl("127.0.0.1", m_metrics->port(), "/metrics"));
     Q_EMIT metricsUrlChanged(m_metricsUrl);
 }
 

@@ -102,7 +102,8 @@ QString LogModel::describe(const Event& event)
     case EventKind::Restart: return tr("respawn in %1 ms").arg(event.delayMs);
     case EventKind::Failed: return tr("crashed too often; no longer respawned until reset");
     case EventKind::Reset: return tr("reset by the user");
-    case EventKind::Scaled: return tr("scaled to %1 workers").arg(event.workers);
+    case EventKind::Scaled:
+        return event.workers == 1 ? tr("scaled to 1 worker") : tr("scaled to %1 workers").arg(event.workers);
     case EventKind::Stopped: return tr("cluster stopped");
     case EventKind::SpawnFailed: return tr("could not be started");
     case EventKind::Log: break;

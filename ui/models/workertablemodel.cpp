@@ -153,13 +153,14 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
                 .arg(w.slot)
                 .arg(w.pid)
                 .arg(QString::fromLatin1(stateName(w.state)));
-        return tr("Worker slot %1, pid %2: %3, %4 requests served since the cluster started, "
-                  "%5 connections accepted")
+        // Singular and plural by hand: Qt's "%n" forms need a loaded translation, and we ship none.
+        return tr("Worker slot %1, pid %2: %3, %4 since the cluster started, %5")
             .arg(w.slot)
             .arg(w.pid)
             .arg(QString::fromLatin1(stateName(w.state)))
-            .arg(qulonglong(w.requests))
-            .arg(qulonglong(w.connectionsAccepted));
+            .arg((w.requests == 1 ? tr("%L1 request served") : tr("%L1 requests served")).arg(qulonglong(w.requests)))
+            .arg((w.connectionsAccepted == 1 ? tr("%L1 connection accepted") : tr("%L1 connections accepted"))
+                     .arg(qulonglong(w.connectionsAccepted)));
     default:
         return {};
     }

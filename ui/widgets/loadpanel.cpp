@@ -20,6 +20,21 @@
 
 namespace cs::ui {
 
+namespace {
+
+// Singular and plural by hand: Qt's "%n" forms need a loaded translation, and we ship none.
+QString requestsText(qulonglong n)
+{
+    return (n == 1 ? LoadPanel::tr("%L1 request") : LoadPanel::tr("%L1 requests")).arg(n);
+}
+
+QString errorsText(qulonglong n)
+{
+    return (n == 1 ? LoadPanel::tr("%L1 error") : LoadPanel::tr("%L1 errors")).arg(n);
+}
+
+} // namespace
+
 // What the generator's progress callback (on its own thread) leaves for the GUI thread.
 // Shared by pointer so it outlives the panel if the thread reports late.
 struct LoadPanel::Progress {
@@ -219,10 +234,10 @@ void LoadPanel::start()
 void LoadPanel::poll()
 {
     m_bar->setValue(int(m_progress->fraction.load() * 1000));
-    m_summary->setText(tr("%L1 requests, %L2 req/s, %L3 errors")
-                           .arg(qulonglong(m_progress->completed.load()))
+    m_summary->setText(tr("%1, %L2 req/s, %3")
+                           .arg(requestsText(m_progress->completed.load()))
                            .arg(m_progress->requestsPerSecond.load(), 0, 'f', 0)
-                           .arg(qulonglong(m_progress->errors.load())));
+                           .arg(errorsText(m_progress->errors.load())));
     if (m_generator && !m_generator->running())
         finish();
 }
@@ -242,13 +257,13 @@ void LoadPanel::finish()
                                   : tr("over the %1 workers that answered").arg(s.workers);
         else
             over = s.workers == 1 ? tr("over 1 worker") : tr("over %1 workers").arg(s.workers);
-        QString text = tr("%L1 requests in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%L6 errors, Jain %7 %8")
-                           .arg(qulonglong(s.completed))
+        QString text = tr("%1 in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%6, Jain %7 %8")
+                           .arg(requestsText(s.completed))
                            .arg(s.elapsedSeconds, 0, 'f', 1)
                            .arg(s.requestsPerSecond, 0, 'f', 0)
                            .arg(s.p50Ms, 0, 'f', 2)
                            .arg(s.p99Ms, 0, 'f', 2)
-                           .arg(qulonglong(s.errors + s.non2xx))
+                           .arg(errorsText(s.errors + s.non2xx))
                            .arg(formatFairness(s.fairness), s.fairness ? over : QString());
         text = text.trimmed();
         if (!s.firstError.empty())

@@ -8,6 +8,7 @@
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
 #include "cli/configfile.h"
+#include "messages/wording.h"
 #include "charts/workerratechart.h"
 #include "models/clusteractions.h"
 #include "models/eventtimelinemodel.h"
@@ -540,7 +541,7 @@ void MainWindow::updateStatus(const Snapshot& s)
     m_statusWorkers->setText(live ? tr("%1/%2 online").arg(online).arg(s.workers.size()) : tr("no workers"));
     m_statusUptime->setText(live ? tr("up %1").arg(formatDuration(s.clusterUptimeSeconds)) : tr("not running"));
     m_statusPolicy->setText(live ? QString::fromLatin1(policyName(s.policy)) : QString());
-    m_statusPort->setText(live ? QStringLiteral("%1:%2").arg(QString::fromStdString(s.bindAddress)).arg(s.port) : QString());
+    m_statusPort->setText(live ? QString::fromStdString(hostPort(s.bindAddress, s.port)) : QString());
     if (live && statusBar()->currentMessage().startsWith(tr("Starting")))
         statusBar()->clearMessage();
 }
