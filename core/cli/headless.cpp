@@ -57,7 +57,11 @@ int runHeadless(const CliOptions& options)
         const auto error = metrics.start(options.metricsBind, static_cast<std::uint16_t>(options.metricsPort),
                                          [&cluster] { return formatPrometheus(*cluster.snapshot()); });
         if (!error.empty()) {
-            std::fprintf(stderr, "clusterscope: %s\n", error.c_str());
+            // The server's sentence is neutral (the window shows it too); it names the address
+            // or the port it is about, and the command line adds the flag that sets it.
+            const bool aboutAddress = error.rfind("The metrics address", 0) == 0;
+            std::fprintf(stderr, "clusterscope: %s\n",
+                         withFlag(error, aboutAddress ? "--metrics-bind" : "--metrics-port").c_str());
             return 2;
         }
     }

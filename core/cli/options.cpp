@@ -239,6 +239,11 @@ std::string commandLineMessage(const std::string& message, ConfigField field)
     case ConfigField::Limits:
     case ConfigField::None: return message;
     }
+    return withFlag(message, flag);
+}
+
+std::string withFlag(const std::string& message, std::string_view flag)
+{
     const bool period = !message.empty() && message.back() == '.';
     return (period ? message.substr(0, message.size() - 1) : message) + " (" + std::string(flag) + ")" + (period ? "." : "");
 }

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace cs {
@@ -33,5 +34,7 @@ std::string usageText();
 /// A cluster problem in the command line's terms: the neutral sentence with the flag that
 /// sets what it is about, "… choose another port (--port)."
 std::string commandLineMessage(const std::string& message, ConfigField field);
+/// The same with a flag named outright: "… choose another port (--metrics-port)."
+std::string withFlag(const std::string& message, std::string_view flag);
 
 } // namespace cs

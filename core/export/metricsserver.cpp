@@ -131,7 +131,7 @@ std::string MetricsServer::start(const std::string& bindAddress, std::uint16_t p
         m_impl->acceptor.listen(64, ec);
     if (ec) {
         const std::string reason = ec == asio::error::address_in_use
-            ? "is already in use; choose another with --metrics-port"
+            ? "is already in use; choose another port"
             : ec.message();
         m_impl.reset();
         return "The metrics port " + std::to_string(port) + " on " + bindAddress + " " + reason + ".";

@@ -130,7 +130,8 @@ void TestMetrics::metricsPortInUseIsAClearError()
     const auto status = second.waitExit(10s);
     QVERIFY(status && WIFEXITED(*status));
     QCOMPARE(WEXITSTATUS(*status), 2);
-    QVERIFY2(second.stderrText().find("is already in use") != std::string::npos, second.stderrText().c_str());
+    QVERIFY2(second.stderrText().find("is already in use; choose another port (--metrics-port).") != std::string::npos,
+             second.stderrText().c_str());
     QVERIFY(cs::test::childrenOf(second.pid()).empty());
 }
 
