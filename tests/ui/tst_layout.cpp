@@ -15,6 +15,7 @@
 
 #include "testsettings.h"
 #include "testsupport.h"
+#include "windowtestoptions.h"
 
 #include <QChart>
 #include <QChartView>
@@ -32,15 +33,7 @@ namespace {
 
 CliOptions testOptions()
 {
-    CliOptions options;
-    options.mode = CliOptions::Mode::Window;
-    options.config.port = 0;
-    options.config.workers = 2;
-    options.config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
-    options.config.sampleIntervalMs = 200;
-    options.config.gracefulTimeoutMs = 2000;
-    options.portGiven = options.workersGiven = true;
-    return options;
+    return cs::test::windowTestOptions();
 }
 
 // What a chart needs to be read at all: a 60 s axis with a few labels, a y axis, a title

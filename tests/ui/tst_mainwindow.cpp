@@ -13,6 +13,7 @@
 
 #include "testsettings.h"
 #include "testsupport.h"
+#include "windowtestoptions.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -52,15 +53,7 @@ namespace {
 
 CliOptions testOptions()
 {
-    CliOptions options;
-    options.mode = CliOptions::Mode::Window;
-    options.config.port = 0;
-    options.config.workers = 2;
-    options.config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
-    options.config.sampleIntervalMs = 200;
-    options.config.gracefulTimeoutMs = 2000;
-    options.portGiven = options.workersGiven = true;
-    return options;
+    return cs::test::windowTestOptions();
 }
 
 int onlineRows(const QAbstractItemModel* model)
@@ -140,6 +133,33 @@ QStringList slotNames(int count)
     for (int slot = 1; slot <= count; ++slot)
         names.append(QStringLiteral("#%1").arg(slot));
     return names;
+}
+
+/// Chaos on, and a slot fails at its second crash within a minute.
+CliOptions crashLoopOptions()
+{
+    CliOptions options = testOptions();
+    options.config.chaos = true;
+    options.chaosGiven = true;
+    options.config.restart.maxCrashes = 2;
+    options.config.restart.crashWindowMs = 60000;
+    return options;
+}
+
+/// Crashes `slot` until the master gives up on it (Failed); fails the test if it never does.
+void crashUntilFailed(MainWindow& window, int slot)
+{
+    const QAbstractItemModel* rows = window.workerView()->model();
+    auto state = [&] { return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt()); };
+    for (int i = 0; i < 2; ++i) {
+        QTRY_VERIFY_WITH_TIMEOUT(state() == WorkerState::Online || state() == WorkerState::Failed, 10000);
+        if (state() == WorkerState::Failed)
+            break;
+        const int pid = pidOfSlot(rows, slot);
+        window.adapter()->crashWorker(slot);
+        QTRY_VERIFY_WITH_TIMEOUT(pidOfSlot(rows, slot) != pid, 10000);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(state() == WorkerState::Failed, 10000);
 }
 
 /// tests/examples/ from the fixtures folder (CS_TEST_DATA=tests/data).
@@ -609,28 +629,16 @@ private Q_SLOTS:
 
     void bannerResetBringsFailedSlotsBack()
     {
-        CliOptions options = testOptions();
-        options.config.chaos = true;
-        options.chaosGiven = true;
-        options.config.restart.maxCrashes = 2;
-        options.config.restart.crashWindowMs = 60000;
-        MainWindow window(options);
+        MainWindow window(crashLoopOptions());
         window.show();
         VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
         auto slotState = [&](int slot) {
             return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
         };
-        // Crash slot 1 until the master gives up on it.
-        for (int i = 0; i < 2; ++i) {
-            QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online || slotState(1) == WorkerState::Failed, 10000);
-            if (slotState(1) == WorkerState::Failed)
-                break;
-            const int pid = pidOfSlot(rows, 1);
-            window.adapter()->crashWorker(1);
-            QTRY_VERIFY_WITH_TIMEOUT(pidOfSlot(rows, 1) != pid, 10000);
-        }
-        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Failed, 10000);
+        crashUntilFailed(window, 1);
+        if (QTest::currentTestFailed())
+            return;
         QTRY_VERIFY_WITH_TIMEOUT(window.banner()->isVisible(), 5000);
 
         // The failed row's menu offers the reset; the banner's button does it.
@@ -683,27 +691,16 @@ private Q_SLOTS:
     // A reset slot comes back on the timeline: the reset and the process it starts.
     void timelineShowsTheRestartAfterAReset()
     {
-        CliOptions options = testOptions();
-        options.config.chaos = true;
-        options.chaosGiven = true;
-        options.config.restart.maxCrashes = 2;
-        options.config.restart.crashWindowMs = 60000;
-        MainWindow window(options);
+        MainWindow window(crashLoopOptions());
         window.show();
         VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
         auto slotState = [&](int slot) {
             return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
         };
-        for (int i = 0; i < 2; ++i) {
-            QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online || slotState(1) == WorkerState::Failed, 10000);
-            if (slotState(1) == WorkerState::Failed)
-                break;
-            const int pid = pidOfSlot(rows, 1);
-            window.adapter()->crashWorker(1);
-            QTRY_VERIFY_WITH_TIMEOUT(pidOfSlot(rows, 1) != pid, 10000);
-        }
-        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Failed, 10000);
+        crashUntilFailed(window, 1);
+        if (QTest::currentTestFailed())
+            return;
         QTRY_VERIFY_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Failed) == 1, 5000);
         auto respawnsOfSlot1 = [&] {
             int n = 0;
