@@ -460,6 +460,10 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.distributionChart()->chart()->title() == QStringLiteral("Share per worker · Jain –"),
                                  5000);
         QCOMPARE(status->text(), QStringLiteral("fairness – (since start)"));
+        // No load run yet: the chart's span choice does not claim one.
+        auto* scopeChoice = window.distributionChart()->findChild<QComboBox*>(QStringLiteral("shareScope"));
+        QVERIFY(scopeChoice);
+        QVERIFY2(scopeChoice->currentText().contains(QStringLiteral("none yet")), qPrintable(scopeChoice->currentText()));
 
         // One keep-alive connection stays with one worker: a 100/0 split of two workers.
         LoadPanel* load = window.loadPanel();

@@ -61,6 +61,7 @@ DistributionChart::DistributionChart(ShareModel* model, QWidget* parent)
     setToolTip(m_baseToolTip);
 
     m_scope->setObjectName(QStringLiteral("shareScope"));
+    m_scope->setSizeAdjustPolicy(QComboBox::AdjustToContents); // its first item's text changes
     m_scope->addItem(tr("Last load run"), int(ShareModel::Scope::LastLoadRun));
     m_scope->addItem(tr("Since start"), int(ShareModel::Scope::SinceStart));
     m_scope->setToolTip(tr("Which requests the shares count: those of the last load run (or since Reset), or all "
@@ -163,6 +164,13 @@ void DistributionChart::refresh()
     setNiceRange(m_y, std::min(100.0, std::max(top, even) * 1.15), 10);
     if (m_scope->currentData().toInt() != int(m_model->scope()))
         m_scope->setCurrentIndex(m_scope->findData(int(m_model->scope())));
+    // Before any load run from the panel (or a reset) the last span is the whole history: say so.
+    const QString lastRun = m_model->marked() ? tr("Last load run") : tr("Last load run (none yet: all)");
+    if (m_scope->itemText(0) != lastRun) {
+        m_scope->setItemText(0, lastRun);
+        m_controls->adjustSize();
+        m_controls->move(width() - m_controls->width() - 4, 4);
+    }
     // Jain's index over requests in the title (short enough for a narrow chart); both
     // indices and the span in the tooltip. Over every slot, so one that got nothing pulls it
     // down; "–" until the span's first request, when there is nothing to be fair about.

@@ -41,6 +41,8 @@ public:
     void resetNow();
     void setScope(Scope scope);
     Scope scope() const { return m_scope; }
+    /// True once a load run (or a reset) has marked where the last span begins.
+    bool marked() const { return m_mark != Mark::None; }
     /// What the numbers are over, for titles and the status bar: "last load run", "since reset",
     /// "since start".
     QString scopeText() const;
