@@ -463,7 +463,9 @@ private Q_SLOTS:
         // No load run yet: the chart's span choice does not claim one.
         auto* scopeChoice = window.distributionChart()->findChild<QComboBox*>(QStringLiteral("shareScope"));
         QVERIFY(scopeChoice);
-        QVERIFY2(scopeChoice->currentText().contains(QStringLiteral("none yet")), qPrintable(scopeChoice->currentText()));
+        // (the charts redraw on their own timer, after the status bar)
+        QTRY_VERIFY2_WITH_TIMEOUT(scopeChoice->currentText().contains(QStringLiteral("none yet")),
+                                  qPrintable(scopeChoice->currentText()), 5000);
 
         // One keep-alive connection stays with one worker: a 100/0 split of two workers.
         LoadPanel* load = window.loadPanel();
