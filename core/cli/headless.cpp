@@ -11,26 +11,16 @@
 #include <cstdio>
 #include <ctime>
 
-#include <arpa/inet.h>
 #include <unistd.h>
 
 namespace cs {
 namespace {
 
-bool isLoopback(const std::string& address)
-{
-    in_addr v4 {};
-    if (::inet_pton(AF_INET, address.c_str(), &v4) == 1)
-        return (ntohl(v4.s_addr) >> 24) == 127;
-    in6_addr v6 {};
-    return ::inet_pton(AF_INET6, address.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
-
 /// The one warning for anything we serve beyond the loopback: the cluster (--bind) and the
 /// metrics endpoint (--metrics-bind).
 void warnIfReachable(const std::string& address, const char* what, const char* flag)
 {
-    if (!isLoopback(address))
+    if (!isLoopbackAddress(address))
         std::fprintf(stderr,
                      "clusterscope: warning: binding %s makes %s reachable from other machines; "
                      "use %s 127.0.0.1 to keep it local.\n",

@@ -51,6 +51,10 @@ struct ConfigProblem {
     std::string message;
 };
 
+/// True for an address of this machine's loopback only (127.0.0.0/8, every spelling of ::1):
+/// binding anything else makes a server reachable from other machines.
+bool isLoopbackAddress(const std::string& address);
+
 /// The first thing wrong with a config, or nullopt when it is usable.
 std::optional<ConfigProblem> validate(const ClusterConfig& config);
 /// The built-in worker: `clusterscope-worker` beside the running executable, else in

@@ -8,6 +8,7 @@
 #include "reliabilitysupport.h"
 
 #include <csignal>
+#include <optional>
 #include <regex>
 
 #include <sys/wait.h>
@@ -25,6 +26,27 @@ long jsonNumber(const std::string& json, const std::string& key)
     if (!std::regex_search(json, match, std::regex("\"" + key + "\":([0-9]+)")))
         return -1;
     return std::stol(match[1]);
+}
+
+/// What clusterscope-load reported at its end (its JSON summary), once it has exited cleanly.
+struct LoadOutcome {
+    std::string summary;
+    long completed = -1;
+    long errors = -1;
+    long non2xx = -1;
+};
+
+std::optional<LoadOutcome> loadOutcome(ChildProcess& load)
+{
+    const auto status = load.waitExit(20s);
+    if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
+        return std::nullopt;
+    LoadOutcome out;
+    out.summary = load.stdoutText();
+    out.completed = jsonNumber(out.summary, "completed");
+    out.errors = jsonNumber(out.summary, "errors");
+    out.non2xx = jsonNumber(out.summary, "non2xx");
+    return out;
 }
 
 } // namespace
@@ -69,12 +91,9 @@ void TestRollingRestart::sighupUnderLoadLosesNothing()
     QCOMPARE(replaced.size(), std::size_t { 2 });
     QVERIFY(waitFor([&] { return !processAlive(old[0]) && !processAlive(old[1]); }, 10s));
 
-    const auto status = load.waitExit(20s);
-    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    const auto summary = load.stdoutText();
-    const long completed = jsonNumber(summary, "completed");
-    const long errors = jsonNumber(summary, "errors");
-    const long non2xx = jsonNumber(summary, "non2xx");
+    const auto outcome = loadOutcome(load);
+    QVERIFY2(outcome, "clusterscope-load did not end cleanly");
+    const auto& [summary, completed, errors, non2xx] = *outcome;
     qInfo("%s %s: %ld requests, %ld failed, %ld non-2xx during the rolling restart", policy.constData(),
           mode.constData() + 2, completed, errors, non2xx);
     QVERIFY2(completed > 1000, summary.c_str());
@@ -128,12 +147,9 @@ void TestRollingRestart::tenSighupsUnderKeepAliveLoseNothingWithoutRetries()
         current = replaced;
     }
     load.signal(SIGINT);
-    const auto status = load.waitExit(20s);
-    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
-    const auto summary = load.stdoutText();
-    const long completed = jsonNumber(summary, "completed");
-    const long errors = jsonNumber(summary, "errors");
-    const long non2xx = jsonNumber(summary, "non2xx");
+    const auto outcome = loadOutcome(load);
+    QVERIFY2(outcome, "clusterscope-load did not end cleanly");
+    const auto& [summary, completed, errors, non2xx] = *outcome;
     qInfo("%s keep-alive, no retries, 10 rolling restarts: %ld requests, %ld failed, %ld non-2xx", policy.constData(),
           completed, errors, non2xx);
     QVERIFY2(completed > 2000, summary.c_str());

@@ -78,6 +78,11 @@ int pidOfSlot(const QAbstractItemModel* model, int slot)
     return row < 0 ? 0 : model->index(row, WorkerTableModel::Pid).data(WorkerTableModel::SortRole).toInt();
 }
 
+WorkerState stateOfSlot(const QAbstractItemModel* model, int slot)
+{
+    return WorkerState(model->index(rowOfSlot(model, slot), 0).data(WorkerTableModel::StateRole).toInt());
+}
+
 QPushButton* button(const MainWindow& window, const char* name)
 {
     return window.findChild<QPushButton*>(QString::fromLatin1(name));
@@ -150,7 +155,7 @@ CliOptions crashLoopOptions()
 void crashUntilFailed(MainWindow& window, int slot)
 {
     const QAbstractItemModel* rows = window.workerView()->model();
-    auto state = [&] { return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt()); };
+    auto state = [&] { return stateOfSlot(rows, slot); };
     for (int i = 0; i < 2; ++i) {
         QTRY_VERIFY_WITH_TIMEOUT(state() == WorkerState::Online || state() == WorkerState::Failed, 10000);
         if (state() == WorkerState::Failed)
@@ -639,9 +644,6 @@ private Q_SLOTS:
         window.show();
         VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
-        auto slotState = [&](int slot) {
-            return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
-        };
         crashUntilFailed(window, 1);
         if (QTest::currentTestFailed())
             return;
@@ -653,7 +655,7 @@ private Q_SLOTS:
         auto* action = window.banner()->findChild<QPushButton*>(QStringLiteral("bannerAction"));
         QVERIFY(action && action->isVisible());
         QTest::mouseClick(action, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(stateOfSlot(rows, 1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
         QVERIFY(!window.banner()->isVisible());
     }
 
@@ -701,9 +703,6 @@ private Q_SLOTS:
         window.show();
         VERIFY_STARTED(window, 2);
         const QAbstractItemModel* rows = window.workerView()->model();
-        auto slotState = [&](int slot) {
-            return WorkerState(rows->index(rowOfSlot(rows, slot), 0).data(WorkerTableModel::StateRole).toInt());
-        };
         crashUntilFailed(window, 1);
         if (QTest::currentTestFailed())
             return;
@@ -718,7 +717,7 @@ private Q_SLOTS:
         const double failedAt = window.timelineModel()->points(Category::Failed).front().x();
 
         window.adapter()->resetSlot(1);
-        QTRY_VERIFY_WITH_TIMEOUT(slotState(1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(stateOfSlot(rows, 1) == WorkerState::Online && pidOfSlot(rows, 1) > 0, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(respawnsOfSlot1(), before + 1, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(window.timelineChart()->markerCount(Category::Reset), 1, 5000);
         const QPointF reset = window.timelineModel()->points(Category::Reset).front();

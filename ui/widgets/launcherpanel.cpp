@@ -9,7 +9,6 @@
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QHostAddress>
 #include <QIntValidator>
 #include <QLabel>
 #include <QLineEdit>
@@ -391,11 +390,9 @@ void LauncherPanel::setOwnProgram(bool own)
 
 bool LauncherPanel::isLoopback(const QString& address)
 {
-    const QString text = address.trimmed();
-    if (text.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
-        return true;
-    const QHostAddress host(text);
-    return !host.isNull() && host.isLoopback();
+    // The same rule as the command line's warning (a bind address is an IP address: validate()
+    // refuses a name before this is asked).
+    return isLoopbackAddress(address.trimmed().toStdString());
 }
 
 void LauncherPanel::saveSettings() const
