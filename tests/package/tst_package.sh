@@ -91,7 +91,12 @@ sed 's/ *([^)]*)//g; s/ *| */\n/g; s/, */\n/g' <<<"$depends" >"$tmp/depends"
 for package in libqt6charts6 libqt6widgets6 libqt6gui6 libqt6core6 libstdc++6 libc6; do
     grep -qxF "$package" "$tmp/depends" || fail "Depends lacks $package"
 done
-[ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts"
+# Nothing of Qt's networking: the window asks core whether an address is loopback, and
+# libqt6network6 would pull TLS and Kerberos libraries into every install.
+if grep -qxF libqt6network6 "$tmp/depends"; then
+    fail "Depends names libqt6network6, which nothing in the program uses"
+fi
+[ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts, not on Qt Network"
 
 # --- what the .deb holds
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$tmp/contents"

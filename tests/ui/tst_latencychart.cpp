@@ -23,7 +23,7 @@ private Q_SLOTS:
         QTest::newRow("nothing measured") << 0.0 << 0.0 << false << 0.1 << 10.0;
         QTest::newRow("0.18 and 0.25 ms") << 0.18 << 0.25 << true << 100.0 << 1000.0;
         QTest::newRow("a few µs") << 0.002 << 0.005 << true << 1.0 << 10.0;
-        QTest::newRow("under the resolution") << 0.0005 << 0.003 << true << 0.1 << 10.0;
+        QTest::newRow("under the resolution") << 0.0 << 0.003 << true << 1.0 << 10.0;
         QTest::newRow("on a decade") << 0.001 << 0.001 << true << 0.1 << 10.0;
         QTest::newRow("fast median, slow tail") << 0.18 << 20.0 << false << 0.1 << 100.0;
         QTest::newRow("cpu work") << 5.2 << 9.7 << false << 1.0 << 10.0;
@@ -44,7 +44,7 @@ private Q_SLOTS:
         // Every measured value lies strictly inside the axis.
         if (highMs > 0) {
             QVERIFY(highMs * scale.perMs < scale.top);
-            QVERIFY(std::max(lowMs > 0 ? lowMs : highMs, 0.0005) * scale.perMs > scale.bottom);
+            QVERIFY(std::max(lowMs > 0 ? lowMs : highMs, kResolutionMs) * scale.perMs > scale.bottom);
         }
     }
 
@@ -109,12 +109,44 @@ private Q_SLOTS:
         const double nan = std::numeric_limits<double>::quiet_NaN();
         model.append(0, { 2.0, 4.0 });
         model.append(1, { nan, nan });
-        model.append(2, { 0.0, 0.0 });
+        model.append(2, { nan, nan });
         model.append(3, { 3.0, 5.0 });
         LatencyChart chart(&model);
         chart.refresh(3);
         QCOMPARE(chart.pointCount(), 4);
         QCOMPARE(chart.axisTitle(), QStringLiteral("ms (log scale)"));
+        QVERIFY(chart.note().isEmpty());
+    }
+
+    // A median measured as 0 (served within the workers' 1 µs clock) is not drawn as a
+    // precise 0.5 µs: it sits on the 1 µs line, and the chart says that this line there
+    // means "under 1 µs". The window's own note stays beside it.
+    void underTheResolutionSaysSo()
+    {
+        TimeSeriesModel model;
+        model.setSeriesNames({ QStringLiteral("p50"), QStringLiteral("p99") });
+        for (int i = 0; i <= 5; ++i)
+            model.append(i, { 0.0, 0.004 });
+        LatencyChart chart(&model);
+        chart.resize(260, 200);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.refresh(5);
+        auto* p50 = qobject_cast<QLineSeries*>(chart.chart()->series().at(0));
+        QCOMPARE(p50->count(), 6);
+        QCOMPARE(p50->at(0).y(), 1.0); // in µs: on the 1 µs line
+        QCOMPARE(chart.axisTitle(), QStringLiteral("µs (log scale)"));
+        QVERIFY(chart.axisMin() < 1.0); // the line stands clear of the plot's bottom
+        QVERIFY2(chart.note().contains(QStringLiteral("under 1 µs")), qPrintable(chart.note()));
+        chart.setNote(QStringLiteral("Request counts come from the built-in worker only"));
+        QVERIFY(chart.note().contains(QStringLiteral("built-in worker")));
+        QVERIFY(chart.note().contains(QStringLiteral("under 1 µs")));
+        // Measured again above the resolution: the note about it goes, the window's stays.
+        model.clear();
+        model.append(6, { 0.002, 0.004 });
+        chart.refresh(6);
+        QVERIFY(!chart.note().contains(QStringLiteral("under 1 µs")));
+        QVERIFY(chart.note().contains(QStringLiteral("built-in worker")));
     }
 };
 

@@ -40,8 +40,8 @@ private Q_SLOTS:
         }
         events.append(makeEvent(EventKind::Failed, 10, 1));
         model.addEvents(events);
+        model.setSlotCount(2);
         RestartTimelineChart chart(&model);
-        chart.setSlotCount(2);
         chart.resize(480, 260);
         chart.show();
         QVERIFY(QTest::qWaitForWindowExposed(&chart));
@@ -82,6 +82,43 @@ private Q_SLOTS:
         model.clear();
         chart.refresh(5);
         QVERIFY(chart.legendNames().isEmpty());
+    }
+
+    // 64 slots on a laptop-sized chart: every slot a label would print them over each other.
+    // Every n-th slot is named on its own row, the names fit the plot's height, and the
+    // markers shrink to the rows; back at 2 slots, both are named again.
+    void manySlotsDoNotCrowdTheAxis()
+    {
+        EventTimelineModel model;
+        model.setSlotCount(64);
+        model.addEvents({ makeEvent(EventKind::Exit, 1, 40, ExitReason::Crash), makeEvent(EventKind::Restart, 1, 40) });
+        RestartTimelineChart chart(&model);
+        chart.resize(480, 260);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.refresh(2);
+        QTRY_VERIFY(chart.chart()->plotArea().height() > 100);
+        const double plotHeight = chart.chart()->plotArea().height();
+        QTRY_VERIFY(chart.slotLabels().size() < 64);
+        const QStringList labels = chart.slotLabels();
+        QVERIFY2(labels.size() >= 2, qPrintable(labels.join(u' ')));
+        QCOMPARE(labels.front(), QStringLiteral("#1"));
+        const double spacing = plotHeight / 64 * (labels.at(1).mid(1).toInt() - 1);
+        QVERIFY2(spacing >= chart.fontMetrics().height(),
+                 qPrintable(QStringLiteral("labels %1 px apart, a line of text is %2 px").arg(spacing).arg(chart.fontMetrics().height())));
+        QVERIFY2(chart.markerSize(Category::Crash) <= plotHeight / 64 * 2,
+                 qPrintable(QStringLiteral("a %1 px marker on %2 px rows").arg(chart.markerSize(Category::Crash)).arg(plotHeight / 64)));
+        // The crash of slot 40 is drawn inside slot 40's row.
+        const QPointF crash = chart.markerPosition(Category::Crash, 0);
+        const QRectF plot = chart.chart()->plotArea();
+        const double rowTop = plot.bottom() - plot.height() * (40.5 - 0.5) / 64;
+        QVERIFY2(crash.y() >= rowTop && crash.y() <= rowTop + plot.height() / 64,
+                 qPrintable(QStringLiteral("crash at y %1, row %2..%3").arg(crash.y()).arg(rowTop).arg(rowTop + plot.height() / 64)));
+
+        model.setSlotCount(2);
+        chart.refresh(3);
+        QCOMPARE(chart.slotLabels(), (QStringList { QStringLiteral("#1"), QStringLiteral("#2") }));
+        QCOMPARE(chart.markerSize(Category::Crash), 14.0);
     }
 };
 

@@ -21,8 +21,8 @@ LatencyScale latencyScale(double lowMs, double highMs)
         lowMs = highMs;
     scale.micros = highMs < 1.0;
     scale.perMs = scale.micros ? 1000.0 : 1.0;
-    const double low = std::max(lowMs, kUnderResolutionMs) * scale.perMs;
-    const double high = std::max(highMs, kUnderResolutionMs) * scale.perMs;
+    const double low = std::max(lowMs, kResolutionMs) * scale.perMs;
+    const double high = std::max(highMs, kResolutionMs) * scale.perMs;
     scale.bottom = std::pow(10.0, std::floor(std::log10(low) - 0.005));
     scale.top = std::pow(10.0, std::ceil(std::log10(high) + 0.005));
     return scale;
@@ -60,15 +60,20 @@ void LatencyChart::refresh(double now)
     syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
         [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
-    // An interval without requests has no latency (the histogram says 0): a gap, not a
-    // point at zero, which a log scale could not place anyway.
+    // An interval without requests has no latency: a gap. One served under the resolution
+    // goes on the 1 µs line, and the note says what that line means.
     QList<QList<QPointF>> lines;
     double low = std::numeric_limits<double>::infinity();
     double high = 0;
+    bool under = false;
     for (int i = 0; i < m_lines.size(); ++i) {
         QList<QPointF> points = m_model->points(i);
-        points.removeIf([](const QPointF& p) { return !(p.y() > 0); });
-        for (const QPointF& p : std::as_const(points)) {
+        points.removeIf([](const QPointF& p) { return std::isnan(p.y()); });
+        for (QPointF& p : points) {
+            if (p.y() < kResolutionMs) {
+                p.setY(kResolutionMs);
+                under = true;
+            }
             low = std::min(low, p.y());
             high = std::max(high, p.y());
         }
@@ -85,7 +90,22 @@ void LatencyChart::refresh(double now)
     const QString title = scale.micros ? tr("µs (log scale)") : tr("ms (log scale)");
     if (m_log->titleText() != title)
         m_log->setTitleText(title);
+    if (under != m_underResolution) {
+        m_underResolution = under;
+        setNote(m_windowNote);
+    }
     slide(now);
+}
+
+void LatencyChart::setNote(const QString& note)
+{
+    m_windowNote = note;
+    QStringList notes;
+    if (!note.isEmpty())
+        notes.append(note);
+    if (m_underResolution)
+        notes.append(tr("On the 1 µs line: under 1 µs, finer than the workers' clock"));
+    TimeChart::setNote(notes.join(QLatin1Char('\n')));
 }
 
 void LatencyChart::setRange(const LatencyScale& scale)

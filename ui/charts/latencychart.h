@@ -10,9 +10,10 @@ namespace cs::ui {
 
 class TimeSeriesModel;
 
-/// Where a latency under the workers' 1 µs resolution (measured as 0) is drawn, in ms:
-/// half a microsecond, so a log axis can place it.
-constexpr double kUnderResolutionMs = 0.0005;
+/// The workers' clocks count whole microseconds: a request served faster is measured as
+/// 0. Such a value is drawn on the 1 µs line (a log axis cannot place 0), and the chart's
+/// note says that the line there means "under 1 µs", not 1 µs.
+constexpr double kResolutionMs = 0.001;
 
 /// How latencies from `lowMs` to `highMs` are shown: in µs when all are under 1 ms (a
 /// "0.004 ms" label reads worse than "4 µs"), else in ms; on a log axis from the power of
@@ -32,8 +33,13 @@ LatencyScale latencyScale(double lowMs, double highMs);
 class LatencyChart : public TimeChart {
     Q_OBJECT
 public:
+    /// The model's values are in ms: NaN for an interval without requests (a gap), 0 for one
+    /// measured under the resolution.
     explicit LatencyChart(TimeSeriesModel* model, QWidget* parent = nullptr);
     void refresh(double now) override;
+    /// The window's note (e.g. that a program of the user's own reports no latency); shown
+    /// together with the chart's own note about values under the resolution.
+    void setNote(const QString& note);
 
     /// The y axis as the reader sees it (for tests): its range and title.
     double axisMin() const;
@@ -48,6 +54,8 @@ private:
 
     TimeSeriesModel* m_model;
     QLogValueAxis* m_log;
+    QString m_windowNote;
+    bool m_underResolution = false;
 };
 
 } // namespace cs::ui

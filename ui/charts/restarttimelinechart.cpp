@@ -64,7 +64,9 @@ RestartTimelineChart::RestartTimelineChart(EventTimelineModel* model, QWidget* p
         series->attachAxis(m_slots);
         m_series[std::size_t(i)] = series;
     }
-    setSlotCount(1);
+    layoutSlots(1);
+    // The rows' labels and markers follow the plot's height, known once the chart is laid out.
+    connect(m_chart, &QChart::plotAreaChanged, this, [this] { layoutSlots(m_model->slotCount()); });
     restyle();
     setToolTip(tr("Every unexpected exit (shape and colour say why) and every respawn, per worker slot, "
                   "over the last 60 seconds"));
@@ -82,22 +84,52 @@ void RestartTimelineChart::restyle()
     }
 }
 
-void RestartTimelineChart::setSlotCount(int count)
+// The plot's rows get a label each while the labels fit its height; with many slots, every
+// n-th slot is labelled at its row (1, 5, 9, ...) and the markers shrink to their row, so
+// 64 slots read as a dense column rather than as overprinted text.
+void RestartTimelineChart::layoutSlots(int count)
 {
     count = std::max(count, 1);
-    if (count == m_slotCount)
-        return;
-    m_slotCount = count;
-    for (const QString& label : m_slots->categoriesLabels())
-        m_slots->remove(label);
-    m_slots->setStartValue(0.5);
-    for (int slot = 1; slot <= count; ++slot)
-        m_slots->append(QStringLiteral("#%1").arg(slot), slot + 0.5);
-    m_slots->setRange(0.5, count + 0.5);
+    const double plotHeight = std::max<qreal>(m_chart->plotArea().height(), 1);
+    const double labelHeight = fontMetrics().height() * 1.4;
+    const int fitting = std::max(1, int(plotHeight / labelHeight));
+    const int step = (count + fitting - 1) / fitting;
+    // Full-size markers want about 30 px of row; never smaller than a third of that size.
+    const double markerScale = std::clamp(plotHeight / count / 30.0, 0.35, 1.0);
+    if (count != m_slotCount || step != m_labelStep) {
+        m_slotCount = count;
+        m_labelStep = step;
+        for (const QString& label : m_slots->categoriesLabels())
+            m_slots->remove(label);
+        m_slots->setStartValue(0.5);
+        if (step == 1) {
+            // A band per slot, its name in the middle.
+            m_slots->setLabelsPosition(QCategoryAxis::AxisLabelsPositionCenter);
+            for (int slot = 1; slot <= count; ++slot)
+                m_slots->append(QStringLiteral("#%1").arg(slot), slot + 0.5);
+        } else {
+            // A name on the row of every step-th slot.
+            m_slots->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+            for (int slot = 1; slot <= count; slot += step)
+                m_slots->append(QStringLiteral("#%1").arg(slot), slot);
+        }
+        m_slots->setRange(0.5, count + 0.5);
+    }
+    if (markerScale != m_markerScale) {
+        m_markerScale = markerScale;
+        for (int i = 0; i < EventTimelineModel::kCategoryCount; ++i)
+            m_series[std::size_t(i)]->setMarkerSize(styleOf(Category(i)).size * markerScale);
+    }
+}
+
+QStringList RestartTimelineChart::slotLabels() const
+{
+    return m_slots->categoriesLabels();
 }
 
 void RestartTimelineChart::refresh(double now)
 {
+    layoutSlots(m_model->slotCount());
     bool legendChanged = false;
     for (int i = 0; i < EventTimelineModel::kCategoryCount; ++i) {
         const double offset = styleOf(Category(i)).offset;

@@ -18,9 +18,12 @@ class RestartTimelineChart : public TimeChart {
     Q_OBJECT
 public:
     explicit RestartTimelineChart(EventTimelineModel* model, QWidget* parent = nullptr);
+    /// Reads the markers and the slot count (the rows) from the model.
     void refresh(double now) override;
-    /// Rows on the y axis: slots 1..count.
-    void setSlotCount(int count);
+
+    /// The slots that carry a label on the y axis (for tests): every one while they fit the
+    /// plot's height, else every n-th, so that many slots do not print over each other.
+    QStringList slotLabels() const;
 
     /// Points the chart shows for a category (for tests: what reached the series).
     int markerCount(EventTimelineModel::Category category) const;
@@ -38,7 +41,12 @@ private:
     QCategoryAxis* m_slots;
     std::array<QScatterSeries*, EventTimelineModel::kCategoryCount> m_series {};
     std::array<bool, EventTimelineModel::kCategoryCount> m_listed {}; ///< in the legend: has markers
+    /// Rows for slots 1..count, labelled every `step`-th; markers shrink to the row height.
+    void layoutSlots(int count);
+
     int m_slotCount = 0;
+    int m_labelStep = 0;
+    double m_markerScale = 0;
 };
 
 } // namespace cs::ui

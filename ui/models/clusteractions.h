@@ -27,6 +27,7 @@ struct ClusterActions {
     bool removeWorker = false; ///< never below one worker
     bool runLoad = false; ///< only where something answers
     bool resetFailed = false;
+    bool operator==(const ClusterActions&) const = default;
 };
 
 /// `running`: the adapter has a cluster (started and not yet stopped); `snapshot` its latest

@@ -37,6 +37,9 @@ public:
     /// Drops markers older than `now` minus the window.
     void slideTo(double now);
     void clear();
+    /// The cluster's slots (the timeline's rows), 1..count; 0 before the first snapshot.
+    void setSlotCount(int count) { m_slotCount = count; }
+    int slotCount() const { return m_slotCount; }
 
     /// Which category an event falls in by its kind alone; false when it is not shown. (A
     /// Fork is shown only after a Reset: addEvents() knows the order, this does not.)
@@ -60,6 +63,7 @@ private:
     QSet<int> m_awaitingFork; ///< slots reset by the user whose new process has not forked yet
     std::array<int, kCategoryCount> m_counts {};
     double m_window = 60.0;
+    int m_slotCount = 0;
 };
 
 } // namespace cs::ui

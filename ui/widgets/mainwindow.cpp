@@ -1,7 +1,5 @@
 #include "widgets/mainwindow.h"
 
-#include "models/clusteractions.h"
-
 #include "adapter/clusteradapter.h"
 #include "charts/coreloadchart.h"
 #include "charts/distributionchart.h"
@@ -10,7 +8,7 @@
 #include "cli/configfile.h"
 #include "messages/wording.h"
 #include "charts/workerratechart.h"
-#include "models/clusteractions.h"
+#include "models/clustermodels.h"
 #include "models/eventtimelinemodel.h"
 #include "models/logmodel.h"
 #include "models/sharemodel.h"
@@ -67,18 +65,11 @@ QLabel* statusLabel(QWidget* parent, const QString& tip)
 MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     : QMainWindow(parent)
     , m_adapter(new ClusterAdapter(this))
-    , m_workers(new WorkerTableModel(this))
-    , m_log(new LogModel(LogModel::kDefaultCapacity, this))
-    , m_coreSeries(new TimeSeriesModel(this))
-    , m_rateSeries(new TimeSeriesModel(this))
-    , m_latencySeries(new TimeSeriesModel(this))
-    , m_timeline(new EventTimelineModel(this))
-    , m_share(new ShareModel(this))
+    , m_models(new ClusterModels(this))
     , m_refresh(new QTimer(this))
 {
     setWindowTitle(tr("Clusterscope"));
     setObjectName(QStringLiteral("mainWindow"));
-    m_latencySeries->setSeriesNames({ tr("p50"), tr("p99") });
 
     // Left column: what to run and what load to throw at it; one above the other while
     // they fit the window's height, else as two tabs.
@@ -114,11 +105,11 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
 
     // Right: banner, charts over table + log.
     m_banner = new Banner;
-    m_coreChart = new CoreLoadChart(m_coreSeries);
-    m_rateChart = new WorkerRateChart(m_rateSeries);
-    m_latencyChart = new LatencyChart(m_latencySeries);
-    m_distributionChart = new DistributionChart(m_share);
-    m_timelineChart = new RestartTimelineChart(m_timeline);
+    m_coreChart = new CoreLoadChart(m_models->coreSeries());
+    m_rateChart = new WorkerRateChart(m_models->rateSeries());
+    m_latencyChart = new LatencyChart(m_models->latencySeries());
+    m_distributionChart = new DistributionChart(m_models->share());
+    m_timelineChart = new RestartTimelineChart(m_models->timeline());
     m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
     m_rateChart->setObjectName(QStringLiteral("workerRateChart"));
     m_latencyChart->setObjectName(QStringLiteral("latencyChart"));
@@ -142,8 +133,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
 
     // Table and log side by side while the table's columns all fit beside a readable log,
     // else one above the other while a few rows and lines of each fit, else as two tabs.
-    m_workerView = new WorkerTableView(m_workers);
-    m_logView = new LogView(m_log);
+    m_workerView = new WorkerTableView(m_models->workers());
+    m_logView = new LogView(m_models->log());
     m_bottomSplitter = new QSplitter(Qt::Horizontal);
     m_bottomSplitter->setChildrenCollapsible(false);
     m_bottomPanes = new FoldingPanes(m_bottomSplitter);
@@ -166,7 +157,7 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
             return;
         m_bottomTurnedOnce = true;
         const int total = m_bottomSplitter->height() - m_bottomSplitter->handleWidth();
-        const int table = std::min(m_workerView->heightForRows(std::max(3, m_workers->rowCount())), total / 2);
+        const int table = std::min(m_workerView->heightForRows(std::max(3, m_models->workers()->rowCount())), total / 2);
         m_bottomSplitter->setSizes({ table, total - table });
     });
     m_mainSplitter = new QSplitter(Qt::Vertical);
@@ -233,8 +224,16 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     connect(m_launcher, &LauncherPanel::rollingRestartRequested, m_adapter, &ClusterAdapter::rollingRestart);
     connect(m_launcher, &LauncherPanel::scaleUpRequested, m_adapter, &ClusterAdapter::scaleUp);
     connect(m_launcher, &LauncherPanel::scaleDownRequested, m_adapter, &ClusterAdapter::scaleDown);
-    connect(m_adapter, &ClusterAdapter::snapshotReady, this, &MainWindow::onSnapshot);
-    connect(m_adapter, &ClusterAdapter::eventsArrived, this, &MainWindow::onEvents);
+    // The data path: adapter -> models (the one picture of the cluster) -> widgets.
+    connect(m_adapter, &ClusterAdapter::snapshotReady, m_models,
+            qOverload<const std::shared_ptr<const Snapshot>&>(&ClusterModels::apply));
+    connect(m_adapter, &ClusterAdapter::eventsArrived, m_models, qOverload<const QList<Event>&>(&ClusterModels::apply));
+    connect(m_models, &ClusterModels::changed, this, [this] { m_chartsDirty = true; });
+    connect(m_models, &ClusterModels::actionsChanged, this, &MainWindow::applyActions);
+    connect(m_models, &ClusterModels::failedSlotsChanged, this, &MainWindow::showFailedSlots);
+    connect(m_models, &ClusterModels::statusChanged, this, &MainWindow::showStatus);
+    connect(m_models, &ClusterModels::requestMetricsKnownChanged, this, &MainWindow::showRequestMetricsNote);
+    connect(m_models, &ClusterModels::workerCountScaled, m_launcher, &LauncherPanel::setWorkerCount);
     connect(m_adapter, &ClusterAdapter::launchFailed, this, &MainWindow::onLaunchFailed);
     connect(m_adapter, &ClusterAdapter::runningChanged, this, &MainWindow::onRunningChanged);
     connect(m_workerView, &WorkerTableView::signalRequested, m_adapter, &ClusterAdapter::killWorker);
@@ -254,13 +253,9 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
         m_banner->showMessage(Banner::Kind::Warning, tr("The cluster runs, but its metrics endpoint could not start: %1").arg(message));
     });
     // The share chart and the status bar's fairness count one load run at a time.
-    connect(m_load, &LoadPanel::started, m_share, &ShareModel::markLoadRun);
-    connect(m_share, &ShareModel::changed, this, [this] {
-        m_chartsDirty = true;
-        updateFairness();
-    });
+    connect(m_load, &LoadPanel::started, m_models->share(), &ShareModel::markLoadRun);
     connect(m_load, &LoadPanel::finished, this, [this](const QString& summary) {
-        m_log->addNote(m_snapshot ? m_snapshot->clusterUptimeSeconds : 0, tr("Load finished: %1").arg(summary));
+        m_models->log()->addNote(m_models->now(), tr("Load finished: %1").arg(summary));
     });
     connect(m_refresh, &QTimer::timeout, this, [this] {
         if (m_chartsDirty)
@@ -283,7 +278,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     if (!m_bottomSplitter->restoreState(settings.value(QStringLiteral("window/bottomSplitter")).toByteArray()))
         m_bottomSplitter->setSizes({ 630, 370 });
     onRunningChanged(false);
-    updateStatus(Snapshot {});
+    showStatus(m_models->status());
+    applyActions(m_models->actions());
 }
 
 MainWindow::~MainWindow() = default;
@@ -364,58 +360,9 @@ void MainWindow::startCluster()
     m_launcher->requestStart();
 }
 
-void MainWindow::onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot)
-{
-    if (!snapshot)
-        return;
-    m_snapshot = snapshot;
-    const Snapshot& s = *snapshot;
-    const double t = s.clusterUptimeSeconds;
-    m_workers->setSnapshot(snapshot);
-    m_share->setSnapshot(s);
-    showRequestMetricsNote(s.requestMetrics);
-
-    QStringList coreNames;
-    std::vector<double> coreLoad;
-    for (const CoreSample& core : s.cores) {
-        coreNames.append(tr("cpu%1").arg(core.index));
-        coreLoad.push_back(core.busyPercent);
-    }
-    m_coreSeries->setSeriesNames(coreNames);
-    m_coreSeries->append(t, coreLoad);
-
-    // Series i is slot i + 1, so a slot keeps its line (and colour) across respawns.
-    int maxSlot = 0;
-    for (const WorkerSample& w : s.workers)
-        maxSlot = std::max(maxSlot, w.slot);
-    QStringList slotNames;
-    for (int slot = 1; slot <= maxSlot; ++slot)
-        slotNames.append(QStringLiteral("#%1").arg(slot));
-    m_rateSeries->setSeriesNames(slotNames);
-    std::vector<double> rates(std::size_t(maxSlot), std::numeric_limits<double>::quiet_NaN());
-    for (const WorkerSample& w : s.workers)
-        if (w.slot > 0)
-            rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
-    m_rateSeries->append(t, rates);
-
-    // No request in the interval: no latency (a gap). A measured 0 is under the workers'
-    // resolution, not nothing.
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    const auto measured = [&](double ms) { return s.latency.total() == 0 ? nan : std::max(ms, kUnderResolutionMs); };
-    m_latencySeries->append(t, { measured(s.latencyP50Ms), measured(s.latencyP99Ms) });
-    m_timeline->slideTo(t);
-    m_timelineChart->setSlotCount(maxSlot);
-
-    showFailedSlots(s);
-    updateStatus(s);
-    applyActions();
-    m_chartsDirty = true;
-}
-
 // Every cluster control from the one map of state to actions (models/clusteractions).
-void MainWindow::applyActions()
+void MainWindow::applyActions(const ClusterActions& a)
 {
-    const ClusterActions a = clusterActions(m_adapter->running(), m_snapshot.get());
     m_startAction->setEnabled(a.start);
     m_stopAction->setEnabled(a.stop);
     m_rollingAction->setEnabled(a.rollingRestart);
@@ -424,30 +371,19 @@ void MainWindow::applyActions()
     m_launcher->setActions(a);
     // Load only where something answers: not before the first worker serves, nor when every
     // slot has failed.
-    if (a.runLoad)
-        m_load->setTarget(QString::fromStdString(m_snapshot->bindAddress), m_snapshot->port, int(m_snapshot->workers.size()));
+    if (const Snapshot* s = m_models->snapshot(); a.runLoad && s)
+        m_load->setTarget(QString::fromStdString(s->bindAddress), s->port, int(s->workers.size()));
     else if (!m_load->running())
         m_load->setTarget({}, 0, 0);
-    m_statusChaos->setVisible(m_adapter->running() && m_adapter->config().chaos);
     if (a.phase == ClusterPhase::AllFailed)
         statusBar()->showMessage(tr("Every worker slot has failed: nothing serves. Fix the cause, then reset them."));
     else if (statusBar()->currentMessage().startsWith(tr("Every worker slot")))
         statusBar()->clearMessage();
 }
 
-// The failed-slot banner says what the snapshot says: the slots whose state is Failed now.
-void MainWindow::showFailedSlots(const Snapshot& snapshot)
+// The failed-slot banner says what the models say: the slots whose state is Failed now.
+void MainWindow::showFailedSlots(const QList<int>& failed)
 {
-    QList<int> failed;
-    for (const WorkerSample& w : snapshot.workers)
-        if (w.state == WorkerState::Failed)
-            failed.append(w.slot);
-    // A snapshot that arrives after the stop speaks of slots that no longer exist.
-    if (!snapshot.running || !m_adapter->running())
-        failed.clear();
-    if (failed == m_bannerFailedSlots)
-        return;
-    m_bannerFailedSlots = failed;
     if (failed.isEmpty()) {
         if (m_banner->tag() > 0)
             m_banner->hide();
@@ -468,16 +404,6 @@ void MainWindow::showFailedSlots(const Snapshot& snapshot)
                           failed.front());
 }
 
-void MainWindow::onEvents(const QList<cs::Event>& events)
-{
-    for (const Event& e : events)
-        if (e.kind == EventKind::Scaled)
-            m_launcher->setWorkerCount(e.workers);
-    m_log->addEvents(events);
-    m_timeline->addEvents(events);
-    m_chartsDirty = true;
-}
-
 void MainWindow::onLaunchFailed(const QString& message, int field)
 {
     // By the field it is about; a banner only for what no field explains.
@@ -485,7 +411,7 @@ void MainWindow::onLaunchFailed(const QString& message, int field)
     m_launcher->showProblem(about, message);
     if (about == ConfigField::None)
         m_banner->showMessage(Banner::Kind::Error, tr("The cluster could not start: %1").arg(message));
-    m_log->addNote(0, tr("Could not start: %1").arg(message));
+    m_models->log()->addNote(0, tr("Could not start: %1").arg(message));
     statusBar()->showMessage(tr("Not started: %1").arg(message));
 }
 
@@ -493,17 +419,9 @@ void MainWindow::onRunningChanged(bool running)
 {
     m_launcher->setRunning(running);
     m_workerView->setChaos(running && m_adapter->config().chaos);
-    m_bannerFailedSlots.clear();
+    m_models->setRunning(running);
     if (running) {
-        // A new run: start the charts and the timeline afresh.
         m_banner->hide();
-        m_coreSeries->clear();
-        m_rateSeries->clear();
-        m_rateSeries->setSeriesNames({}); // the slots of the last run are not this one's
-        m_latencySeries->clear();
-        m_timeline->clear();
-        m_share->clear();
-        m_snapshot.reset();
         statusBar()->showMessage(tr("Starting…"), 3000);
     } else {
         m_load->stop();
@@ -513,14 +431,13 @@ void MainWindow::onRunningChanged(bool running)
             m_banner->hide();
         statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
     }
-    applyActions();
-    m_chartsDirty = true;
+    m_statusChaos->setVisible(running && m_adapter->config().chaos);
 }
 
 void MainWindow::refreshCharts()
 {
     m_chartsDirty = false;
-    const double now = m_snapshot ? m_snapshot->clusterUptimeSeconds : 0.0;
+    const double now = m_models->now();
     m_coreChart->refresh(now);
     m_rateChart->refresh(now);
     m_latencyChart->refresh(now);
@@ -528,38 +445,20 @@ void MainWindow::refreshCharts()
     m_distributionChart->refresh();
 }
 
-void MainWindow::updateStatus(const Snapshot& s)
+void MainWindow::showStatus(const ClusterStatus& status)
 {
-    int online = 0;
-    for (const WorkerSample& w : s.workers)
-        online += w.state == WorkerState::Online ? 1 : 0;
-    const bool live = s.running;
-    // A program of the user's own reports no requests: unknown, not zero (and not "fair").
-    const bool counted = live && s.requestMetrics;
-    m_statusRate->setText(counted ? tr("%L1 req/s").arg(s.totalRequestsPerSecond, 0, 'f', 0) : tr("– req/s"));
-    updateFairness();
-    m_statusWorkers->setText(live ? tr("%1/%2 online").arg(online).arg(s.workers.size()) : tr("no workers"));
-    m_statusUptime->setText(live ? tr("up %1").arg(formatDuration(s.clusterUptimeSeconds)) : tr("not running"));
-    m_statusPolicy->setText(live ? QString::fromLatin1(policyName(s.policy)) : QString());
-    m_statusPort->setText(live ? QString::fromStdString(hostPort(s.bindAddress, s.port)) : QString());
-    if (live && statusBar()->currentMessage().startsWith(tr("Starting")))
+    m_statusRate->setText(status.rate);
+    m_statusFairness->setText(status.fairness);
+    m_statusWorkers->setText(status.workers);
+    m_statusUptime->setText(status.uptime);
+    m_statusPolicy->setText(status.policy);
+    m_statusPort->setText(status.address);
+    if (!status.address.isEmpty() && statusBar()->currentMessage().startsWith(tr("Starting")))
         statusBar()->clearMessage();
-}
-
-// The fairness the share chart shows, with the span it is over.
-void MainWindow::updateFairness()
-{
-    const bool counted = m_snapshot && m_snapshot->running && m_snapshot->requestMetrics && m_adapter->running();
-    m_statusFairness->setText(counted ? tr("fairness %1 (%2)").arg(formatFairness(m_share->requestFairness()),
-                                                                    m_share->scopeText())
-                                      : tr("fairness %1").arg(formatFairness(std::nullopt)));
 }
 
 void MainWindow::showRequestMetricsNote(bool known)
 {
-    if (known == m_requestMetricsKnown)
-        return;
-    m_requestMetricsKnown = known;
     // Unknown is not zero: a program of the user's reports no requests, so the request
     // charts say so instead of drawing flat lines at zero.
     const QString note = known ? QString() : tr("Request counts come from the built-in worker only");

@@ -2,6 +2,7 @@
 
 #include "cli/options.h"
 #include "master/snapshot.h"
+#include "models/clustermodels.h"
 
 #include <memory>
 
@@ -39,8 +40,8 @@ class WorkerTableView;
 /// worker, server time, share per worker, exits and respawns) over the worker table and
 /// the log on the right; a status bar with the totals. It fits a laptop: the charts reflow
 /// into fewer columns, and the left column and the table/log pair fold into tabs, when the
-/// window is too small to show them together. The data path reads in onSnapshot():
-/// snapshot -> models; refreshCharts(): models -> charts at a steady rate.
+/// window is too small to show them together. The data path: the adapter's snapshots and
+/// events -> ClusterModels -> the widgets; refreshCharts() redraws at a steady rate.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -49,11 +50,13 @@ public:
 
     ClusterAdapter* adapter() const { return m_adapter; }
     LauncherPanel* launcher() const { return m_launcher; }
-    WorkerTableModel* workerModel() const { return m_workers; }
+    /// The one picture of the cluster every widget reads.
+    ClusterModels* models() const { return m_models; }
+    WorkerTableModel* workerModel() const { return m_models->workers(); }
     WorkerTableView* workerView() const { return m_workerView; }
     RestartTimelineChart* timelineChart() const { return m_timelineChart; }
-    EventTimelineModel* timelineModel() const { return m_timeline; }
-    LogModel* logModel() const { return m_log; }
+    EventTimelineModel* timelineModel() const { return m_models->timeline(); }
+    LogModel* logModel() const { return m_models->log(); }
     Banner* banner() const { return m_banner; }
 
     LoadPanel* loadPanel() const { return m_load; }
@@ -83,25 +86,16 @@ protected:
 
 private:
     void buildMenus();
-    void onSnapshot(const std::shared_ptr<const cs::Snapshot>& snapshot);
-    void onEvents(const QList<cs::Event>& events);
     void onLaunchFailed(const QString& message, int field);
     void onRunningChanged(bool running);
     void refreshCharts();
-    void updateStatus(const Snapshot& snapshot);
+    void showStatus(const ClusterStatus& status);
     void showRequestMetricsNote(bool known);
-    void applyActions();
-    void updateFairness();
-    void showFailedSlots(const Snapshot& snapshot);
+    void applyActions(const ClusterActions& actions);
+    void showFailedSlots(const QList<int>& failed);
 
     ClusterAdapter* m_adapter;
-    WorkerTableModel* m_workers;
-    LogModel* m_log;
-    TimeSeriesModel* m_coreSeries;
-    TimeSeriesModel* m_rateSeries;
-    TimeSeriesModel* m_latencySeries;
-    EventTimelineModel* m_timeline;
-    ShareModel* m_share;
+    ClusterModels* m_models;
 
     LauncherPanel* m_launcher;
     LoadPanel* m_load;
@@ -133,10 +127,7 @@ private:
     QAction* m_addAction = nullptr;
     QAction* m_removeAction = nullptr;
 
-    std::shared_ptr<const Snapshot> m_snapshot;
     bool m_chartsDirty = false;
-    bool m_requestMetricsKnown = true;
-    QList<int> m_bannerFailedSlots; ///< the failed slots the banner speaks of (from the snapshot)
     bool m_closing = false;
     bool m_bottomTurnedOnce = false; ///< the table and log have been stacked before (their sizes set)
 };
