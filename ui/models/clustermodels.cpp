@@ -93,8 +93,8 @@ void ClusterModels::apply(const std::shared_ptr<const Snapshot>& snapshot)
     m_rates->append(t, rates);
 
     // No request in the interval: no latency (a gap). A measured 0 is under the workers'
-    // resolution, not nothing: it is kept at the resolution, where the chart says "< 1 µs".
-    const auto measured = [&](double ms) { return s.latency.total() == 0 ? nan : std::max(ms, kResolutionMs); };
+    // resolution, not nothing: it is kept as 0, which the chart shows as "under 1 µs".
+    const auto measured = [&](double ms) { return s.latency.total() == 0 ? nan : ms; };
     m_latency->append(t, { measured(s.latencyP50Ms), measured(s.latencyP99Ms) });
 
     m_timeline->slideTo(t);

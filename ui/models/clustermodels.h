@@ -43,7 +43,7 @@ public:
     LogModel* log() const { return m_log; }
     TimeSeriesModel* coreSeries() const { return m_cores; } ///< busy % per core, "cpu0".."cpuN"
     TimeSeriesModel* rateSeries() const { return m_rates; } ///< req/s per slot, series i = slot i + 1
-    TimeSeriesModel* latencySeries() const { return m_latency; } ///< p50, p99 of server time, in ms
+    TimeSeriesModel* latencySeries() const { return m_latency; } ///< p50, p99 of server time, in ms; NaN: no request
     EventTimelineModel* timeline() const { return m_timeline; }
     ShareModel* share() const { return m_share; }
 
@@ -65,9 +65,6 @@ public:
     ClusterStatus status() const { return m_status; }
     /// The highest slot number of the cluster (the timeline's rows).
     int slotCount() const { return m_slotCount; }
-
-    /// Under this (in ms) the workers measure 0: their clocks count whole microseconds.
-    static constexpr double kResolutionMs = 0.001;
 
 Q_SIGNALS:
     /// New data for the charts (series, share, timeline).
