@@ -1,7 +1,5 @@
 #include "widgets/loadpanel.h"
 
-#include <atomic>
-
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QFormLayout>
@@ -12,10 +10,9 @@
 #include <QRadioButton>
 #include <QSettings>
 #include <QSpinBox>
-#include <QTimer>
 #include <QVBoxLayout>
 
-#include "load/loadgenerator.h"
+#include "adapter/loadadapter.h"
 #include "models/workertablemodel.h"
 
 namespace cs::ui {
@@ -35,18 +32,9 @@ QString errorsText(qulonglong n)
 
 } // namespace
 
-// What the generator's progress callback (on its own thread) leaves for the GUI thread.
-// Shared by pointer so it outlives the panel if the thread reports late.
-struct LoadPanel::Progress {
-    std::atomic<double> fraction { 0 };
-    std::atomic<double> requestsPerSecond { 0 };
-    std::atomic<std::uint64_t> completed { 0 };
-    std::atomic<std::uint64_t> errors { 0 };
-};
-
 LoadPanel::LoadPanel(QWidget* parent)
     : QGroupBox(tr("Load"), parent)
-    , m_progress(std::make_shared<Progress>())
+    , m_adapter(new LoadAdapter(this))
     , m_connections(new QSpinBox(this))
     , m_duration(new QSpinBox(this))
     , m_rate(new QSpinBox(this))
@@ -57,7 +45,6 @@ LoadPanel::LoadPanel(QWidget* parent)
     , m_stop(new QPushButton(tr("Stop load"), this))
     , m_bar(new QProgressBar(this))
     , m_summary(new QLabel(this))
-    , m_poll(new QTimer(this))
 {
     setObjectName(QStringLiteral("loadPanel"));
     m_connections->setObjectName(QStringLiteral("loadConnections"));
@@ -136,18 +123,20 @@ LoadPanel::LoadPanel(QWidget* parent)
 
     connect(m_start, &QPushButton::clicked, this, &LoadPanel::start);
     connect(m_stop, &QPushButton::clicked, this, &LoadPanel::stop);
-    connect(m_poll, &QTimer::timeout, this, &LoadPanel::poll);
+    connect(m_adapter, &LoadAdapter::started, this, [this] {
+        m_bar->setValue(0);
+        m_summary->setText(tr("Running…"));
+        m_summary->setToolTip(tr("What the last load run measured"));
+        updateButtons();
+        Q_EMIT started();
+    });
+    connect(m_adapter, &LoadAdapter::progressed, this, &LoadPanel::showProgress);
+    connect(m_adapter, &LoadAdapter::finished, this, &LoadPanel::showSummary);
     updateButtons();
 }
 
-LoadPanel::~LoadPanel()
-{
-    // No summary and no signal while the window goes away: just end the load.
-    if (m_generator) {
-        m_generator->stop();
-        m_generator->wait();
-    }
-}
+// The adapter, a child, ends the load when it goes: no summary and no signal then.
+LoadPanel::~LoadPanel() = default;
 
 void LoadPanel::setTarget(const QString& host, quint16 port, int workers)
 {
@@ -163,7 +152,7 @@ void LoadPanel::setTarget(const QString& host, quint16 port, int workers)
 
 bool LoadPanel::running() const
 {
-    return m_poll->isActive();
+    return m_adapter->running();
 }
 
 QString LoadPanel::summaryText() const
@@ -203,84 +192,52 @@ void LoadPanel::start()
     options.keepAlive = m_keepAlive->isChecked();
     options.path = m_path->currentText().toStdString();
     options.workers = m_workers;
-    if (const std::string problem = validateLoadOptions(options); !problem.empty()) {
-        m_summary->setText(QString::fromStdString(problem));
-        return;
-    }
-    m_generator = std::make_unique<LoadGenerator>();
-    m_progress = std::make_shared<Progress>();
-    std::shared_ptr<Progress> progress = m_progress;
-    const bool started = m_generator->start(options, [progress](const LoadProgress& p) {
-        progress->fraction.store(p.fraction);
-        progress->requestsPerSecond.store(p.requestsPerSecond);
-        progress->completed.store(p.completed);
-        progress->errors.store(p.errors);
-    });
-    if (!started) {
-        const LoadSummary summary = m_generator->wait();
-        m_generator.reset();
-        m_summary->setText(summary.firstError.empty() ? tr("The load could not start.")
-                                                      : QString::fromStdString(summary.firstError));
-        return;
-    }
-    m_bar->setValue(0);
-    Q_EMIT this->started();
-    m_summary->setText(tr("Running…"));
-    m_summary->setToolTip(tr("What the last load run measured"));
-    m_poll->start(200);
-    updateButtons();
+    if (const QString problem = m_adapter->start(options); !problem.isEmpty())
+        m_summary->setText(problem);
 }
 
-void LoadPanel::poll()
+void LoadPanel::showProgress(const LoadProgress& p)
 {
-    m_bar->setValue(int(m_progress->fraction.load() * 1000));
+    m_bar->setValue(int(p.fraction * 1000));
     m_summary->setText(tr("%1, %L2 req/s, %3")
-                           .arg(requestsText(m_progress->completed.load()))
-                           .arg(m_progress->requestsPerSecond.load(), 0, 'f', 0)
-                           .arg(errorsText(m_progress->errors.load())));
-    if (m_generator && !m_generator->running())
-        finish();
+                           .arg(requestsText(p.completed))
+                           .arg(p.requestsPerSecond, 0, 'f', 0)
+                           .arg(errorsText(p.errors)));
 }
 
-void LoadPanel::finish()
+void LoadPanel::showSummary(const LoadSummary& s)
 {
-    m_poll->stop();
-    if (m_generator) {
-        // The load thread has ended (or was told to): wait() only joins it.
-        const LoadSummary s = m_generator->wait();
-        m_generator.reset();
-        m_bar->setValue(1000);
-        // Over the cluster's workers, so one that got nothing pulls the index down.
-        QString over;
-        if (s.workersFrom == WorkerCount::Answered)
-            over = s.workers == 1 ? tr("over the 1 worker that answered")
-                                  : tr("over the %1 workers that answered").arg(s.workers);
-        else
-            over = s.workers == 1 ? tr("over 1 worker") : tr("over %1 workers").arg(s.workers);
-        QString text = tr("%1 in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%6, Jain %7 %8")
-                           .arg(requestsText(s.completed))
-                           .arg(s.elapsedSeconds, 0, 'f', 1)
-                           .arg(s.requestsPerSecond, 0, 'f', 0)
-                           .arg(s.p50Ms, 0, 'f', 2)
-                           .arg(s.p99Ms, 0, 'f', 2)
-                           .arg(errorsText(s.errors + s.non2xx))
-                           .arg(formatFairness(s.fairness), s.fairness ? over : QString());
-        text = text.trimmed();
-        if (!s.firstError.empty())
-            text += QLatin1Char('\n') + tr("First error: %1").arg(QString::fromStdString(s.firstError));
-        m_summary->setText(text);
-        m_summary->setToolTip(QString::fromStdString(formatSummary(s)));
-        Q_EMIT finished(QString(text).replace(QLatin1Char('\n'), QStringLiteral("; ")));
-    }
+    m_bar->setValue(1000);
+    // Over the cluster's workers, so one that got nothing pulls the index down.
+    QString over;
+    if (s.workersFrom == WorkerCount::Answered)
+        over = s.workers == 1 ? tr("over the 1 worker that answered") : tr("over the %1 workers that answered").arg(s.workers);
+    else
+        over = s.workers == 1 ? tr("over 1 worker") : tr("over %1 workers").arg(s.workers);
+    QString text = tr("%1 in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%6, Jain %7 %8")
+                       .arg(requestsText(s.completed))
+                       .arg(s.elapsedSeconds, 0, 'f', 1)
+                       .arg(s.requestsPerSecond, 0, 'f', 0)
+                       .arg(s.p50Ms, 0, 'f', 2)
+                       .arg(s.p99Ms, 0, 'f', 2)
+                       .arg(errorsText(s.errors + s.non2xx))
+                       .arg(formatFairness(s.fairness), s.fairness ? over : QString());
+    text = text.trimmed();
+    if (!s.firstError.empty())
+        text += QLatin1Char('\n') + tr("First error: %1").arg(QString::fromStdString(s.firstError));
+    m_summary->setText(text);
+    m_summary->setToolTip(QString::fromStdString(formatSummary(s)));
     updateButtons();
+    Q_EMIT finished(QString(text).replace(QLatin1Char('\n'), QStringLiteral("; ")));
 }
 
 void LoadPanel::stop()
 {
-    if (!m_generator)
+    if (!running())
         return;
-    m_generator->stop();
-    finish();
+    m_adapter->stop();
+    m_stop->setEnabled(false);
+    m_summary->setText(tr("Stopping…"));
 }
 
 } // namespace cs::ui

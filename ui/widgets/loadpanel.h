@@ -11,28 +11,33 @@ class QProgressBar;
 class QPushButton;
 class QRadioButton;
 class QSpinBox;
-class QTimer;
 
 namespace cs {
-class LoadGenerator;
+struct LoadProgress;
+struct LoadSummary;
 }
 
 namespace cs::ui {
 
+class LoadAdapter;
+
 /// Drives the load generator against the running cluster: connections, duration, rate,
 /// keep-alive or a new connection per request, which path; Start/Stop, a progress bar
-/// and the summary when it is done. The generator runs on its own threads; its progress
-/// is polled on the GUI thread, so nothing crosses threads but a few atomics.
+/// and the summary when it is done. The generator runs behind its LoadAdapter, whose
+/// signals bring its progress and summary to this panel on the GUI thread.
 class LoadPanel : public QGroupBox {
     Q_OBJECT
 public:
     explicit LoadPanel(QWidget* parent = nullptr);
     ~LoadPanel() override; ///< stops a running load
 
+    LoadAdapter* adapter() const { return m_adapter; }
+
     /// Where the load goes and how many workers serve there, so that Jain's index counts a
     /// worker that gets no response (0: not known, the index is over those that answered).
     /// An empty host (cluster not running) disables Start.
     void setTarget(const QString& host, quint16 port, int workers);
+    /// From the start of a run until its summary is shown (a stopped run too).
     bool running() const;
     QString summaryText() const;
 
@@ -43,16 +48,15 @@ public Q_SLOTS:
 Q_SIGNALS:
     /// A load run began: what it sends from now is one run (the share chart counts it alone).
     void started();
+    /// The run ended (by its duration or by stop()); its summary in one line.
     void finished(const QString& summary);
 
 private:
-    void poll();
-    void finish();
+    void showProgress(const cs::LoadProgress& progress);
+    void showSummary(const cs::LoadSummary& summary);
     void updateButtons();
 
-    struct Progress;
-    std::unique_ptr<LoadGenerator> m_generator;
-    std::shared_ptr<Progress> m_progress;
+    LoadAdapter* m_adapter;
     QString m_host;
     quint16 m_port = 0;
     int m_workers = 0;
@@ -66,7 +70,6 @@ private:
     QPushButton* m_stop;
     QProgressBar* m_bar;
     QLabel* m_summary;
-    QTimer* m_poll;
 };
 
 } // namespace cs::ui
