@@ -13,6 +13,24 @@ ShareModel::ShareModel(QObject* parent)
 
 void ShareModel::setSnapshot(const Snapshot& snapshot)
 {
+    // Load from outside the window (wrk, curl, a browser) is a run of its own too: requests
+    // after a quiet spell begin one, counted from the counts before them, unless the load
+    // panel's own run is under way.
+    std::uint64_t total = 0;
+    for (const WorkerSample& w : snapshot.workers)
+        total += w.requests;
+    const double t = snapshot.clusterUptimeSeconds;
+    if (snapshot.requestMetrics && m_seen && total > m_lastTotal) {
+        const bool afterQuiet = m_lastActivity < 0 || t - m_lastActivity >= kQuietSeconds;
+        if (afterQuiet && !m_panelRun) {
+            m_base = m_now;
+            m_mark = Mark::LoadRun;
+        }
+        m_lastActivity = t;
+    }
+    m_seen = true;
+    m_lastTotal = total;
+    m_lastTime = t;
     m_now.clear();
     for (const WorkerSample& w : snapshot.workers)
         m_now[w.slot] = { w.requests, w.connectionsAccepted };
@@ -25,6 +43,10 @@ void ShareModel::clear()
     m_now.clear();
     m_base.clear();
     m_mark = Mark::None;
+    m_seen = false;
+    m_lastTotal = 0;
+    m_lastActivity = -1;
+    m_panelRun = false;
     Q_EMIT changed();
 }
 
@@ -32,13 +54,22 @@ void ShareModel::markLoadRun()
 {
     m_base = m_now;
     m_mark = Mark::LoadRun;
+    m_panelRun = true;
     Q_EMIT changed();
+}
+
+void ShareModel::endLoadRun()
+{
+    m_panelRun = false;
 }
 
 void ShareModel::resetNow()
 {
     m_base = m_now;
     m_mark = Mark::Reset;
+    // Load already flowing goes on in the span the reset begins, not in a run of its own.
+    if (m_seen)
+        m_lastActivity = m_lastTime;
     m_scope = Scope::LastLoadRun; // a reset is seen in the span it starts
     Q_EMIT changed();
 }

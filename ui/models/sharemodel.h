@@ -35,8 +35,11 @@ public:
     void setSnapshot(const Snapshot& snapshot);
     /// A new cluster: no counts, no marks.
     void clear();
-    /// A load run begins now: the last-load-run span starts here.
+    /// The load panel's run begins now: the last-load-run span starts here. Load from
+    /// outside the window marks its own runs: requests after kQuietSeconds without any.
     void markLoadRun();
+    /// The load panel's run has ended: load seen from now on may be a run from outside.
+    void endLoadRun();
     /// The user's reset: the span starts now, whatever ran before.
     void resetNow();
     void setScope(Scope scope);
@@ -66,11 +69,18 @@ private:
     Counts spanOf(int slot) const;
     std::optional<double> fairness(bool requests) const;
 
+    static constexpr double kQuietSeconds = 3.0;
+
     std::map<int, Counts> m_now; ///< by slot, the slots of the latest snapshot
     std::map<int, Counts> m_base; ///< by slot, at the mark
     Mark m_mark = Mark::None;
     Scope m_scope = Scope::LastLoadRun;
     bool m_requestsCounted = true;
+    bool m_seen = false; ///< a snapshot has been counted
+    std::uint64_t m_lastTotal = 0; ///< requests of the last snapshot, over every worker
+    double m_lastActivity = -1; ///< cluster time of the last snapshot that saw new requests
+    double m_lastTime = 0; ///< cluster time of the last snapshot
+    bool m_panelRun = false; ///< the load panel's run is under way
 };
 
 } // namespace cs::ui

@@ -255,6 +255,7 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     // The share chart and the status bar's fairness count one load run at a time.
     connect(m_load, &LoadPanel::started, m_models->share(), &ShareModel::markLoadRun);
     connect(m_load, &LoadPanel::finished, this, [this](const QString& summary) {
+        m_models->share()->endLoadRun();
         m_models->log()->addNote(m_models->now(), tr("Load finished: %1").arg(summary));
     });
     connect(m_refresh, &QTimer::timeout, this, [this] {
