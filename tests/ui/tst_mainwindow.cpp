@@ -206,6 +206,12 @@ private Q_SLOTS:
         const QAbstractItemModel* rows = view->model();
         QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 2 && onlineRows(rows) == 2, 15000);
         QCOMPARE(rows->index(rowOfSlot(rows, 1), WorkerTableModel::State).data().toString(), QStringLiteral("online"));
+        // Asked for any free port, the locked Port field says which one the cluster got; the
+        // value asked for stays 0 for the next start.
+        auto* portSpin = window.findChild<QSpinBox*>(QStringLiteral("portSpin"));
+        QCOMPARE(portSpin->value(), 0);
+        const QString listening = QStringLiteral("%1 (any free port)").arg(window.models()->snapshot()->port);
+        QTRY_COMPARE_WITH_TIMEOUT(portSpin->text(), listening, 5000);
         const int oldPid = rows->index(rowOfSlot(rows, 1), WorkerTableModel::Pid).data().toInt();
         QVERIFY(oldPid > 0);
         QCOMPARE(window.timelineChart()->markerCount(Category::KilledByUser), 0);
@@ -234,6 +240,7 @@ private Q_SLOTS:
         QVERIFY(!window.adapter()->running());
         for (int pid : pids)
             QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(portSpin->text(), QStringLiteral("any free port"), 5000);
     }
 
     void refusesInvalidInputInPlace()

@@ -421,6 +421,11 @@ void LauncherPanel::setRunning(bool running)
         field->setEnabled(!running);
 }
 
+void LauncherPanel::setListeningPort(quint16 port)
+{
+    m_port->setSpecialValueText(port != 0 ? tr("%1 (any free port)").arg(port) : tr("any free port"));
+}
+
 void LauncherPanel::setWorkerCount(int workers)
 {
     if (workers > 0)

@@ -57,6 +57,9 @@ public:
 
     /// Locks the form while a cluster runs (it shows what runs).
     void setRunning(bool running);
+    /// The port the running cluster listens on (0: none). Asked for "any free port", the
+    /// locked Port field shows which one it got; the value asked for stays for the next start.
+    void setListeningPort(quint16 port);
     /// The number of workers the running cluster has now (it was scaled): the Workers field
     /// shows it, and the next start and the saved settings take it.
     void setWorkerCount(int workers);

@@ -454,6 +454,8 @@ void MainWindow::showStatus(const ClusterStatus& status)
     m_statusUptime->setText(status.uptime);
     m_statusPolicy->setText(status.policy);
     m_statusPort->setText(status.address);
+    const Snapshot* s = m_models->snapshot();
+    m_launcher->setListeningPort(s && !status.address.isEmpty() ? s->port : 0);
     if (!status.address.isEmpty() && statusBar()->currentMessage().startsWith(tr("Starting")))
         statusBar()->clearMessage();
 }
