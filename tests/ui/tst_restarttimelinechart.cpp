@@ -106,7 +106,7 @@ private Q_SLOTS:
         const double spacing = plotHeight / 64 * (labels.at(1).mid(1).toInt() - 1);
         QVERIFY2(spacing >= chart.fontMetrics().height(),
                  qPrintable(QStringLiteral("labels %1 px apart, a line of text is %2 px").arg(spacing).arg(chart.fontMetrics().height())));
-        QVERIFY2(chart.markerSize(Category::Crash) <= plotHeight / 64 * 2,
+        QVERIFY2(chart.markerSize(Category::Crash) < 14.0,
                  qPrintable(QStringLiteral("a %1 px marker on %2 px rows").arg(chart.markerSize(Category::Crash)).arg(plotHeight / 64)));
         // The crash of slot 40 is drawn inside slot 40's row.
         const QPointF crash = chart.markerPosition(Category::Crash, 0);

@@ -57,28 +57,30 @@ void LatencyChart::restyle()
 
 void LatencyChart::refresh(double now)
 {
-    syncLines(
-        m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
-        [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
-    // An interval without requests has no latency: a gap. One served under the resolution
-    // goes on the 1 µs line, and the note says what that line means.
+    // An interval without requests has no latency: a gap (the model leaves NaNs out). One
+    // served under the resolution goes on the 1 µs line, and its legend entry says so.
     QList<QList<QPointF>> lines;
+    QList<bool> under;
     double low = std::numeric_limits<double>::infinity();
     double high = 0;
-    bool under = false;
-    for (int i = 0; i < m_lines.size(); ++i) {
+    for (int i = 0; i < m_model->seriesCount(); ++i) {
         QList<QPointF> points = m_model->points(i);
-        points.removeIf([](const QPointF& p) { return std::isnan(p.y()); });
+        bool lineUnder = false;
         for (QPointF& p : points) {
             if (p.y() < kResolutionMs) {
                 p.setY(kResolutionMs);
-                under = true;
+                lineUnder = true;
             }
             low = std::min(low, p.y());
             high = std::max(high, p.y());
         }
         lines.append(std::move(points));
+        under.append(lineUnder);
     }
+    syncLines(
+        m_model->seriesCount(),
+        [&](int i) { return under[i] ? tr("%1 (under 1 µs)").arg(m_model->seriesName(i)) : m_model->seriesName(i); },
+        [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
     const LatencyScale scale = latencyScale(low, high);
     for (int i = 0; i < m_lines.size(); ++i) {
         if (scale.perMs != 1)
@@ -90,22 +92,7 @@ void LatencyChart::refresh(double now)
     const QString title = scale.micros ? tr("µs (log scale)") : tr("ms (log scale)");
     if (m_log->titleText() != title)
         m_log->setTitleText(title);
-    if (under != m_underResolution) {
-        m_underResolution = under;
-        setNote(m_windowNote);
-    }
     slide(now);
-}
-
-void LatencyChart::setNote(const QString& note)
-{
-    m_windowNote = note;
-    QStringList notes;
-    if (!note.isEmpty())
-        notes.append(note);
-    if (m_underResolution)
-        notes.append(tr("On the 1 µs line: under 1 µs, finer than the workers' clock"));
-    TimeChart::setNote(notes.join(QLatin1Char('\n')));
 }
 
 void LatencyChart::setRange(const LatencyScale& scale)

@@ -11,8 +11,8 @@ namespace cs::ui {
 class TimeSeriesModel;
 
 /// The workers' clocks count whole microseconds: a request served faster is measured as
-/// 0. Such a value is drawn on the 1 µs line (a log axis cannot place 0), and the chart's
-/// note says that the line there means "under 1 µs", not 1 µs.
+/// 0. Such a value is drawn on the 1 µs line (a log axis cannot place 0), and its line's
+/// legend entry says "under 1 µs", so the line there is not read as exactly 1 µs.
 constexpr double kResolutionMs = 0.001;
 
 /// How latencies from `lowMs` to `highMs` are shown: in µs when all are under 1 ms (a
@@ -37,9 +37,6 @@ public:
     /// measured under the resolution.
     explicit LatencyChart(TimeSeriesModel* model, QWidget* parent = nullptr);
     void refresh(double now) override;
-    /// The window's note (e.g. that a program of the user's own reports no latency); shown
-    /// together with the chart's own note about values under the resolution.
-    void setNote(const QString& note);
 
     /// The y axis as the reader sees it (for tests): its range and title.
     double axisMin() const;
@@ -54,8 +51,6 @@ private:
 
     TimeSeriesModel* m_model;
     QLogValueAxis* m_log;
-    QString m_windowNote;
-    bool m_underResolution = false;
 };
 
 } // namespace cs::ui

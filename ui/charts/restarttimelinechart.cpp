@@ -94,8 +94,9 @@ void RestartTimelineChart::layoutSlots(int count)
     const double labelHeight = fontMetrics().height() * 1.4;
     const int fitting = std::max(1, int(plotHeight / labelHeight));
     const int step = (count + fitting - 1) / fitting;
-    // Full-size markers want about 30 px of row; never smaller than a third of that size.
-    const double markerScale = std::clamp(plotHeight / count / 30.0, 0.35, 1.0);
+    // Full-size markers want about 30 px of row; never under 55 % of their size (smaller,
+    // a triangle is all border).
+    const double markerScale = std::clamp(plotHeight / count / 30.0, 0.55, 1.0);
     if (count != m_slotCount || step != m_labelStep) {
         m_slotCount = count;
         m_labelStep = step;

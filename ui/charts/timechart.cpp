@@ -59,6 +59,22 @@ void TimeChart::resizeEvent(QResizeEvent* event)
     const int ticks = plot >= 6 * label ? 7 : 4;
     if (m_x->tickCount() != ticks)
         m_x->setTickCount(ticks);
+    fitLegend();
+}
+
+void TimeChart::fitLegend()
+{
+    // Charts whose legend lists something else than lines keep it as they set it; a note
+    // over the chart hides the legend itself.
+    if (m_lines.isEmpty() || !m_note->isHidden())
+        return;
+    const QFontMetrics metrics(m_chart->legend()->font());
+    int needed = 0;
+    for (const QLineSeries* line : std::as_const(m_lines))
+        needed += metrics.horizontalAdvance(line->name()) + metrics.height() + 3 * metrics.averageCharWidth();
+    const bool fits = needed <= width() - 2 * metrics.averageCharWidth();
+    if (m_chart->legend()->isVisible() != fits)
+        m_chart->legend()->setVisible(fits);
 }
 
 void TimeChart::restyle()

@@ -49,6 +49,10 @@ protected:
     template<typename NameFn, typename ColorFn>
     void syncLines(int count, NameFn name, ColorFn color);
     void removeLastLine();
+    /// Shows the legend only while every line's entry fits the chart's width: a row of
+    /// unnamed colour swatches cut off at the edge says less than none (the worker table
+    /// shows each slot's colour).
+    void fitLegend();
     QLineSeries* makeLine(const QString& name, const QColor& color, qreal width = 2.0);
 
     QChart* m_chart;
@@ -71,6 +75,7 @@ void TimeChart::syncLines(int count, NameFn name, ColorFn color)
         const int i = int(m_lines.size());
         m_lines.append(makeLine(name(i), color(i)));
     }
+    fitLegend();
 }
 
 } // namespace cs::ui

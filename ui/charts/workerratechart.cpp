@@ -13,7 +13,8 @@ WorkerRateChart::WorkerRateChart(TimeSeriesModel* model, QWidget* parent)
     : TimeChart(tr("Requests/s per worker"), tr("req/s"), parent)
     , m_model(model)
 {
-    setToolTip(tr("Requests each worker serves per second; a line keeps its slot's colour across respawns"));
+    setToolTip(tr("Requests each worker serves per second; a line keeps its slot's colour across respawns "
+                  "(the worker table shows each slot's colour, also when there are too many lines to name here)"));
 }
 
 void WorkerRateChart::refresh(double now)
