@@ -136,7 +136,8 @@ void DistributionChart::refresh()
     QList<qreal> requestShares, connectionShares;
     double top = 0;
     for (const ShareModel::Row& row : rows) {
-        categories.append(QStringLiteral("#%1").arg(row.slot));
+        // Many slots leave a bar pair too narrow for "#16": the bare number still fits.
+        categories.append(n > 8 ? QString::number(row.slot) : QStringLiteral("#%1").arg(row.slot));
         requestShares.append(row.requestShare);
         connectionShares.append(row.connectionShare);
         top = std::max({ top, row.requestShare, row.connectionShare });
