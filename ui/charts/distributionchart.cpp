@@ -36,6 +36,9 @@ DistributionChart::DistributionChart(ShareModel* model, QWidget* parent)
     , m_note(new ChartNote(this, m_chart))
 {
     setRenderHint(QPainter::Antialiasing);
+    // Redraw the whole view: when the axis range and the span choice change together, the
+    // minimal update left the old axis labels ghosting beside the new ones.
+    setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
     setMinimumSize(260, 170);
     m_bars->append(m_requests);
     m_bars->append(m_connections);
