@@ -79,7 +79,7 @@ void LatencyChart::refresh(double now)
     }
     syncLines(
         m_model->seriesCount(),
-        [&](int i) { return under[i] ? tr("%1 (under 1 µs)").arg(m_model->seriesName(i)) : m_model->seriesName(i); },
+        [&](int i) { return under[i] ? tr("%1 < 1 µs").arg(m_model->seriesName(i)) : m_model->seriesName(i); },
         [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
     const LatencyScale scale = latencyScale(low, high);
     for (int i = 0; i < m_lines.size(); ++i) {

@@ -12,7 +12,7 @@ class TimeSeriesModel;
 
 /// The workers' clocks count whole microseconds: a request served faster is measured as
 /// 0. Such a value is drawn on the 1 µs line (a log axis cannot place 0), and its line's
-/// legend entry says "under 1 µs", so the line there is not read as exactly 1 µs.
+/// legend entry says "p50 < 1 µs", so the line there is not read as exactly 1 µs.
 constexpr double kResolutionMs = 0.001;
 
 /// How latencies from `lowMs` to `highMs` are shown: in µs when all are under 1 ms (a
