@@ -5,10 +5,12 @@
 #include "export/prometheus.h"
 #include "master/cluster.h"
 #include "messages/wording.h"
+#include "service/systemd.h"
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdarg>
 #include <ctime>
 
 #include <unistd.h>
@@ -16,15 +18,31 @@
 namespace cs {
 namespace {
 
+using systemd::Severity;
+
+/// Where stderr goes to the journal, every line carries its syslog severity ("<4>...").
+bool g_journal = false;
+
+/// One line on stderr, with its severity prefix for the journal.
+void say(Severity severity, const std::string& line)
+{
+    std::fprintf(stderr, "%s%s\n", g_journal ? systemd::severityPrefix(severity).c_str() : "", line.c_str());
+}
+
 /// The one warning for anything we serve beyond the loopback: the cluster (--bind) and the
 /// metrics endpoint (--metrics-bind).
 void warnIfReachable(const std::string& address, const char* what, const char* flag)
 {
     if (!isLoopbackAddress(address))
-        std::fprintf(stderr,
-                     "clusterscope: warning: binding %s makes %s reachable from other machines; "
-                     "use %s 127.0.0.1 to keep it local.\n",
-                     address.c_str(), what, flag);
+        say(Severity::Warning, "clusterscope: warning: binding " + address + " makes " + what
+                + " reachable from other machines; use " + flag + " 127.0.0.1 to keep it local.");
+}
+
+std::uint64_t monotonicMicros()
+{
+    timespec now {};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
 }
 
 } // namespace
@@ -39,6 +57,16 @@ int runHeadless(const CliOptions& options)
         sigaddset(&handled, sig);
     ::pthread_sigmask(SIG_BLOCK, &handled, nullptr);
 
+    // Under systemd: the notification socket and the listening socket it may pass, taken out
+    // of the environment before any worker is started.
+    g_journal = systemd::stderrIsJournal();
+    systemd::Notifier notifier = systemd::Notifier::fromEnvironment();
+    const systemd::InheritedSocket inherited = systemd::takeListenSocket();
+    if (!inherited.error.empty()) {
+        say(Severity::Error, "clusterscope: " + inherited.error);
+        return 2;
+    }
+
     ClusterConfig config = options.config;
     config.stopWhenAllFailed = true;
     Cluster cluster;
@@ -50,29 +78,40 @@ int runHeadless(const CliOptions& options)
             // The server's sentence is neutral (the window shows it too); it names the address
             // or the port it is about, and the command line adds the flag that sets it.
             const bool aboutAddress = error.rfind("The metrics address", 0) == 0;
-            std::fprintf(stderr, "clusterscope: %s\n",
-                         withFlag(error, aboutAddress ? "--metrics-bind" : "--metrics-port").c_str());
+            say(Severity::Error, "clusterscope: " + withFlag(error, aboutAddress ? "--metrics-bind" : "--metrics-port"));
+            if (inherited.fd >= 0)
+                ::close(inherited.fd);
             return 2;
         }
     }
-    const auto started = cluster.start(config);
+    const auto started = cluster.start(config, inherited.fd);
     if (!started.ok) {
-        std::fprintf(stderr, "clusterscope: %s\n", commandLineMessage(started.error, started.field).c_str());
+        say(Severity::Error, "clusterscope: " + commandLineMessage(started.error, started.field));
         return 2;
     }
-    warnIfReachable(config.bindAddress, "the cluster", "--bind");
+    const auto first = cluster.snapshot();
+    warnIfReachable(first->bindAddress, "the cluster", "--bind");
     if (options.metricsPort >= 0)
         warnIfReachable(options.metricsBind, "the metrics endpoint", "--metrics-bind");
 
-    const auto first = cluster.snapshot();
-    std::fprintf(stderr, "clusterscope: serving %s with %s, policy %s (pid %d)\n",
-                 httpUrl(first->bindAddress, first->port, "/").c_str(),
-                 counted(static_cast<std::uint64_t>(withDefaults(config).workers), "worker").c_str(),
-                 std::string(policyName(config.policy)).c_str(), static_cast<int>(::getpid()));
+    say(Severity::Info, "clusterscope: serving " + httpUrl(first->bindAddress, first->port, "/") + " with "
+            + counted(static_cast<std::uint64_t>(withDefaults(config).workers), "worker") + ", policy "
+            + std::string(policyName(config.policy)) + " (pid " + std::to_string(::getpid()) + ")"
+            + (inherited.fd >= 0 ? ", on the socket the service manager passed" : ""));
     if (options.metricsPort >= 0)
-        std::fprintf(stderr, "clusterscope: Prometheus metrics at %s\n",
-                     httpUrl(options.metricsBind, metrics.port(), "/metrics").c_str());
+        say(Severity::Info, "clusterscope: Prometheus metrics at " + httpUrl(options.metricsBind, metrics.port(), "/metrics"));
     const bool tty = !options.json && ::isatty(STDOUT_FILENO);
+    // In the journal, the STATUS line and the events say it all: no table every interval.
+    const bool table = options.json || !systemd::stdoutIsJournal();
+    systemd::ServiceReport report(notifier.watchdogInterval(),
+                                  std::chrono::milliseconds(withDefaults(config).sampleIntervalMs));
+    bool stopping = false;
+    auto stop = [&](Cluster::StopMode mode) {
+        if (!stopping && notifier.enabled())
+            notifier.send(report.stopping());
+        stopping = true;
+        cluster.stop(mode);
+    };
 
     using Clock = std::chrono::steady_clock;
     auto nextReport = Clock::now() + std::chrono::milliseconds(options.intervalMs);
@@ -86,12 +125,14 @@ int runHeadless(const CliOptions& options)
         switch (sig) {
         case SIGINT:
         case SIGTERM:
-            cluster.stop(Cluster::StopMode::Graceful);
+            stop(Cluster::StopMode::Graceful);
             break;
         case SIGQUIT:
-            cluster.stop(Cluster::StopMode::Fast);
+            stop(Cluster::StopMode::Fast);
             break;
         case SIGHUP:
+            if (notifier.enabled())
+                notifier.send(report.reloading(*cluster.snapshot(), monotonicMicros()));
             cluster.rollingRestart();
             break;
         case SIGTTIN:
@@ -109,14 +150,19 @@ int runHeadless(const CliOptions& options)
         // Once the master thread has ended, its last events are all queued: take them too.
         const bool ended = !cluster.running();
         for (const auto& event : cluster.takeEvents()) {
-            std::fprintf(stderr, "%s\n", formatEvent(event).c_str());
+            say(systemd::severityOf(event), formatEvent(event));
             if (event.kind == EventKind::Stopped)
                 exitCode = event.exitCode;
         }
         stopped = ended;
+        if (notifier.enabled() && !stopped)
+            if (const std::string message = report.onSnapshot(*cluster.snapshot(), Clock::now()); !message.empty())
+                notifier.send(message);
         if (Clock::now() >= nextReport || stopped) {
             nextReport += std::chrono::milliseconds(options.intervalMs);
             const auto snapshot = cluster.snapshot();
+            if (!table)
+                continue;
             if (options.json)
                 std::printf("%s\n", snapshotJson(*snapshot).c_str());
             else

@@ -89,6 +89,42 @@ BindResult bindListener(const ClusterConfig& config)
     return result;
 }
 
+/// A listening socket handed over (socket activation): its address and port are the cluster's.
+BindResult adoptListener(int fd, ClusterConfig& config)
+{
+    BindResult result;
+    if (config.policy == Policy::ReusePort) {
+        result.error = "Policy reuseport needs each worker to bind its own socket, so it cannot serve on a socket "
+                       "handed over by the service manager; choose shared, round-robin or least-connections.";
+        result.field = ConfigField::Policy;
+        ::close(fd);
+        return result;
+    }
+    sockaddr_storage storage {};
+    socklen_t length = sizeof(storage);
+    char text[INET6_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+        result.error = std::string("The socket handed over cannot be read: ") + std::strerror(errno) + ".";
+        ::close(fd);
+        return result;
+    }
+    if (storage.ss_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage);
+        ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
+        result.port = ntohs(a->sin6_port);
+    } else {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(&storage);
+        ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
+        result.port = ntohs(a->sin_port);
+    }
+    config.bindAddress = text;
+    config.port = result.port;
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    result.fd = fd;
+    return result;
+}
+
 } // namespace
 
 /// The master thread and its completion, kept beside the Master so waitStopped can time out.
@@ -110,16 +146,28 @@ Cluster::~Cluster()
     m_master.reset();
 }
 
-Cluster::StartResult Cluster::start(const ClusterConfig& requested)
+Cluster::StartResult Cluster::start(const ClusterConfig& requested, int listeningFd)
 {
-    if (running())
+    if (running()) {
+        if (listeningFd >= 0)
+            ::close(listeningFd);
         return { false, "The cluster is already running; stop it first." };
+    }
     if (m_thread && m_thread->thread.joinable())
         m_thread->thread.join();
-    const ClusterConfig config = withDefaults(requested);
-    if (auto problem = validate(config))
+    ClusterConfig config = withDefaults(requested);
+    BindResult adopted;
+    if (listeningFd >= 0) {
+        adopted = adoptListener(listeningFd, config);
+        if (adopted.fd < 0)
+            return { false, adopted.error, adopted.field };
+    }
+    if (auto problem = validate(config)) {
+        if (adopted.fd >= 0)
+            ::close(adopted.fd);
         return { false, problem->message, problem->field };
-    auto bound = bindListener(config);
+    }
+    auto bound = adopted.fd >= 0 ? adopted : bindListener(config);
     if (bound.fd < 0)
         return { false, bound.error, bound.field };
     // The master thread must not take our signals (the headless front end handles them).

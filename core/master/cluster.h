@@ -33,7 +33,10 @@ public:
     };
     /// Validates, binds the port (so "port in use" is reported from the real bind) and starts
     /// the master thread, which forks the workers. Fails when already running.
-    StartResult start(const ClusterConfig& config);
+    /// `listeningFd` >= 0: a listening TCP socket to serve instead of binding (socket
+    /// activation); the cluster takes it over, and its address and port replace the
+    /// config's. Policy reuseport cannot use one (each worker binds its own).
+    StartResult start(const ClusterConfig& config, int listeningFd = -1);
 
     enum class StopMode { Graceful, Fast };
     /// Graceful: stop accepting, drain, SIGKILL stragglers after the grace timeout.

@@ -301,6 +301,7 @@ void Master::sample()
     cluster.elapsedSeconds = std::chrono::duration<double>(t - m_lastSample).count();
     m_lastSample = t;
     cluster.running = !m_finished;
+    cluster.rollingRestart = m_supervisor.rollingRestartActive();
     cluster.requestMetrics = usesBuiltInWorker(m_config);
     cluster.bindAddress = m_config.bindAddress;
     cluster.port = m_port;

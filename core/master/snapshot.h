@@ -65,6 +65,7 @@ struct Snapshot {
     double latencyP50Ms = 0; ///< all workers, last sample interval
     double latencyP99Ms = 0;
     LatencyHistogram latency; ///< all workers, last sample interval
+    bool rollingRestart = false; ///< a rolling restart is under way
 };
 
 enum class EventKind {

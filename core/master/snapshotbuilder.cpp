@@ -24,6 +24,7 @@ Snapshot SnapshotBuilder::build(const ClusterReading& cluster, const std::vector
     snapshot.sequence = ++m_sequence;
     snapshot.clusterUptimeSeconds = cluster.uptimeSeconds;
     snapshot.running = cluster.running;
+    snapshot.rollingRestart = cluster.rollingRestart;
     snapshot.bindAddress = cluster.bindAddress;
     snapshot.port = cluster.port;
     snapshot.policy = cluster.policy;

@@ -35,6 +35,7 @@ struct ClusterReading {
     double uptimeSeconds = 0;
     double elapsedSeconds = 0; ///< since the previous sample
     bool running = true;
+    bool rollingRestart = false;
     bool requestMetrics = true;
     std::string bindAddress;
     std::uint16_t port = 0;
