@@ -29,6 +29,8 @@ test_packages=(
     # (cpack's .deb generator runs `file` to find what dpkg-shlibdeps should read; minbase has
     # no `file`, and lintian pulling it in is luck)
     dpkg-dev file desktop-file-utils appstream lintian
+    # systemd-analyze verify checks the shipped units (no running systemd needed)
+    systemd
     # the sanitized build and the libFuzzer targets (tests/fuzz/run.sh builds with clang)
     clang libclang-rt-14-dev
 )

@@ -60,9 +60,9 @@ wait_for() {
     done
 }
 
-for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian tar gzip timeout; do
+for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian systemd-analyze tar gzip timeout; do
     command -v "$tool" >/dev/null 2>&1 \
-        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream and lintian)"
+        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream, lintian and systemd)"
 done
 [ -f "$build_dir/CPackConfig.cmake" ] || die "no CPackConfig.cmake in $build_dir; configure the project first"
 
@@ -158,6 +158,29 @@ grep -q "release version=\"$version\"" "$root/usr/share/metainfo/$app_id.metainf
     || fail "the metainfo's release is not $version"
 grep -qxF '<project_license>MIT</project_license>' <(sed 's/^ *//' "$root/usr/share/metainfo/$app_id.metainfo.xml") \
     || fail "the metainfo's project_license is not MIT"
+
+# The systemd units as shipped: systemd-analyze verify says nothing about them (it exits 0
+# even on a misspelt key, so any word from it is a failure). It checks that ExecStart's
+# program exists: that one line points at the unpacked /usr/bin/clusterscope.
+units=$root/usr/lib/systemd/system
+if [ -f "$units/clusterscope@.service" ] && [ -f "$units/clusterscope@.socket" ]; then
+    mkdir -p "$tmp/units"
+    cp "$units/clusterscope@.service" "$units/clusterscope@.socket" "$tmp/units/"
+    sed -i "s|^ExecStart=/usr/bin/clusterscope |ExecStart=$root/usr/bin/clusterscope |" "$tmp/units/clusterscope@.service"
+    if SYSTEMD_UNIT_PATH="$tmp/units:" systemd-analyze verify --man=no \
+        "$tmp/units/clusterscope@demo.service" "$tmp/units/clusterscope@demo.socket" >"$tmp/verify.log" 2>&1 \
+        && [ ! -s "$tmp/verify.log" ]; then
+        pass "systemd-analyze verify accepts clusterscope@.service and clusterscope@.socket"
+    else
+        cat "$tmp/verify.log" >&2
+        fail "systemd-analyze verify finds fault with the units"
+    fi
+    grep -qx 'Type=notify' "$units/clusterscope@.service" || fail "the service is not Type=notify"
+    grep -qx 'KillMode=mixed' "$units/clusterscope@.service" || fail "the service's stop does not go through the master (KillMode=mixed)"
+    [ -f "$root/usr/share/clusterscope/examples/demo.toml" ] || fail "the demo cluster's configuration is missing"
+else
+    fail "the .deb lacks the systemd units"
+fi
 
 # The copyright file is Debian's machine-readable format and carries LICENSE word for word.
 doc=$root/usr/share/doc/clusterscope
