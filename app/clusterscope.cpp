@@ -1,8 +1,10 @@
 #include "cli/headless.h"
 #include "cli/options.h"
+#include "control/ctl.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <variant>
 
 #ifdef CLUSTERSCOPE_WITH_UI
@@ -11,6 +13,9 @@
 
 int main(int argc, char** argv)
 {
+    // `clusterscope ctl ...` talks to a running cluster; everything else starts one.
+    if (argc > 1 && std::string(argv[1]) == "ctl")
+        return cs::control::runCtl({ argv + 2, argv + argc });
     auto parsed = cs::parseCommandLine(argc, argv);
     if (const auto* error = std::get_if<cs::CliError>(&parsed)) {
         std::fprintf(stderr, "clusterscope: %s\n", error->message.c_str());

@@ -1,6 +1,7 @@
 #include "cli/headless.h"
 
 #include "cli/report.h"
+#include "control/controlserver.h"
 #include "export/metricsserver.h"
 #include "export/prometheus.h"
 #include "master/cluster.h"
@@ -36,6 +37,63 @@ void warnIfReachable(const std::string& address, const char* what, const char* f
     if (!isLoopbackAddress(address))
         say(Severity::Warning, "clusterscope: warning: binding " + address + " makes " + what
                 + " reachable from other machines; use " + flag + " 127.0.0.1 to keep it local.");
+}
+
+/// The cluster's name for its control socket: its config file's name without the extension,
+/// else its port.
+std::string clusterName(const CliOptions& options, std::uint16_t port)
+{
+    if (!options.configFile.empty()) {
+        std::string stem = options.configFile.substr(options.configFile.rfind('/') + 1);
+        if (const auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0)
+            stem.erase(dot);
+        if (!stem.empty())
+            return stem;
+    }
+    return std::to_string(port);
+}
+
+/// A command from the control socket, on its thread. Stop and restart go through our own
+/// signals, so the service manager hears of them as of SIGTERM and SIGHUP.
+std::string controlCommand(Cluster& cluster, const control::Request& request)
+{
+    namespace r = control::request;
+    const auto snapshot = cluster.snapshot();
+    auto slotState = [&](int slot) -> std::optional<WorkerState> {
+        for (const WorkerSample& w : snapshot->workers)
+            if (w.slot == slot)
+                return w.state;
+        return std::nullopt;
+    };
+    auto noSuchSlot = [&](int slot) {
+        return "There is no worker slot " + std::to_string(slot) + "; the cluster has " + counted(snapshot->workers.size(), "slot") + ".";
+    };
+    if (std::holds_alternative<r::Stop>(request)) {
+        ::kill(::getpid(), SIGTERM);
+    } else if (std::holds_alternative<r::Restart>(request)) {
+        ::kill(::getpid(), SIGHUP);
+    } else if (const auto* scale = std::get_if<r::Scale>(&request)) {
+        cluster.scale(scale->workers);
+    } else if (const auto* kill = std::get_if<r::Kill>(&request)) {
+        const auto state = slotState(kill->slot);
+        if (!state)
+            return noSuchSlot(kill->slot);
+        if (*state != WorkerState::Online && *state != WorkerState::Starting && *state != WorkerState::Draining)
+            return "Worker slot " + std::to_string(kill->slot) + " has no process now (" + std::string(stateName(*state)) + ").";
+        cluster.signalWorker(kill->slot, kill->signal);
+    } else if (const auto* reset = std::get_if<r::Reset>(&request)) {
+        if (reset->slot == 0) {
+            cluster.resetFailedSlots();
+        } else {
+            const auto state = slotState(reset->slot);
+            if (!state)
+                return noSuchSlot(reset->slot);
+            if (*state != WorkerState::Failed)
+                return "Worker slot " + std::to_string(reset->slot) + " has not failed; there is nothing to reset.";
+            cluster.resetSlot(reset->slot);
+        }
+    }
+    return {};
 }
 
 std::uint64_t monotonicMicros()
@@ -100,6 +158,19 @@ int runHeadless(const CliOptions& options)
             + (inherited.fd >= 0 ? ", on the socket the service manager passed" : ""));
     if (options.metricsPort >= 0)
         say(Severity::Info, "clusterscope: Prometheus metrics at " + httpUrl(options.metricsBind, metrics.port(), "/metrics"));
+    // The control socket, for `clusterscope ctl` and a window that attaches.
+    control::ControlServer controlServer;
+    const std::string name = clusterName(options, first->port);
+    const std::string controlError = controlServer.start(
+        name, control::socketPath(name),
+        { .snapshotJson = [&cluster] { return snapshotJson(*cluster.snapshot()); },
+          .command = [&cluster](const control::Request& request) { return controlCommand(cluster, request); },
+          .note = [](const std::string& line) { say(Severity::Warning, "clusterscope: " + line); } },
+        std::chrono::milliseconds(options.intervalMs));
+    if (controlError.empty())
+        say(Severity::Info, "clusterscope: control socket " + controlServer.path() + " (clusterscope ctl --name " + name + ")");
+    else
+        say(Severity::Warning, "clusterscope: warning: no control socket: " + controlError);
     const bool tty = !options.json && ::isatty(STDOUT_FILENO);
     // In the journal, the STATUS line and the events say it all: no table every interval.
     const bool table = options.json || !systemd::stdoutIsJournal();
@@ -149,11 +220,13 @@ int runHeadless(const CliOptions& options)
         }
         // Once the master thread has ended, its last events are all queued: take them too.
         const bool ended = !cluster.running();
-        for (const auto& event : cluster.takeEvents()) {
+        const auto events = cluster.takeEvents();
+        for (const auto& event : events) {
             say(systemd::severityOf(event), formatEvent(event));
             if (event.kind == EventKind::Stopped)
                 exitCode = event.exitCode;
         }
+        controlServer.publish(events);
         stopped = ended;
         if (notifier.enabled() && !stopped)
             if (const std::string message = report.onSnapshot(*cluster.snapshot(), Clock::now()); !message.empty())

@@ -1,0 +1,446 @@
+#include "control/ctl.h"
+
+#include "control/protocol.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <map>
+#include <optional>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace cs::control {
+namespace json = boost::json;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// One connection to a master's control socket, read a line at a time.
+class Connection {
+public:
+    ~Connection()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    /// Empty when connected (and its hello read), else why not.
+    std::string open(const std::string& path)
+    {
+        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address {};
+        address.sun_family = AF_UNIX;
+        if (path.size() >= sizeof(address.sun_path))
+            return "the path is too long";
+        std::memcpy(address.sun_path, path.c_str(), path.size());
+        if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0)
+            return std::strerror(errno);
+        const auto hello = readLine(std::chrono::seconds(3));
+        if (!hello)
+            return "it did not answer";
+        json::error_code ec;
+        json::value value = json::parse(*hello, ec);
+        if (ec || !value.is_object())
+            return "it answered something else than the control protocol";
+        const auto& object = value.get_object();
+        if (const auto* type = object.if_contains("type"); type && type->is_string() && type->get_string() == "error")
+            return std::string(object.at("message").as_string());
+        m_hello = object;
+        return {};
+    }
+    const json::object& hello() const { return m_hello; }
+    bool send(const std::string& line)
+    {
+        std::size_t done = 0;
+        while (done < line.size()) {
+            const ssize_t n = ::send(m_fd, line.data() + done, line.size() - done, MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return false;
+            done += std::size_t(n);
+        }
+        return true;
+    }
+    /// The next line; nullopt when the master closed the connection or the deadline passed
+    /// (a negative deadline: wait as long as it takes).
+    std::optional<std::string> readLine(std::chrono::milliseconds deadline)
+    {
+        const auto end = Clock::now() + deadline;
+        for (;;) {
+            if (const auto newline = m_buffer.find('\n'); newline != std::string::npos) {
+                std::string line = m_buffer.substr(0, newline);
+                m_buffer.erase(0, newline + 1);
+                return line;
+            }
+            int wait = -1;
+            if (deadline.count() >= 0) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+                if (left <= 0)
+                    return std::nullopt;
+                wait = int(left);
+            }
+            pollfd p { m_fd, POLLIN, 0 };
+            const int ready = ::poll(&p, 1, wait);
+            if (ready < 0 && errno == EINTR)
+                continue;
+            if (ready <= 0)
+                return std::nullopt;
+            char chunk[65536];
+            const ssize_t n = ::recv(m_fd, chunk, sizeof(chunk), 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return std::nullopt;
+            m_buffer.append(chunk, std::size_t(n));
+        }
+    }
+
+private:
+    int m_fd = -1;
+    std::string m_buffer;
+    json::object m_hello;
+};
+
+struct Found {
+    std::string name;
+    std::string path;
+};
+
+/// Every control socket a user can see: theirs, and a system service's under /run.
+std::vector<Found> findSockets()
+{
+    std::vector<Found> found;
+    std::vector<std::string> directories { socketDirectory() };
+    if (directories.front() != "/run/clusterscope")
+        directories.push_back("/run/clusterscope");
+    for (const std::string& directory : directories) {
+        DIR* dir = ::opendir(directory.c_str());
+        if (!dir)
+            continue;
+        while (const dirent* entry = ::readdir(dir)) {
+            const std::string file = entry->d_name;
+            if (file.size() > 5 && file.compare(file.size() - 5, 5, ".sock") == 0)
+                found.push_back({ file.substr(0, file.size() - 5), directory + "/" + file });
+        }
+        ::closedir(dir);
+    }
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.name < b.name; });
+    return found;
+}
+
+std::string text(const json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    if (!v)
+        return "-";
+    if (v->is_string())
+        return std::string(v->get_string());
+    if (v->is_null())
+        return "-";
+    return json::serialize(*v);
+}
+
+double number(const json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    if (!v || !v->is_number())
+        return 0;
+    return v->to_number<double>();
+}
+
+std::string formatUptime(double seconds)
+{
+    const long s = long(seconds);
+    char out[32];
+    if (s >= 3600)
+        std::snprintf(out, sizeof(out), "%ldh %02ldm", s / 3600, (s / 60) % 60);
+    else if (s >= 60)
+        std::snprintf(out, sizeof(out), "%ldm %02lds", s / 60, s % 60);
+    else
+        std::snprintf(out, sizeof(out), "%.1fs", seconds);
+    return out;
+}
+
+/// The snapshot as a short table.
+std::string formatStatus(const std::string& name, const json::object& s)
+{
+    std::string out;
+    char line[256];
+    const bool counted = s.if_contains("requestMetrics") && s.at("requestMetrics").is_bool() && s.at("requestMetrics").get_bool();
+    std::snprintf(line, sizeof(line), "cluster %s: %s:%s, policy %s, up %s, %s req/s, fairness %s\n", name.c_str(),
+                  text(s, "bind").c_str(), text(s, "port").c_str(), text(s, "policy").c_str(),
+                  formatUptime(number(s, "uptime")).c_str(), counted ? text(s, "totalRps").c_str() : "-",
+                  counted ? text(s, "fairness").c_str() : "-");
+    out += line;
+    std::snprintf(line, sizeof(line), "%5s %8s %-11s %9s %8s %9s %11s\n", "slot", "pid", "state", "uptime", "restarts",
+                  "req/s", "requests");
+    out += line;
+    if (const auto* workers = s.if_contains("workers"); workers && workers->is_array())
+        for (const json::value& w : workers->get_array()) {
+            if (!w.is_object())
+                continue;
+            const auto& o = w.get_object();
+            std::snprintf(line, sizeof(line), "%5s %8s %-11s %9s %8s %9s %11s\n", ("#" + text(o, "slot")).c_str(),
+                          text(o, "pid").c_str(), text(o, "state").c_str(), formatUptime(number(o, "uptime")).c_str(),
+                          text(o, "restarts").c_str(), counted ? text(o, "rps").c_str() : "-",
+                          counted ? text(o, "requests").c_str() : "-");
+            out += line;
+        }
+    return out;
+}
+
+std::string formatEventLine(const json::object& e)
+{
+    char line[1024];
+    const std::string slot = number(e, "slot") > 0 ? "worker " + text(e, "slot") : std::string("master");
+    std::snprintf(line, sizeof(line), "[%9.3f] %s: %s", number(e, "time"), slot.c_str(), text(e, "message").c_str());
+    return line;
+}
+
+std::optional<int> parseInt(const std::string& s, int min, int max)
+{
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc {} || ptr != s.data() + s.size() || value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+int usageError(const std::string& sentence)
+{
+    std::fprintf(stderr, "clusterscope ctl: %s\n", sentence.c_str());
+    return 2;
+}
+
+int failure(const std::string& sentence)
+{
+    std::fprintf(stderr, "clusterscope ctl: %s\n", sentence.c_str());
+    return 1;
+}
+
+/// A line from the master: its type and the whole object; nullopt when it is not one.
+std::optional<json::object> parseLine(const std::string& line)
+{
+    json::error_code ec;
+    json::value value = json::parse(line, ec);
+    if (ec || !value.is_object())
+        return std::nullopt;
+    return value.get_object();
+}
+
+} // namespace
+
+std::string ctlUsage()
+{
+    return "Usage: clusterscope ctl COMMAND [ARGS] [--name NAME] [--json]\n"
+           "Controls a running cluster (a headless master or a service) through its control socket.\n"
+           "\n"
+           "  list               the clusters running, found by their control sockets\n"
+           "  status             the cluster's table once\n"
+           "  top                the table, live (Ctrl-C ends it)\n"
+           "  scale N            run N workers (1 to 256)\n"
+           "  restart            a rolling restart: every worker replaced, no request lost\n"
+           "  kill SLOT [SIGNAL] send a signal (a number, default 15) to a slot's worker\n"
+           "  reset [SLOT]       bring back a failed slot (none given: every failed slot)\n"
+           "  stop               stop the cluster gracefully\n"
+           "  logs [-f]          the recent events and worker output; -f follows new ones\n"
+           "\n"
+           "  --name NAME        which cluster (needed when more than one runs): a config file's\n"
+           "                     name without .toml/.json, else its port\n"
+           "  --json             the master's own JSON lines instead of text\n"
+           "\n"
+           "Sockets: $XDG_RUNTIME_DIR/clusterscope/NAME.sock, and /run/clusterscope/NAME.sock for\n"
+           "a system service (members of the clusterscope group may use it).\n"
+           "Exit status: 0 done, 1 no such cluster or it refused, 2 a usage mistake.\n";
+}
+
+int runCtl(const std::vector<std::string>& args)
+{
+    std::vector<std::string> words;
+    std::string name;
+    bool asJson = false, follow = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--help" || a == "-h") {
+            std::fputs(ctlUsage().c_str(), stdout);
+            return 0;
+        }
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--json")
+            asJson = true;
+        else if (a == "-f" || a == "--follow")
+            follow = true;
+        else if (a == "--name" || a.rfind("--name=", 0) == 0) {
+            if (a == "--name") {
+                if (i + 1 >= args.size())
+                    return usageError("--name needs a value: the cluster's name, as `clusterscope ctl list` shows it.");
+                name = args[++i];
+            } else {
+                name = a.substr(7);
+            }
+        } else if (a.rfind("--", 0) == 0)
+            return usageError("Unknown option " + a + "; see clusterscope ctl --help.");
+        else
+            words.push_back(a);
+    }
+    if (words.empty())
+        return usageError("Say what to do, e.g. clusterscope ctl status; see clusterscope ctl --help.");
+    const std::string command = words.front();
+    const std::vector<std::string> rest(words.begin() + 1, words.end());
+
+    const std::vector<Found> sockets = findSockets();
+    if (command == "list") {
+        if (!rest.empty())
+            return usageError("list takes no arguments.");
+        int live = 0;
+        for (const Found& f : sockets) {
+            Connection c;
+            if (!c.open(f.path).empty())
+                continue; // left by a master that died, or not ours to open
+            c.send(encodeRequest(request::Status {}));
+            const auto line = c.readLine(std::chrono::seconds(3));
+            const auto reply = line ? parseLine(*line) : std::nullopt;
+            if (!reply || !reply->if_contains("snapshot"))
+                continue;
+            ++live;
+            if (asJson) {
+                std::printf("{\"name\":%s,\"socket\":%s,\"pid\":%s,\"snapshot\":%s}\n", json::serialize(json::value(f.name)).c_str(),
+                            json::serialize(json::value(f.path)).c_str(), text(c.hello(), "pid").c_str(),
+                            json::serialize(reply->at("snapshot")).c_str());
+                continue;
+            }
+            const auto& s = reply->at("snapshot").as_object();
+            int online = 0, slots = 0;
+            if (const auto* workers = s.if_contains("workers"); workers && workers->is_array())
+                for (const auto& w : workers->get_array()) {
+                    ++slots;
+                    online += w.is_object() && text(w.get_object(), "state") == "online" ? 1 : 0;
+                }
+            std::printf("%-16s pid %-8s %s:%s  %s  %d/%d online  up %s\n", f.name.c_str(), text(c.hello(), "pid").c_str(),
+                        text(s, "bind").c_str(), text(s, "port").c_str(), text(s, "policy").c_str(), online, slots,
+                        formatUptime(number(s, "uptime")).c_str());
+        }
+        if (live == 0 && !asJson)
+            std::printf("No cluster is running (none answers in %s or /run/clusterscope).\n", socketDirectory().c_str());
+        return 0;
+    }
+
+    // Every other command talks to one cluster.
+    std::optional<Request> request;
+    if (command == "status" || command == "top") {
+        if (!rest.empty())
+            return usageError(command + " takes no arguments.");
+        request = command == "status" ? Request { request::Status {} } : Request { request::Subscribe {} };
+    } else if (command == "scale") {
+        const auto n = rest.size() == 1 ? parseInt(rest[0], 1, 256) : std::nullopt;
+        if (!n)
+            return usageError("scale takes the number of workers, from 1 to 256: clusterscope ctl scale 4.");
+        request = request::Scale { *n };
+    } else if (command == "restart" || command == "stop") {
+        if (!rest.empty())
+            return usageError(command + " takes no arguments.");
+        request = command == "restart" ? Request { request::Restart {} } : Request { request::Stop {} };
+    } else if (command == "kill") {
+        const auto slot = !rest.empty() && rest.size() <= 2 ? parseInt(rest[0], 1, 1000000) : std::nullopt;
+        const auto signal = rest.size() == 2 ? parseInt(rest[1], 1, 64) : std::optional<int>(SIGTERM);
+        if (!slot || !signal)
+            return usageError("kill takes a slot and, if you like, a signal number: clusterscope ctl kill 2 9.");
+        request = request::Kill { *slot, *signal };
+    } else if (command == "reset") {
+        const auto slot = rest.size() == 1 ? parseInt(rest[0], 1, 1000000) : std::optional<int>(0);
+        if (!slot || rest.size() > 1)
+            return usageError("reset takes at most a slot number: clusterscope ctl reset 2.");
+        request = request::Reset { *slot };
+    } else if (command == "logs") {
+        if (!rest.empty())
+            return usageError("logs takes no arguments but -f.");
+        request = request::Logs { follow };
+    } else {
+        return usageError("No command \"" + command + "\"; see clusterscope ctl --help.");
+    }
+
+    std::string path;
+    if (!name.empty()) {
+        for (const Found& f : sockets)
+            if (f.name == name)
+                path = f.path;
+        if (path.empty())
+            return failure("No cluster named " + name + " is running; clusterscope ctl list shows those that are.");
+    } else {
+        std::vector<const Found*> live;
+        for (const Found& f : sockets) {
+            Connection probe;
+            if (probe.open(f.path).empty())
+                live.push_back(&f);
+        }
+        if (live.empty())
+            return failure("No cluster is running (none answers in " + socketDirectory() + " or /run/clusterscope).");
+        if (live.size() > 1) {
+            std::string names;
+            for (const Found* f : live)
+                names += (names.empty() ? "" : ", ") + f->name;
+            return usageError(std::to_string(live.size()) + " clusters are running (" + names + "): say which with --name.");
+        }
+        path = live.front()->path;
+        name = live.front()->name;
+    }
+    Connection connection;
+    if (const std::string error = connection.open(path); !error.empty())
+        return failure("Cluster " + name + " cannot be reached at " + path + ": " + error + ".");
+    if (!connection.send(encodeRequest(*request)))
+        return failure("Cluster " + name + " closed the connection.");
+
+    const bool streaming = command == "top" || (command == "logs" && follow);
+    const bool tty = ::isatty(STDOUT_FILENO);
+    for (;;) {
+        const auto line = connection.readLine(streaming ? std::chrono::milliseconds(-1) : std::chrono::milliseconds(10000));
+        if (!line) {
+            if (command == "logs" && !follow)
+                return 0; // the master closes after the history
+            return streaming ? 0 : failure("Cluster " + name + " did not answer.");
+        }
+        const auto reply = parseLine(*line);
+        if (!reply)
+            return failure("Cluster " + name + " answered something else than the control protocol.");
+        const std::string type = text(*reply, "type");
+        if (type == "error")
+            return failure("Cluster " + name + " refused: " + text(*reply, "message"));
+        if (asJson) {
+            std::printf("%s\n", line->c_str());
+            std::fflush(stdout);
+        }
+        if (type == "ok") {
+            if (!asJson)
+                std::printf("%s: done\n", command.c_str());
+            return 0;
+        }
+        if (type == "snapshot") {
+            if (!asJson)
+                std::printf("%s%s", command == "top" && tty ? "\033[H\033[2J" : "",
+                            formatStatus(name, reply->at("snapshot").as_object()).c_str());
+            std::fflush(stdout);
+            if (command == "status")
+                return 0;
+        } else if (type == "event") {
+            if (!asJson && command == "logs") {
+                std::printf("%s\n", formatEventLine(reply->at("event").as_object()).c_str());
+                std::fflush(stdout);
+            }
+        }
+    }
+}
+
+} // namespace cs::control
