@@ -336,16 +336,15 @@ Value parseJson(std::string_view text)
     boost::json::basic_parser<JsonTreeBuilder> parser(boost::json::parse_options {});
     boost::json::error_code ec;
     int line = 1;
-    int lastLine = 1; // of the last byte that is not white space: where the last token ended
-    // One byte at a time: an event fires on the byte that ends its token (a number's, on the
-    // byte after it, which is white space or punctuation on its last line), so the line of the
-    // last byte that is not white space is the line of every key, value and error.
+    int lastLine = 1; // of the last byte that is not white space: where the file's text ends
+    // One byte at a time, so that every event knows its line: an event fires on the byte that
+    // ends its token, or for a number on the byte after it, which is on the same line (a line
+    // break belongs to the line it ends).
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
             lastLine = line;
-            parser.handler().setLine(line);
-        }
+        parser.handler().setLine(line);
         parser.write_some(true, text.data() + i, 1, ec);
         if (ec) {
             if (const auto& failure = parser.handler().failure())
