@@ -22,6 +22,8 @@ private Q_SLOTS:
     void refusesWithFileLineAndKey_data();
     void refusesWithFileLineAndKey();
     void keepsTheBaseForKeysNotInTheFile();
+    void savesOnlyWhatItCanReadBack_data();
+    void savesOnlyWhatItCanReadBack();
     void refusesAPathThatIsNotAFile_data();
     void refusesAPathThatIsNotAFile();
 };
@@ -417,6 +419,40 @@ void TestConfigFile::keepsTheBaseForKeysNotInTheFile()
     QCOMPARE(config.port, std::uint16_t(1234));
     QCOMPARE(config.workers, 6);
     QVERIFY(config.chaos);
+}
+
+void TestConfigFile::savesOnlyWhatItCanReadBack_data()
+{
+    QTest::addColumn<QByteArray>("fileName");
+    QTest::newRow("toml") << QByteArray("saved.toml");
+    QTest::newRow("json") << QByteArray("saved.json");
+}
+
+// A byte that is not UTF-8 (an argument from a command line in Latin-1, say) cannot be in a TOML or
+// JSON file: the save says which text, and writes nothing the reader would refuse.
+void TestConfigFile::savesOnlyWhatItCanReadBack()
+{
+    QFETCH(QByteArray, fileName);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto path = dir.filePath(QString::fromLatin1(fileName)).toStdString();
+    cs::ClusterConfig config;
+    config.execCommand = { "python3", "caf\xc3\xa9.py", "caf\xe9.py" };
+    QCOMPARE(cs::saveConfigFile(config, path),
+             "The config file '" + path
+                 + "' was not written: argument 2 is not UTF-8 text, which TOML and JSON files must be; change it and "
+                   "save again.");
+    QVERIFY(!QFile::exists(QString::fromStdString(path)));
+    config.execCommand.pop_back();
+    config.environment = { "LANG=caf\xe9" };
+    QVERIFY(cs::saveConfigFile(config, path).find("the value of the environment variable 'LANG'") != std::string::npos);
+    config.environment = { "LANG=caf\xc3\xa9" };
+    QCOMPARE(cs::saveConfigFile(config, path), std::string());
+    const auto loaded = cs::loadConfigFile(path);
+    if (const auto* error = std::get_if<cs::ConfigError>(&loaded))
+        QFAIL(error->message.c_str());
+    QCOMPARE(std::get<cs::ClusterConfig>(loaded).execCommand, config.execCommand);
+    QCOMPARE(std::get<cs::ClusterConfig>(loaded).environment, config.environment);
 }
 
 void TestConfigFile::refusesAPathThatIsNotAFile_data()
