@@ -564,6 +564,34 @@ std::vector<std::pair<std::string, std::string>> environmentPairs(const ClusterC
     return pairs;
 }
 
+/// Whether `text` is valid UTF-8, as Boost.JSON's parser judges a string (its serializer passes
+/// the bytes through as they are).
+bool isUtf8(std::string_view text)
+{
+    boost::json::error_code ec;
+    boost::json::parse(jsonString(text), ec);
+    return !ec;
+}
+
+/// Names the first text of `config` that is not UTF-8, if any.
+std::optional<std::string> notUtf8(const ClusterConfig& config)
+{
+    for (std::size_t i = 0; i < config.execCommand.size(); ++i)
+        if (!isUtf8(config.execCommand[i]))
+            return i == 0 ? std::string("the program") : "argument " + std::to_string(i);
+    if (!isUtf8(config.workingDirectory))
+        return "the working folder";
+    for (const auto& [name, value] : environmentPairs(config)) {
+        if (!isUtf8(name))
+            return std::string("the name of an environment variable");
+        if (!isUtf8(value))
+            return "the value of the environment variable '" + name + "'";
+    }
+    if (!isUtf8(config.bindAddress))
+        return "the bind address";
+    return std::nullopt;
+}
+
 std::string formatToml(const ClusterConfig& config)
 {
     const std::string program = config.execCommand.empty() ? std::string() : config.execCommand.front();
@@ -678,6 +706,10 @@ std::string formatConfig(const ClusterConfig& config, const std::string& fileNam
 
 std::string saveConfigFile(const ClusterConfig& config, const std::string& path)
 {
+    // TOML and JSON hold UTF-8 text only: a file with other bytes could not be read back.
+    if (const auto what = notUtf8(config))
+        return "The config file '" + path + "' was not written: " + *what
+            + " is not UTF-8 text, which TOML and JSON files must be; change it and save again.";
     std::ofstream file(path, std::ios::trunc);
     if (!file)
         return "The config file '" + path + "' cannot be written; check the folder and its permissions.";

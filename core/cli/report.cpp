@@ -1,5 +1,6 @@
 #include "cli/report.h"
 
+#include "json/jsonobjectwriter.h"
 #include "json/jsontext.h"
 #include "messages/wording.h"
 
@@ -23,7 +24,7 @@ std::string formatUptime(double seconds)
     return buffer;
 }
 
-/// Fairness is unknown until the first request: "-" in the table, null in JSON, never a number.
+/// Fairness is unknown until the first request: "-" in the table (null in the JSON), never a number.
 std::string fairnessText(const std::optional<double>& index, const char* format, const char* unknown)
 {
     if (!index)
@@ -32,58 +33,6 @@ std::string fairnessText(const std::optional<double>& index, const char* format,
     std::snprintf(buffer, sizeof(buffer), format, *index);
     return buffer;
 }
-
-/// Writes the members of one JSON object in order: `"key":value`, commas between.
-class JsonObjectWriter {
-public:
-    explicit JsonObjectWriter(std::string& out) : m_out(out) { m_out.push_back('{'); }
-    void number(std::string_view key, double value, int decimals)
-    {
-        name(key);
-        appendJsonNumber(m_out, value, decimals);
-    }
-    void number(std::string_view key, const std::optional<double>& value, int decimals)
-    {
-        name(key);
-        if (value)
-            appendJsonNumber(m_out, *value, decimals);
-        else
-            m_out += "null";
-    }
-    void integer(std::string_view key, long long value)
-    {
-        name(key);
-        m_out += std::to_string(value);
-    }
-    void unsignedInteger(std::string_view key, unsigned long long value)
-    {
-        name(key);
-        m_out += std::to_string(value);
-    }
-    void boolean(std::string_view key, bool value)
-    {
-        name(key);
-        m_out += value ? "true" : "false";
-    }
-    void string(std::string_view key, std::string_view value)
-    {
-        name(key);
-        appendJsonString(m_out, value);
-    }
-    /// Starts a member whose value the caller writes.
-    void name(std::string_view key)
-    {
-        if (m_members++)
-            m_out.push_back(',');
-        appendJsonString(m_out, key);
-        m_out.push_back(':');
-    }
-    void close() { m_out.push_back('}'); }
-
-private:
-    std::string& m_out;
-    int m_members = 0;
-};
 
 } // namespace
 
