@@ -17,6 +17,9 @@ set -euo pipefail
 run_packages=(
     g++ cmake ninja-build pkg-config
     libboost1.81-dev
+    # config files: toml++ reads and writes TOML (its shared library, libtomlplusplus3, comes
+    # with it and is in the .deb's Depends); Boost.JSON is in libboost1.81-dev, compiled in
+    libtomlplusplus-dev
     # qt6-charts-dev does not depend on libqt6opengl6-dev, yet Qt6Charts' CMake config needs
     # Qt6OpenGL: without it the configure step fails.
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev

@@ -1,9 +1,12 @@
 #include "cli/report.h"
 
+#include "json/jsonobjectwriter.h"
+#include "json/jsontext.h"
 #include "messages/wording.h"
 
 #include <cstdio>
 #include <optional>
+#include <string_view>
 
 namespace cs {
 namespace {
@@ -21,25 +24,7 @@ std::string formatUptime(double seconds)
     return buffer;
 }
 
-void appendEscaped(std::string& out, std::string_view text)
-{
-    out.push_back('"');
-    for (char c : text) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buffer[8];
-            std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-            out += buffer;
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
-}
-
-/// Fairness is unknown until the first request: "-" in the table, null in JSON, never a number.
+/// Fairness is unknown until the first request: "-" in the table (null in the JSON), never a number.
 std::string fairnessText(const std::optional<double>& index, const char* format, const char* unknown)
 {
     if (!index)
@@ -87,42 +72,64 @@ std::string formatTable(const Snapshot& s)
 
 std::string snapshotJson(const Snapshot& s)
 {
+    // Numbers keep their fixed decimals; one that is NaN or infinite (a sampler dividing by a
+    // zero interval, say) is written as null, so the line always parses.
     std::string out;
     out.reserve(512 + s.workers.size() * 256);
-    char buffer[512];
-    std::snprintf(buffer, sizeof(buffer),
-                  "{\"seq\":%llu,\"uptime\":%.3f,\"running\":%s,\"bind\":", static_cast<unsigned long long>(s.sequence),
-                  s.clusterUptimeSeconds, s.running ? "true" : "false");
-    out += buffer;
-    appendEscaped(out, s.bindAddress);
-    std::snprintf(buffer, sizeof(buffer),
-                  ",\"port\":%u,\"policy\":\"%s\",\"requestMetrics\":%s,\"master\":{\"pid\":%d,\"cpu\":%.1f,\"rss\":%llu},"
-                  "\"totalRps\":%.1f,\"totalRequests\":%llu,\"fairness\":%s,\"connectionFairness\":%s,"
-                  "\"p50Ms\":%.3f,\"p99Ms\":%.3f,\"cores\":[",
-                  s.port, std::string(policyName(s.policy)).c_str(), s.requestMetrics ? "true" : "false", s.masterPid, s.masterCpuPercent,
-                  static_cast<unsigned long long>(s.masterRssBytes), s.totalRequestsPerSecond,
-                  static_cast<unsigned long long>(s.totalRequests), fairnessText(s.fairness, "%.4f", "null").c_str(),
-                  fairnessText(s.connectionFairness, "%.4f", "null").c_str(), s.latencyP50Ms, s.latencyP99Ms);
-    out += buffer;
+    JsonObjectWriter top(out);
+    top.unsignedInteger("seq", s.sequence);
+    top.number("uptime", s.clusterUptimeSeconds, 3);
+    top.boolean("running", s.running);
+    top.string("bind", s.bindAddress);
+    top.integer("port", s.port);
+    top.string("policy", policyName(s.policy));
+    top.boolean("requestMetrics", s.requestMetrics);
+    top.name("master");
+    JsonObjectWriter master(out);
+    master.integer("pid", s.masterPid);
+    master.number("cpu", s.masterCpuPercent, 1);
+    master.unsignedInteger("rss", s.masterRssBytes);
+    master.close();
+    top.number("totalRps", s.totalRequestsPerSecond, 1);
+    top.unsignedInteger("totalRequests", s.totalRequests);
+    top.number("fairness", s.fairness, 4);
+    top.number("connectionFairness", s.connectionFairness, 4);
+    top.number("p50Ms", s.latencyP50Ms, 3);
+    top.number("p99Ms", s.latencyP99Ms, 3);
+    top.name("cores");
+    out.push_back('[');
     for (std::size_t i = 0; i < s.cores.size(); ++i) {
-        std::snprintf(buffer, sizeof(buffer), "%s%.1f", i ? "," : "", s.cores[i].busyPercent);
-        out += buffer;
+        if (i)
+            out.push_back(',');
+        appendJsonNumber(out, s.cores[i].busyPercent, 1);
     }
-    out += "],\"workers\":[";
+    out.push_back(']');
+    top.name("workers");
+    out.push_back('[');
     for (std::size_t i = 0; i < s.workers.size(); ++i) {
         const auto& w = s.workers[i];
-        std::snprintf(buffer, sizeof(buffer),
-                      "%s{\"slot\":%d,\"pid\":%d,\"state\":\"%s\",\"uptime\":%.3f,\"restarts\":%d,\"rps\":%.1f,"
-                      "\"requests\":%llu,\"open\":%u,\"handedOff\":%llu,\"accepted\":%llu,\"cpu\":%.1f,\"rss\":%llu,"
-                      "\"core\":%d,\"p50Ms\":%.3f,\"p99Ms\":%.3f}",
-                      i ? "," : "", w.slot, w.pid, std::string(stateName(w.state)).c_str(), w.uptimeSeconds, w.restarts,
-                      w.requestsPerSecond, static_cast<unsigned long long>(w.requests), w.openConnections,
-                      static_cast<unsigned long long>(w.connectionsHandedOff),
-                      static_cast<unsigned long long>(w.connectionsAccepted), w.cpuPercent,
-                      static_cast<unsigned long long>(w.rssBytes), w.core, w.latencyP50Ms, w.latencyP99Ms);
-        out += buffer;
+        if (i)
+            out.push_back(',');
+        JsonObjectWriter worker(out);
+        worker.integer("slot", w.slot);
+        worker.integer("pid", w.pid);
+        worker.string("state", stateName(w.state));
+        worker.number("uptime", w.uptimeSeconds, 3);
+        worker.integer("restarts", w.restarts);
+        worker.number("rps", w.requestsPerSecond, 1);
+        worker.unsignedInteger("requests", w.requests);
+        worker.unsignedInteger("open", w.openConnections);
+        worker.unsignedInteger("handedOff", w.connectionsHandedOff);
+        worker.unsignedInteger("accepted", w.connectionsAccepted);
+        worker.number("cpu", w.cpuPercent, 1);
+        worker.unsignedInteger("rss", w.rssBytes);
+        worker.integer("core", w.core);
+        worker.number("p50Ms", w.latencyP50Ms, 3);
+        worker.number("p99Ms", w.latencyP99Ms, 3);
+        worker.close();
     }
-    out += "]}";
+    out.push_back(']');
+    top.close();
     return out;
 }
 

@@ -24,6 +24,9 @@ template<class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
 };
+// GCC deduces this from the aggregate alone (C++20); clang 14, which builds the fuzz targets, needs the guide.
+template<class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 } // namespace
 
 Master::Master(ClusterConfig config, int listenFd, std::uint16_t port)
