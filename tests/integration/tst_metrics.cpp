@@ -94,6 +94,7 @@ void TestMetrics::initTestCase()
     QVERIFY(m_metricsPort != 0);
     m_port = cs::test::jsonPort(*m_master);
     QVERIFY(m_port != 0);
+    QCOMPARE(cs::test::onlineWorkerPids(*m_master, 1).size(), std::size_t(1));
 }
 
 void TestMetrics::cleanupTestCase()
@@ -110,11 +111,8 @@ void TestMetrics::scrapeReflectsLoadAndRestarts()
     ChildProcess master(cs::test::binDir() + "/clusterscope",
                         { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100",
                           "--metrics-port", "0" });
-    QVERIFY(master.start());
-    std::uint16_t metricsPort = 0;
-    QVERIFY(waitFor(
-        [&] { return (metricsPort = numberAfter(master.stderrText(), "metrics at http://127.0.0.1:([0-9]+)/metrics")) != 0; },
-        10s));
+    const std::uint16_t metricsPort = startWithMetrics(master);
+    QVERIFY(metricsPort != 0);
     const auto port = cs::test::jsonPort(master);
     QVERIFY(port != 0);
 
@@ -180,11 +178,8 @@ void TestMetrics::metricsPortInUseIsAClearError()
 {
     ChildProcess first(cs::test::binDir() + "/clusterscope",
                        { "--headless", "--port", "0", "--workers", "1", "--metrics-port", "0" });
-    QVERIFY(first.start());
-    std::uint16_t metricsPort = 0;
-    QVERIFY(waitFor(
-        [&] { return (metricsPort = numberAfter(first.stderrText(), "metrics at http://127.0.0.1:([0-9]+)/metrics")) != 0; },
-        10s));
+    const std::uint16_t metricsPort = startWithMetrics(first);
+    QVERIFY(metricsPort != 0);
     ChildProcess second(cs::test::binDir() + "/clusterscope",
                         { "--headless", "--port", "0", "--workers", "1", "--metrics-port", std::to_string(metricsPort) });
     QVERIFY(second.start());
@@ -205,8 +200,9 @@ void TestMetrics::sumIsWhatTheWorkerMeasured()
     const auto before = cs::test::parseExposition(cs::test::httpGet(m_metricsPort, "/metrics").body);
     QVERIFY2(before.error.empty(), before.error.c_str());
     const std::map<std::string, std::string> slot1 { { "slot", "1" } };
-    const double countBefore = before.sample("clusterscope_worker_request_duration_seconds_count", slot1)->value;
-    const double sumBefore = before.sample("clusterscope_worker_request_duration_seconds_sum", slot1)->value;
+    const auto* countBefore = before.sample("clusterscope_worker_request_duration_seconds_count", slot1);
+    const auto* sumBefore = before.sample("clusterscope_worker_request_duration_seconds_sum", slot1);
+    QVERIFY(countBefore && sumBefore);
 
     constexpr int kRequests = 10;
     constexpr double kSeconds = 0.066;
@@ -221,10 +217,12 @@ void TestMetrics::sumIsWhatTheWorkerMeasured()
         [&] {
             after = cs::test::parseExposition(cs::test::httpGet(m_metricsPort, "/metrics").body);
             const auto* count = after.sample("clusterscope_worker_request_duration_seconds_count", slot1);
-            return after.error.empty() && count && count->value == countBefore + kRequests;
+            return after.error.empty() && count && count->value == countBefore->value + kRequests;
         },
         10s));
-    const double sum = after.sample("clusterscope_worker_request_duration_seconds_sum", slot1)->value - sumBefore;
+    const auto* sumAfter = after.sample("clusterscope_worker_request_duration_seconds_sum", slot1);
+    QVERIFY(sumAfter);
+    const double sum = sumAfter->value - sumBefore->value;
     const QByteArray figures = QByteArray::number(sum, 'f', 9) + " s measured, " + QByteArray::number(roundTrips, 'f', 9)
         + " s of round trips";
     qInfo("%s", figures.constData());
