@@ -127,13 +127,15 @@ private:
                 fail(number, "a second HELP for " + name);
                 return;
             }
-            for (std::size_t i = 0; i < value.size(); ++i)
-                if (value[i] == '\\' && (i + 1 == value.size() || (value[i + 1] != '\\' && value[i + 1] != 'n'))) {
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                if (value[i] != '\\')
+                    continue;
+                if (i + 1 == value.size() || (value[i + 1] != '\\' && value[i + 1] != 'n')) {
                     fail(number, "HELP of " + name + " has an escape other than \\\\ and \\n");
                     return;
-                } else if (value[i] == '\\') {
-                    ++i;
                 }
+                ++i; // past the escaped character
+            }
             family.help = value;
             m_haveHelp = true;
         } else {
