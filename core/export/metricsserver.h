@@ -7,10 +7,12 @@
 
 namespace cs {
 
-/// A small HTTP endpoint on a thread of its own that serves `GET /metrics` with whatever
-/// `render` returns (the Prometheus text format). Loopback by default. Anything else gets
-/// 404; requests are read with a size and time limit, so a slow or hostile scraper cannot
-/// hold it.
+/// A small HTTP endpoint on a thread of its own that serves `GET /metrics` (and HEAD) with
+/// whatever `render` returns (the Prometheus text format); `render` runs on that thread.
+/// Loopback by default. One request per connection, read by Beast's parser with an 8 KiB
+/// head and one 5 s deadline for the whole exchange, so a slow or hostile scraper cannot hold
+/// it: other paths get 404, other methods 405, a malformed request 400, an oversized head
+/// 431, each with one sentence; nothing thrown leaves the endpoint's thread.
 class MetricsServer {
 public:
     MetricsServer();

@@ -48,6 +48,14 @@ public:
         }
         m_out += " NaN\n";
     }
+    /// A sum of durations in seconds, written as its exact decimal rather than through a double.
+    void sample(const char* name, const char* labels, const DurationSum& value)
+    {
+        char line[256];
+        std::snprintf(line, sizeof(line), "%s%s%s%s %llu.%09u\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
+                      static_cast<unsigned long long>(value.seconds), static_cast<unsigned>(value.nanos));
+        m_out += line;
+    }
     std::string take() { return std::move(m_out); }
 
 private:
@@ -98,12 +106,12 @@ std::string formatPrometheus(const Snapshot& s)
         for (const auto& worker : s.workers)
             w.sample("clusterscope_worker_open_connections", slotLabel(worker).c_str(), worker.openConnections);
         w.family("clusterscope_worker_request_duration_seconds", "histogram",
-                 "Time from a complete request to its response written, per slot.");
+                 "Time from a complete request to its response written, per slot (the sum is exact, to the "
+                 "nanosecond).");
         for (const auto& worker : s.workers) {
             const auto& counts = worker.latencyTotal.counts();
             const std::string label = slotLabel(worker);
             std::uint64_t cumulative = 0;
-            double sum = 0;
             int bucket = 0;
             for (double bound : kBounds) {
                 while (bucket < LatencyHistogram::kBuckets
@@ -116,12 +124,9 @@ std::string formatPrometheus(const Snapshot& s)
                 w.sample("clusterscope_worker_request_duration_seconds_bucket", (label + ",le=\"" + le + "\"").c_str(),
                          static_cast<double>(cumulative));
             }
-            for (int i = 0; i < LatencyHistogram::kBuckets; ++i)
-                sum += static_cast<double>(counts[static_cast<std::size_t>(i)])
-                    * (static_cast<double>(LatencyHistogram::lowerBound(i) + LatencyHistogram::upperBound(i)) / 2e6);
             w.sample("clusterscope_worker_request_duration_seconds_bucket", (label + ",le=\"+Inf\"").c_str(),
                      static_cast<double>(worker.latencyTotal.total()));
-            w.sample("clusterscope_worker_request_duration_seconds_sum", label.c_str(), sum);
+            w.sample("clusterscope_worker_request_duration_seconds_sum", label.c_str(), worker.latencyTotal.sum());
             w.sample("clusterscope_worker_request_duration_seconds_count", label.c_str(),
                      static_cast<double>(worker.latencyTotal.total()));
         }

@@ -65,6 +65,8 @@ void encode(const Message& message, std::vector<std::byte>& out)
         put(out, telemetry->connectionsAccepted);
         for (auto count : telemetry->latency)
             put(out, count);
+        put(out, telemetry->latencySum.seconds);
+        put(out, telemetry->latencySum.nanos);
     } else if (const auto* drain = std::get_if<Drain>(&message)) {
         put(out, drain->graceMs);
     }
@@ -132,6 +134,8 @@ Decoded decode(std::span<const std::byte> packet)
             && body.get(telemetry.connectionsAccepted);
         for (auto& count : telemetry.latency)
             ok = ok && body.get(count);
+        ok = ok && body.get(telemetry.latencySum.seconds) && body.get(telemetry.latencySum.nanos)
+            && telemetry.latencySum.nanos < DurationSum::kNanosPerSecond;
         result.message = telemetry;
         break;
     }

@@ -17,7 +17,7 @@ namespace cs::ipc {
 /// little-endian payload. A connection hand-off is a `Connection` message with the socket
 /// attached as SCM_RIGHTS.
 inline constexpr std::uint16_t kMagic = 0xC5C5;
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 2; // 2: telemetry carries the exact latency sum
 inline constexpr std::size_t kHeaderSize = 8;
 inline constexpr std::size_t kMaxPacket = 2048;
 
@@ -41,6 +41,7 @@ struct Telemetry {
     std::uint32_t openConnections = 0;
     std::uint32_t connectionsAccepted = 0; ///< cumulative, truncated to 32 bits
     LatencyHistogram::Counts latency {}; ///< cumulative, microseconds
+    DurationSum latencySum; ///< cumulative, the exact sum of the latencies counted in `latency`
 };
 struct Connection {
 };

@@ -102,10 +102,10 @@ WorkerSample SnapshotBuilder::workerSample(const SlotReading& slot, const std::v
         worker.openConnections += reading.telemetry.openConnections;
         worker.cpuPercent += memory.cpuPercent;
         worker.cpuSecondsTotal += static_cast<double>(memory.cpuTicks) / static_cast<double>(m_ticksPerSecond);
-        interval.addDelta(reading.telemetry.latency, memory.latencyAtSample);
-        memory.latencyAtSample = reading.telemetry.latency;
         LatencyHistogram live;
-        live.setCounts(reading.telemetry.latency);
+        live.setCounts(reading.telemetry.latency, reading.telemetry.latencySum);
+        interval.addDelta(live, memory.latencyAtSample);
+        memory.latencyAtSample = live;
         worker.latencyTotal.add(live);
         if (reading.current) {
             worker.pid = reading.pid;
@@ -131,7 +131,7 @@ void SnapshotBuilder::processEnded(std::uint64_t process, int slot, const ipc::T
     totals.accepted += telemetry.connectionsAccepted;
     totals.handedOff += handedOff;
     LatencyHistogram ended;
-    ended.setCounts(telemetry.latency);
+    ended.setCounts(telemetry.latency, telemetry.latencySum);
     totals.latency.add(ended);
     if (const auto it = m_processes.find(process); it != m_processes.end()) {
         totals.cpuSeconds += static_cast<double>(it->second.cpuTicks) / static_cast<double>(m_ticksPerSecond);

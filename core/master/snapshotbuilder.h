@@ -66,7 +66,7 @@ private:
         bool haveCpu = false;
         std::uint64_t cpuTicks = 0;
         double cpuPercent = 0;
-        LatencyHistogram::Counts latencyAtSample {};
+        LatencyHistogram latencyAtSample;
     };
     struct SlotTotals {
         std::uint64_t requests = 0; ///< of processes that have ended

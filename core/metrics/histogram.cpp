@@ -22,6 +22,42 @@ std::uint64_t naturalUpper(int bucket) noexcept
 
 } // namespace
 
+void DurationSum::add(std::uint64_t nanoseconds) noexcept
+{
+    seconds += nanoseconds / kNanosPerSecond;
+    nanos += static_cast<std::uint32_t>(nanoseconds % kNanosPerSecond);
+    if (nanos >= kNanosPerSecond) {
+        nanos -= kNanosPerSecond;
+        ++seconds;
+    }
+}
+
+void DurationSum::add(const DurationSum& other) noexcept
+{
+    seconds += other.seconds;
+    add(std::uint64_t { other.nanos });
+}
+
+DurationSum DurationSum::since(const DurationSum& earlier) const noexcept
+{
+    DurationSum delta;
+    if (*this <= earlier)
+        return delta;
+    delta.seconds = seconds - earlier.seconds;
+    if (nanos >= earlier.nanos) {
+        delta.nanos = nanos - earlier.nanos;
+    } else {
+        --delta.seconds; // *this > earlier, so there is a second to borrow
+        delta.nanos = nanos + kNanosPerSecond - earlier.nanos;
+    }
+    return delta;
+}
+
+double DurationSum::inSeconds() const noexcept
+{
+    return static_cast<double>(seconds) + static_cast<double>(nanos) / kNanosPerSecond;
+}
+
 int LatencyHistogram::bucketFor(std::uint64_t micros) noexcept
 {
     if (micros < 4)
@@ -49,25 +85,42 @@ std::uint64_t LatencyHistogram::upperBound(int bucket) noexcept
     return naturalUpper(bucket);
 }
 
+void LatencyHistogram::record(std::uint64_t micros) noexcept
+{
+    ++m_counts[bucketFor(micros)];
+    ++m_total;
+    m_sum.seconds += micros / 1'000'000;
+    m_sum.add(micros % 1'000'000 * 1000);
+}
+
+void LatencyHistogram::recordNanos(std::uint64_t nanos) noexcept
+{
+    ++m_counts[bucketFor(nanos / 1000)];
+    ++m_total;
+    m_sum.add(nanos);
+}
+
 void LatencyHistogram::clear() noexcept
 {
     m_counts.fill(0);
     m_total = 0;
+    m_sum = {};
 }
 
-void LatencyHistogram::addDelta(const Counts& now, const Counts& before) noexcept
+void LatencyHistogram::addDelta(const LatencyHistogram& now, const LatencyHistogram& before) noexcept
 {
     // A counter below its earlier value means the sender restarted (a respawned worker
     // counts from zero again): everything it reports now is new, so take it whole rather
     // than wrapping around to an absurd count.
-    bool restarted = false;
+    bool restarted = now.m_sum < before.m_sum;
     for (int i = 0; i < kBuckets; ++i)
-        restarted = restarted || now[i] < before[i];
+        restarted = restarted || now.m_counts[i] < before.m_counts[i];
     for (int i = 0; i < kBuckets; ++i) {
-        const std::uint64_t delta = restarted ? now[i] : now[i] - before[i];
+        const std::uint64_t delta = restarted ? now.m_counts[i] : now.m_counts[i] - before.m_counts[i];
         m_counts[i] += delta;
         m_total += delta;
     }
+    m_sum.add(restarted ? now.m_sum : now.m_sum.since(before.m_sum));
 }
 
 void LatencyHistogram::add(const LatencyHistogram& other) noexcept
@@ -75,14 +128,16 @@ void LatencyHistogram::add(const LatencyHistogram& other) noexcept
     for (int i = 0; i < kBuckets; ++i)
         m_counts[i] += other.m_counts[i];
     m_total += other.m_total;
+    m_sum.add(other.m_sum);
 }
 
-void LatencyHistogram::setCounts(const Counts& counts) noexcept
+void LatencyHistogram::setCounts(const Counts& counts, const DurationSum& sum) noexcept
 {
     m_counts = counts;
     m_total = 0;
     for (std::uint64_t c : counts)
         m_total += c;
+    m_sum = sum;
 }
 
 double LatencyHistogram::quantileMicros(double q) const noexcept

@@ -256,6 +256,7 @@ void Server::sendTelemetry()
     telemetry.openConnections = m_open;
     telemetry.connectionsAccepted = m_accepted;
     telemetry.latency = m_latency.counts();
+    telemetry.latencySum = m_latency.sum();
     // EAGAIN just drops one report: the next one carries the same cumulative counters.
     ipc::sendMessage(m_options.ipcFd, telemetry);
 }

@@ -37,10 +37,10 @@ public:
     const WorkerOptions& options() const { return m_options; }
     const Responses& responses() const { return m_responses; }
     bool draining() const { return m_draining; }
-    void recordRequest(std::uint64_t micros) noexcept
+    void recordRequest(std::uint64_t nanos) noexcept
     {
         ++m_requests;
-        m_latency.record(micros);
+        m_latency.recordNanos(nanos);
     }
     void sessionOpened(Session& session);
     void sessionClosed();

@@ -248,8 +248,8 @@ void Session::respondError(int status)
 void Session::recordLatency()
 {
     ++m_served;
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - m_readTime).count();
-    m_server.recordRequest(static_cast<std::uint64_t>(std::max<std::int64_t>(micros, 0)));
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - m_readTime).count();
+    m_server.recordRequest(static_cast<std::uint64_t>(std::max<std::int64_t>(nanos, 0)));
 }
 
 void Session::handleRequest()

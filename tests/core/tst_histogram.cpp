@@ -6,6 +6,7 @@
 #include <QList>
 #include <QTest>
 
+using cs::DurationSum;
 using cs::LatencyHistogram;
 
 class TestHistogram : public QObject {
@@ -23,7 +24,22 @@ private Q_SLOTS:
     void addMergesCounts();
     void addDeltaWindowsCumulativeCounters();
     void addDeltaTakesRestartedCountersWhole();
+    void sumIsExact();
+    void durationSumCarriesAndBorrows_data();
+    void durationSumCarriesAndBorrows();
+    void durationSumDoesNotWrap();
 };
+
+namespace {
+
+LatencyHistogram withCounts(const LatencyHistogram::Counts& counts, DurationSum sum = {})
+{
+    LatencyHistogram histogram;
+    histogram.setCounts(counts, sum);
+    return histogram;
+}
+
+} // namespace
 
 void TestHistogram::bounds_data()
 {
@@ -149,8 +165,9 @@ void TestHistogram::setCountsComputesTotal()
     counts[50] = 3;
     LatencyHistogram histogram;
     histogram.record(1);
-    histogram.setCounts(counts);
+    histogram.setCounts(counts, DurationSum { 3, 5 });
     QCOMPARE(histogram.total(), quint64(10));
+    QVERIFY(histogram.sum() == (DurationSum { 3, 5 }));
     QCOMPARE(histogram.counts()[1], quint64(0));
     QCOMPARE(histogram.quantileMicros(0.7), 2.0);
 }
@@ -179,8 +196,9 @@ void TestHistogram::addDeltaWindowsCumulativeCounters()
     now[40] = 2;
     now[60] = 4;
     LatencyHistogram window;
-    window.addDelta(now, before);
+    window.addDelta(withCounts(now, { 7, 100 }), withCounts(before, { 5, 999'999'000 }));
     QCOMPARE(window.total(), quint64(9));
+    QVERIFY(window.sum() == (DurationSum { 1, 1100 }));
     QCOMPARE(window.counts()[1], quint64(5));
     QCOMPARE(window.counts()[40], quint64(0));
     QCOMPARE(window.counts()[60], quint64(4));
@@ -196,10 +214,83 @@ void TestHistogram::addDeltaTakesRestartedCountersWhole()
     now[1] = 3;
     now[10] = 6;
     LatencyHistogram window;
-    window.addDelta(now, before);
+    window.addDelta(withCounts(now, { 0, 900 }), withCounts(before, { 4, 0 }));
     QCOMPARE(window.total(), quint64(9));
+    QVERIFY(window.sum() == (DurationSum { 0, 900 }));
     QCOMPARE(window.counts()[1], quint64(3));
     QCOMPARE(window.counts()[10], quint64(6));
+}
+
+void TestHistogram::sumIsExact()
+{
+    // The sum is what was recorded, not an estimate from the buckets: 1001 ns, 1999 ns and
+    // 2.5 s land in buckets 1, 1 and the 2-2.6 s bucket, whose midpoints say nothing of it.
+    LatencyHistogram histogram;
+    histogram.recordNanos(1001);
+    histogram.recordNanos(1999);
+    histogram.recordNanos(2'500'000'123);
+    histogram.record(7); // microseconds
+    QCOMPARE(histogram.total(), quint64(4));
+    QCOMPARE(histogram.counts()[1], quint64(2));
+    QCOMPARE(histogram.counts()[LatencyHistogram::bucketFor(2'500'000)], quint64(1));
+    QCOMPARE(histogram.counts()[7], quint64(1));
+    QCOMPARE(histogram.sum().seconds, quint64(2));
+    QCOMPARE(histogram.sum().nanos, 500'000'123u + 3000u + 7000u);
+    QCOMPARE(histogram.sum().inSeconds(), 2.500010123);
+
+    LatencyHistogram merged;
+    merged.recordNanos(999'999'999);
+    merged.add(histogram);
+    QVERIFY(merged.sum() == (DurationSum { 3, 500'010'122 }));
+    merged.clear();
+    QVERIFY(merged.sum() == DurationSum {});
+}
+
+void TestHistogram::durationSumCarriesAndBorrows_data()
+{
+    QTest::addColumn<quint64>("laterSeconds");
+    QTest::addColumn<quint32>("laterNanos");
+    QTest::addColumn<quint64>("earlierSeconds");
+    QTest::addColumn<quint32>("earlierNanos");
+    QTest::addColumn<quint64>("seconds");
+    QTest::addColumn<quint32>("nanos");
+    QTest::newRow("no borrow") << quint64(5) << 700u << quint64(2) << 300u << quint64(3) << 400u;
+    QTest::newRow("borrow") << quint64(5) << 100u << quint64(2) << 999'999'999u << quint64(2) << 101u;
+    QTest::newRow("equal") << quint64(5) << 100u << quint64(5) << 100u << quint64(0) << 0u;
+    QTest::newRow("earlier is larger: nothing") << quint64(1) << 0u << quint64(2) << 0u << quint64(0) << 0u;
+}
+
+void TestHistogram::durationSumCarriesAndBorrows()
+{
+    QFETCH(quint64, laterSeconds);
+    QFETCH(quint32, laterNanos);
+    QFETCH(quint64, earlierSeconds);
+    QFETCH(quint32, earlierNanos);
+    QFETCH(quint64, seconds);
+    QFETCH(quint32, nanos);
+    const DurationSum later { laterSeconds, laterNanos };
+    const DurationSum earlier { earlierSeconds, earlierNanos };
+    const auto delta = later.since(earlier);
+    QCOMPARE(delta.seconds, seconds);
+    QCOMPARE(delta.nanos, nanos);
+    if (earlier <= later) { // and adding the delta back gives the later sum
+        DurationSum back = earlier;
+        back.add(delta);
+        QVERIFY(back == later);
+    }
+}
+
+void TestHistogram::durationSumDoesNotWrap()
+{
+    // Ten million requests of 30 minutes each: 1.8e19 ns, past what 64 bits of nanoseconds hold.
+    DurationSum sum;
+    for (int i = 0; i < 10'000'000; ++i)
+        sum.add(std::uint64_t { 1'800'000'000'000 } + 1);
+    QCOMPARE(sum.seconds, quint64(18'000'000'000));
+    QCOMPARE(sum.nanos, 10'000'000u);
+    sum.add(std::numeric_limits<std::uint64_t>::max());
+    QCOMPARE(sum.seconds, quint64(18'000'000'000) + 18'446'744'073ull);
+    QCOMPARE(sum.nanos, 10'000'000u + 709'551'615u);
 }
 
 QTEST_APPLESS_MAIN(TestHistogram)

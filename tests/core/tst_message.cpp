@@ -43,6 +43,7 @@ void TestMessage::roundTrip()
     telemetry.connectionsAccepted = 7;
     for (int i = 0; i < cs::LatencyHistogram::kBuckets; ++i)
         telemetry.latency[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i * 3 + 1);
+    telemetry.latencySum = { 86'400'123, 999'999'999 };
     const auto decoded = decode(encoded(telemetry));
     QVERIFY(decoded.message);
     const auto& back = std::get<Telemetry>(*decoded.message);
@@ -50,6 +51,7 @@ void TestMessage::roundTrip()
     QCOMPARE(back.openConnections, 42u);
     QCOMPARE(back.connectionsAccepted, 7u);
     QVERIFY(back.latency == telemetry.latency);
+    QVERIFY(back.latencySum == telemetry.latencySum);
 
     QCOMPARE(std::get<Ready>(*decode(encoded(Ready { 4321 })).message).pid, 4321);
     QCOMPARE(std::get<Drain>(*decode(encoded(Drain { 2500 })).message).graceMs, 2500u);
@@ -92,6 +94,11 @@ void TestMessage::rejectsMalformed_data()
     const std::uint32_t four = 4;
     std::memcpy(connectionWithPayload.data() + 4, &four, 4);
     QTest::newRow("connection with payload") << connectionWithPayload << DecodeError::BadPayload;
+    // The latency sum's nanoseconds are the last four bytes and stay below a second.
+    QByteArray badNanos = bytes(encoded(Telemetry {}));
+    const std::uint32_t aSecond = 1'000'000'000;
+    std::memcpy(badNanos.data() + badNanos.size() - 4, &aSecond, 4);
+    QTest::newRow("telemetry with a second of nanoseconds") << badNanos << DecodeError::BadPayload;
 }
 
 void TestMessage::rejectsMalformed()

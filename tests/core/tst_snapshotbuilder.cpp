@@ -1,5 +1,6 @@
 // SnapshotBuilder's fairness: Jain's index over every slot of the cluster, a slot that
-// served nothing counting as 0, and no index at all before the first request.
+// served nothing counting as 0, and no index at all before the first request. And the
+// latency histograms' exact sums, carried across a respawn and into the interval window.
 #include "master/snapshotbuilder.h"
 
 #include <QList>
@@ -45,7 +46,41 @@ private Q_SLOTS:
     void fairnessOverEverySlot_data();
     void fairnessOverEverySlot();
     void noFairnessForProgramsWithoutRequestCounts();
+    void latencySumSurvivesRespawns();
 };
+
+void TestSnapshotBuilder::latencySumSurvivesRespawns()
+{
+    SnapshotBuilder builder(100, 4096);
+    ClusterReading cluster;
+    cluster.elapsedSeconds = 1;
+    const std::vector<SlotReading> slots { { 1, WorkerState::Online, 0 } };
+    auto reading = [](std::uint64_t process, std::uint64_t count, DurationSum sum) {
+        ProcessReading r;
+        r.process = process;
+        r.slot = 1;
+        r.current = true;
+        r.pid = int(1000 + process);
+        r.telemetry.requests = count;
+        r.telemetry.latency[LatencyHistogram::bucketFor(1000)] = count;
+        r.telemetry.latencySum = sum;
+        return r;
+    };
+    // The first process: 3 requests in 2.9 s, then 5 in 4.000000007 s.
+    builder.build(cluster, slots, { reading(1, 3, { 2, 900'000'000 }) });
+    auto snapshot = builder.build(cluster, slots, { reading(1, 5, { 4, 7 }) });
+    QVERIFY(snapshot.workers[0].latencyTotal.sum() == (DurationSum { 4, 7 }));
+    QVERIFY(snapshot.latency.sum() == (DurationSum { 1, 100'000'007 })); // the window: 2 requests, 1.1 s
+    QCOMPARE(snapshot.latency.total(), quint64(2));
+
+    // It ends; its respawn counts from zero and has served 1 request in 0.5 s.
+    ipc::Telemetry last = reading(1, 5, { 4, 7 }).telemetry;
+    builder.processEnded(1, 1, last, 0);
+    snapshot = builder.build(cluster, slots, { reading(2, 1, { 0, 500'000'000 }) });
+    QVERIFY(snapshot.workers[0].latencyTotal.sum() == (DurationSum { 4, 500'000'007 }));
+    QCOMPARE(snapshot.workers[0].latencyTotal.total(), quint64(6));
+    QVERIFY(snapshot.latency.sum() == (DurationSum { 0, 500'000'000 }));
+}
 
 void TestSnapshotBuilder::fairnessOverEverySlot_data()
 {

@@ -1,10 +1,18 @@
-// The Prometheus endpoint of a headless master: well-formed text, values that move with load.
+// The Prometheus endpoint of a headless master: text a strict parser of the format accepts,
+// values that move with load, an exact latency sum, and HTTP handled by Beast: malformed and
+// slow clients refused or cut while scrapes go on.
+#include "exposition.h"
 #include "testsupport.h"
 
 #include <cmath>
 #include <csignal>
+#include <memory>
 #include <regex>
 #include <sstream>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <QtTest>
 
@@ -33,26 +41,78 @@ double sampleValue(const std::string& text, const std::string& series)
     return -1;
 }
 
+/// Starts a headless master with a metrics endpoint; returns the metrics port, 0 on failure.
+std::uint16_t startWithMetrics(ChildProcess& master)
+{
+    if (!master.start())
+        return 0;
+    std::uint16_t metricsPort = 0;
+    waitFor([&] { return (metricsPort = numberAfter(master.stderrText(), "metrics at http://127.0.0.1:([0-9]+)/metrics")) != 0; },
+            10s);
+    return metricsPort;
+}
+
+/// The status code of a raw HTTP response, 0 if there is none.
+int statusOf(const std::string& response)
+{
+    std::smatch match;
+    if (!std::regex_search(response, match, std::regex("^HTTP/1\\.1 ([0-9]{3}) ")))
+        return 0;
+    return std::stoi(match[1]);
+}
+
 } // namespace
 
 class TestMetrics : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void scrapeReflectsLoadAndRestarts();
     void metricsPortInUseIsAClearError();
+    void sumIsWhatTheWorkerMeasured();
+    void badRequestsAreRefused_data();
+    void badRequestsAreRefused();
+    void headAnswersWithoutABody();
+    void slowClientIsCutAtItsDeadline();
+    void cleanupTestCase();
+
+private:
+    // One master with one worker for the tests after the first two; the destructor kills it
+    // (and its workers) also when a test fails.
+    std::unique_ptr<ChildProcess> m_master;
+    std::uint16_t m_metricsPort = 0;
+    std::uint16_t m_port = 0;
 };
+
+void TestMetrics::initTestCase()
+{
+    m_master = std::make_unique<ChildProcess>(cs::test::binDir() + "/clusterscope",
+                                              std::vector<std::string> { "--headless", "--port", "0", "--workers", "1",
+                                                                         "--json", "--interval", "100", "--metrics-port", "0" });
+    m_metricsPort = startWithMetrics(*m_master);
+    QVERIFY(m_metricsPort != 0);
+    m_port = cs::test::jsonPort(*m_master);
+    QVERIFY(m_port != 0);
+    QCOMPARE(cs::test::onlineWorkerPids(*m_master, 1).size(), std::size_t(1));
+}
+
+void TestMetrics::cleanupTestCase()
+{
+    if (!m_master)
+        return;
+    m_master->signal(SIGTERM);
+    const auto status = m_master->waitExit(15s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
 
 void TestMetrics::scrapeReflectsLoadAndRestarts()
 {
     ChildProcess master(cs::test::binDir() + "/clusterscope",
                         { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100",
                           "--metrics-port", "0" });
-    QVERIFY(master.start());
-    std::uint16_t metricsPort = 0;
-    QVERIFY(waitFor(
-        [&] { return (metricsPort = numberAfter(master.stderrText(), "metrics at http://127.0.0.1:([0-9]+)/metrics")) != 0; },
-        10s));
+    const std::uint16_t metricsPort = startWithMetrics(master);
+    QVERIFY(metricsPort != 0);
     const auto port = cs::test::jsonPort(master);
     QVERIFY(port != 0);
 
@@ -60,18 +120,14 @@ void TestMetrics::scrapeReflectsLoadAndRestarts()
     auto first = scrape();
     QCOMPARE(first.status, 200);
     QVERIFY(first.headers["content-type"].find("version=0.0.4") != std::string::npos);
-    // Every line is a comment or `name{labels} value`, every family has HELP and TYPE.
-    // A value not known yet (fairness before the first request) is NaN, as Prometheus spells it.
-    const std::regex sampleLine(R"(^[a-z_:][a-z0-9_:]*(\{([a-z_]+="[^"]*",?)+\})? (-?[0-9.e+\-]+(e[+\-]?[0-9]+)?|NaN)$)");
-    std::istringstream lines(first.body);
-    std::string text;
-    int samples = 0;
-    while (std::getline(lines, text)) {
-        if (text.rfind("# HELP ", 0) == 0 || text.rfind("# TYPE ", 0) == 0)
-            continue;
-        QVERIFY2(std::regex_match(text, sampleLine), text.c_str());
-        ++samples;
-    }
+    // The whole text read by a strict parser of the format (grammar, HELP and TYPE, histograms
+    // whole). A value not known yet (fairness before the first request) is NaN, as Prometheus
+    // spells it.
+    const auto parsed = cs::test::parseExposition(first.body);
+    QVERIFY2(parsed.error.empty(), (parsed.error + "\n" + first.body).c_str());
+    std::size_t samples = 0;
+    for (const auto& family : parsed.families)
+        samples += family.samples.size();
     QVERIFY(samples > 20);
     QVERIFY(first.body.find("# TYPE clusterscope_worker_requests_total counter") != std::string::npos);
     // No request yet: no fairness to speak of, and not a perfect 1 either.
@@ -96,6 +152,9 @@ void TestMetrics::scrapeReflectsLoadAndRestarts()
         },
         10s));
     QCOMPARE(sampleValue(scrape().body, "clusterscope_request_fairness_ratio"), 1.0);
+    const auto loaded = scrape().body;
+    const auto parsedLoaded = cs::test::parseExposition(loaded);
+    QVERIFY2(parsedLoaded.error.empty(), (parsedLoaded.error + "\n" + loaded).c_str());
 
     // A killed worker shows up as a restart; its requests stay counted.
     const auto json = master.stdoutText();
@@ -119,11 +178,8 @@ void TestMetrics::metricsPortInUseIsAClearError()
 {
     ChildProcess first(cs::test::binDir() + "/clusterscope",
                        { "--headless", "--port", "0", "--workers", "1", "--metrics-port", "0" });
-    QVERIFY(first.start());
-    std::uint16_t metricsPort = 0;
-    QVERIFY(waitFor(
-        [&] { return (metricsPort = numberAfter(first.stderrText(), "metrics at http://127.0.0.1:([0-9]+)/metrics")) != 0; },
-        10s));
+    const std::uint16_t metricsPort = startWithMetrics(first);
+    QVERIFY(metricsPort != 0);
     ChildProcess second(cs::test::binDir() + "/clusterscope",
                         { "--headless", "--port", "0", "--workers", "1", "--metrics-port", std::to_string(metricsPort) });
     QVERIFY(second.start());
@@ -133,6 +189,128 @@ void TestMetrics::metricsPortInUseIsAClearError()
     QVERIFY2(second.stderrText().find("is already in use; choose another port (--metrics-port).") != std::string::npos,
              second.stderrText().c_str());
     QVERIFY(cs::test::childrenOf(second.pid()).empty());
+}
+
+void TestMetrics::sumIsWhatTheWorkerMeasured()
+{
+    // Each /sleep?ms=66 is answered by a timer of 66 ms, so the worker measures at least 66 ms
+    // for it, and at most the client's round trip around it. An estimate from bucket midpoints
+    // would put 73.7 ms for each (the bucket is 65.5-81.9 ms): far above the round trips.
+    // (A timer, not /cpu: on a busy machine a CPU burn's wall time wanders over buckets.)
+    const auto before = cs::test::parseExposition(cs::test::httpGet(m_metricsPort, "/metrics").body);
+    QVERIFY2(before.error.empty(), before.error.c_str());
+    const std::map<std::string, std::string> slot1 { { "slot", "1" } };
+    const auto* countBefore = before.sample("clusterscope_worker_request_duration_seconds_count", slot1);
+    const auto* sumBefore = before.sample("clusterscope_worker_request_duration_seconds_sum", slot1);
+    QVERIFY(countBefore && sumBefore);
+
+    constexpr int kRequests = 10;
+    constexpr double kSeconds = 0.066;
+    double roundTrips = 0;
+    for (int i = 0; i < kRequests; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        QCOMPARE(cs::test::httpGet(m_port, "/sleep?ms=66").status, 200);
+        roundTrips += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    cs::test::Exposition after;
+    QVERIFY(waitFor(
+        [&] {
+            after = cs::test::parseExposition(cs::test::httpGet(m_metricsPort, "/metrics").body);
+            const auto* count = after.sample("clusterscope_worker_request_duration_seconds_count", slot1);
+            return after.error.empty() && count && count->value == countBefore->value + kRequests;
+        },
+        10s));
+    const auto* sumAfter = after.sample("clusterscope_worker_request_duration_seconds_sum", slot1);
+    QVERIFY(sumAfter);
+    const double sum = sumAfter->value - sumBefore->value;
+    const QByteArray figures = QByteArray::number(sum, 'f', 9) + " s measured, " + QByteArray::number(roundTrips, 'f', 9)
+        + " s of round trips";
+    qInfo("%s", figures.constData());
+    QVERIFY2(sum >= kRequests * kSeconds, figures.constData());
+    QVERIFY2(sum <= roundTrips, figures.constData());
+}
+
+void TestMetrics::badRequestsAreRefused_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+    QTest::newRow("not HTTP") << QByteArray("hello there\r\n\r\n") << 400;
+    QTest::newRow("header without colon") << QByteArray("GET /metrics HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n") << 400;
+    QTest::newRow("bad version") << QByteArray("GET /metrics HTTP/9\r\nHost: x\r\n\r\n") << 400;
+    QTest::newRow("GET with a body") << QByteArray("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+                                     << 400;
+    QTest::newRow("bad content length") << QByteArray("GET /metrics HTTP/1.1\r\nContent-Length: x\r\n\r\n") << 400;
+    QTest::newRow("POST with a form") << QByteArray("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\na=b")
+                                      << 405;
+    QTest::newRow("DELETE") << QByteArray("DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n") << 405;
+    QTest::newRow("other path") << QByteArray("GET /metricsx HTTP/1.1\r\nHost: x\r\n\r\n") << 404;
+    QTest::newRow("header over 8 KiB") << "GET /metrics HTTP/1.1\r\nX-Big: " + QByteArray(20000, 'a') + "\r\n\r\n" << 431;
+    QTest::newRow("query is served") << QByteArray("GET /metrics?x=1 HTTP/1.0\r\n\r\n") << 200;
+}
+
+void TestMetrics::badRequestsAreRefused()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    const auto response = cs::test::rawExchange(m_metricsPort, request.toStdString());
+    QVERIFY2(statusOf(response) == status, response.substr(0, 200).c_str());
+    QVERIFY(response.find("Connection: close\r\n") != std::string::npos);
+    if (status == 405)
+        QVERIFY(response.find("Allow: GET, HEAD\r\n") != std::string::npos);
+    if (status != 200) // one sentence saying what is served
+        QVERIFY2(std::regex_search(response, std::regex("\r\n\r\n[A-Z][^\n]*\\.\n$")), response.c_str());
+    // The endpoint lives on.
+    QCOMPARE(cs::test::httpGet(m_metricsPort, "/metrics").status, 200);
+}
+
+void TestMetrics::headAnswersWithoutABody()
+{
+    const auto get = cs::test::httpGet(m_metricsPort, "/metrics");
+    QCOMPARE(get.status, 200);
+    const auto head = cs::test::rawExchange(m_metricsPort, "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    QCOMPARE(statusOf(head), 200);
+    QVERIFY2(head.ends_with("\r\n\r\n"), head.c_str()); // nothing after the head
+    QVERIFY(std::regex_search(head, std::regex("Content-Length: [1-9][0-9]+\r\n")));
+}
+
+void TestMetrics::slowClientIsCutAtItsDeadline()
+{
+    // A slowloris client: a request head trickled a byte every 200 ms, forever. Beast's read
+    // has a deadline for the whole request (5 s), not per byte, so the endpoint hangs up at 5 s;
+    // meanwhile a normal scrape is answered at once.
+    const int fd = cs::test::connectLoopback(m_metricsPort);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    const auto start = std::chrono::steady_clock::now();
+    const std::string head = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    QCOMPARE(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), ssize_t(head.size()));
+    const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+    bool scraped = false;
+    double scrapeSeconds = -1;
+    double cutAt = -1;
+    while (elapsed() < 10) {
+        pollfd p { fd, POLLIN, 0 };
+        if (::poll(&p, 1, 200) > 0) { // the server closed (EOF or reset): nothing else comes on this socket
+            char byte;
+            QVERIFY(::recv(fd, &byte, 1, 0) <= 0);
+            cutAt = elapsed();
+            break;
+        }
+        if (::send(fd, "X", 1, MSG_NOSIGNAL) != 1) {
+            cutAt = elapsed();
+            break;
+        }
+        if (!scraped && elapsed() > 1) {
+            const auto scrapeStart = std::chrono::steady_clock::now();
+            QCOMPARE(cs::test::httpGet(m_metricsPort, "/metrics").status, 200);
+            scrapeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - scrapeStart).count();
+            scraped = true;
+        }
+    }
+    qInfo("slow client cut after %.3f s; a scrape meanwhile took %.3f s", cutAt, scrapeSeconds);
+    QVERIFY(scraped);
+    QVERIFY2(scrapeSeconds < 1, QByteArray::number(scrapeSeconds).constData());
+    QVERIFY2(cutAt >= 4.8 && cutAt < 7, QByteArray::number(cutAt).constData());
 }
 
 QTEST_APPLESS_MAIN(TestMetrics)
