@@ -103,6 +103,8 @@ expected=(
     /usr/share/metainfo/$app_id.metainfo.xml
     /usr/share/man/man1/clusterscope.1.gz
     /usr/share/man/man1/clusterscope-load.1.gz
+    /usr/share/bash-completion/completions/clusterscope
+    /usr/share/bash-completion/completions/clusterscope-load
     /usr/share/icons/hicolor/scalable/apps/clusterscope.svg
     /usr/share/doc/clusterscope/copyright
     /usr/share/doc/clusterscope/changelog.gz
@@ -137,7 +139,8 @@ fi
 tar -tzf "$tgz" >"$tmp/tgz-contents" || fail "cannot list $tgz"
 before=$failures
 for path in bin/clusterscope bin/clusterscope-load libexec/clusterscope/clusterscope-worker \
-        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz share/doc/clusterscope/copyright; do
+        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz share/doc/clusterscope/copyright \
+        share/bash-completion/completions/clusterscope; do
     grep -qE "^[^/]+/$path\$" "$tmp/tgz-contents" || fail "the .tar.gz lacks $path"
 done
 [ $failures -eq $before ] && pass "the .tar.gz holds bin/, libexec/ and share/"
@@ -186,6 +189,37 @@ for program in clusterscope clusterscope-load; do
     done
     [ $failures -eq $before ] && pass "the man page of $program covers the $(wc -w <<<"$flags") flags of --help"
 done
+
+# man finds both pages by name in the installed tree, and renders them.
+before=$failures
+for program in clusterscope clusterscope-load; do
+    MANPATH="$root/usr/share/man" MANPAGER=cat MANWIDTH=100 man "$program" >"$tmp/man-rendered.txt" 2>"$tmp/man.err" \
+        || { cat "$tmp/man.err" >&2; fail "man $program found no page in the installed tree"; continue; }
+    grep -q "^NAME" "$tmp/man-rendered.txt" && grep -qF -- "$program -" "$tmp/man-rendered.txt" \
+        || fail "man $program did not render its NAME section"
+done
+[ $failures -eq $before ] && pass "man clusterscope and man clusterscope-load render from the installed tree"
+
+# Bash completion as bash-completion loads it: the file named after the command (for
+# clusterscope-load a link to the one file), then its function for that command.
+before=$failures
+completions=$root/usr/share/bash-completion/completions
+[ "$(readlink "$completions/clusterscope-load")" = clusterscope ] \
+    || fail "completions/clusterscope-load is not a link to clusterscope"
+for program in clusterscope clusterscope-load; do
+    offered=$(bash --norc --noprofile -c '
+        source "$1" || exit 1
+        function=$(complete -p "$2" | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
+        [ -n "$function" ] || exit 1
+        COMP_WORDS=("$2" --po); COMP_CWORD=1; COMPREPLY=()
+        "$function" "$2" --po "$2"
+        printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$completions/$program" "$program")
+    [ "$offered" = "--policy --port " ] || [ "$program" = clusterscope-load ] \
+        || fail "completing 'clusterscope --po' offered '$offered', expected --policy --port"
+    [ "$offered" = "--port " ] || [ "$program" = clusterscope ] \
+        || fail "completing 'clusterscope-load --po' offered '$offered', expected --port"
+done
+[ $failures -eq $before ] && pass "bash completes 'clusterscope --po' to --policy and --port from the installed file"
 
 out=$("$root/usr/bin/clusterscope" --version 2>&1)
 [ "$out" = "clusterscope $version" ] && pass "--version prints '$out'" || fail "--version printed '$out', expected 'clusterscope $version'"
