@@ -30,6 +30,8 @@ struct LoadOptions {
     bool json = false; ///< command line only: print the summary as JSON
     bool help = false; ///< command line only: --help was given
     bool version = false; ///< command line only: --version was given
+
+    bool operator==(const LoadOptions&) const = default;
 };
 
 /// Reads the clusterscope-load command line (argv[0] is skipped). Pure: no I/O.

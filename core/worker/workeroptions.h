@@ -32,6 +32,8 @@ struct WorkerOptions {
     int listenFd = -1; ///< mode Shared only
     bool help = false;
     bool version = false;
+
+    bool operator==(const WorkerOptions&) const = default;
 };
 
 /// The result of reading the command line: options, or one sentence for the user.
