@@ -29,6 +29,8 @@ test_packages=(
     # (cpack's .deb generator runs `file` to find what dpkg-shlibdeps should read; minbase has
     # no `file`, and lintian pulling it in is luck)
     dpkg-dev file desktop-file-utils appstream lintian
+    # tst_package reads the installed man pages with man itself (man-db is not in minbase)
+    man-db
     # the sanitized build and the libFuzzer targets (tests/fuzz/run.sh builds with clang)
     clang libclang-rt-14-dev
 )

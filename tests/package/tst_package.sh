@@ -5,7 +5,7 @@
 #
 # usage: tst_package.sh BUILD_DIR CPACK VERSION
 # Needs dpkg-deb and dpkg-shlibdeps (dpkg-dev), desktop-file-validate (desktop-file-utils),
-# appstreamcli (appstream), lintian: a missing one is a failure, never a skip.
+# appstreamcli (appstream), lintian, man (man-db): a missing one is a failure, never a skip.
 set -uo pipefail
 
 build_dir=${1:?usage: tst_package.sh BUILD_DIR CPACK VERSION}
@@ -60,9 +60,9 @@ wait_for() {
     done
 }
 
-for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian tar gzip timeout; do
+for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian man tar gzip timeout; do
     command -v "$tool" >/dev/null 2>&1 \
-        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream and lintian)"
+        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream, lintian and man-db)"
 done
 [ -f "$build_dir/CPackConfig.cmake" ] || die "no CPackConfig.cmake in $build_dir; configure the project first"
 
