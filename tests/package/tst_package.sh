@@ -94,7 +94,9 @@ done
 [ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts"
 
 # --- what the .deb holds
-dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$tmp/contents"
+# A link's line ends "PATH -> TARGET": its path is the field before the arrow.
+dpkg-deb -c "$deb" | awk '{ for (i = 6; i < NF; i++) if ($i == "->") { print $(i - 1); next } print $NF }' \
+    | sed 's|^\./|/|' >"$tmp/contents"
 expected=(
     /usr/bin/clusterscope
     /usr/bin/clusterscope-load
