@@ -37,6 +37,10 @@ int main(int argc, char** argv)
         std::cout << cs::loadUsage();
         return 0;
     }
+    if (options.version) {
+        std::cout << "clusterscope-load " << CLUSTERSCOPE_VERSION << '\n';
+        return 0;
+    }
     if (!options.metricsUrl.empty()) {
         // The cluster's own count, so that workers that get nothing count in the fairness index.
         auto count = cs::fetchWorkerCount(options.metricsUrl, options.timeoutMs);

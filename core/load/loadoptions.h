@@ -29,6 +29,9 @@ struct LoadOptions {
     std::string metricsUrl;
     bool json = false; ///< command line only: print the summary as JSON
     bool help = false; ///< command line only: --help was given
+    bool version = false; ///< command line only: --version was given
+
+    bool operator==(const LoadOptions&) const = default;
 };
 
 /// Reads the clusterscope-load command line (argv[0] is skipped). Pure: no I/O.
@@ -39,7 +42,7 @@ std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const
 /// LoadGenerator::start uses it too, since the window fills LoadOptions itself.
 std::string validateLoadOptions(const LoadOptions& options);
 
-/// The --help text.
-const char* loadUsage();
+/// The --help text (its options from the settings table).
+std::string loadUsage();
 
 } // namespace cs

@@ -1,6 +1,7 @@
 #include "master/clusterconfig.h"
 
 #include "master/workerlauncher.h"
+#include "settings/settingtable.h"
 
 #include <filesystem>
 #include <thread>
@@ -55,9 +56,11 @@ std::optional<ConfigProblem> validate(const ClusterConfig& config)
         && ::inet_pton(AF_INET6, config.bindAddress.c_str(), &v6) != 1)
         return ConfigProblem { F::Bind, "The bind address '" + config.bindAddress
                                    + "' is not an IP address; use one like 127.0.0.1, 0.0.0.0 or ::1." };
-    if (config.workers < 0 || config.workers > 256)
-        return ConfigProblem { F::Workers,
-                               "The worker count " + std::to_string(config.workers) + " is out of range; use 1 to 256." };
+    // Called after withDefaults(): "one per core" (0) is a number by now.
+    constexpr const Setting& workers = setting(Program::Clusterscope, "--workers");
+    if (config.workers < workers.minimum || config.workers > workers.maximum)
+        return ConfigProblem { F::Workers, "The worker count " + std::to_string(config.workers)
+                                   + " is out of range; use " + expectedValue(workers) + "." };
     if (!usesBuiltInWorker(config)) {
         const std::string& program = config.execCommand.front();
         if (findProgram(program).empty())

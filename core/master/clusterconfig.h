@@ -34,6 +34,8 @@ struct ClusterConfig {
     std::uint64_t memoryLimitBytes = 0; ///< restart a worker whose RSS exceeds this; 0 = off
     RestartLimits restart;
     bool stopWhenAllFailed = false; ///< headless: give up (and exit non-zero) once every slot has failed
+
+    bool operator==(const ClusterConfig&) const = default;
 };
 
 /// True when the workers are the built-in clusterscope-worker (request metrics, hand-off).

@@ -1,6 +1,7 @@
 #include "master/supervisor.h"
 
 #include "messages/wording.h"
+#include "settings/settingtable.h"
 #include "supervision/exitclassification.h"
 
 #include <algorithm>
@@ -588,7 +589,8 @@ void Supervisor::scaleTo(int workers, Clock::time_point now, Actions& out)
 {
     if (!m_lifecycle.running())
         return;
-    workers = std::clamp(workers, 1, 256);
+    constexpr const Setting& limit = setting(Program::Clusterscope, "--workers");
+    workers = std::clamp(workers, static_cast<int>(limit.minimum), static_cast<int>(limit.maximum));
     const int wanted = wantedSlots();
     if (workers == wanted)
         return;

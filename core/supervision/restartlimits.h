@@ -10,6 +10,8 @@ struct RestartLimits {
     int stableAfterMs = 10000; ///< an incarnation up this long resets the back-off
     int maxCrashes = 5; ///< the slot fails at the maxCrashes-th unexpected exit ...
     int crashWindowMs = 30000; ///< ... within this window
+
+    bool operator==(const RestartLimits&) const = default;
 };
 
 } // namespace cs

@@ -46,7 +46,11 @@ int runWorker(int argc, char** argv)
         return 2;
     }
     if (parsed.options.help) {
-        std::fputs(worker::workerUsage(), stdout);
+        std::fputs(worker::workerUsage().c_str(), stdout);
+        return 0;
+    }
+    if (parsed.options.version) {
+        std::printf("clusterscope-worker %s\n", CLUSTERSCOPE_VERSION);
         return 0;
     }
 

@@ -1,32 +1,21 @@
 #include "worker/workeroptions.h"
 
-#include <charconv>
-#include <optional>
+#include "settings/commandline.h"
 
 namespace cs::worker {
-namespace {
 
-template <typename T>
-std::optional<T> parseNumber(const std::string& text, T min, T max)
+std::string workerUsage()
 {
-    T value {};
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max)
-        return std::nullopt;
-    return value;
-}
-
-} // namespace
-
-const char* workerUsage()
-{
-    return "usage: clusterscope-worker --slot N [--chaos] [--mode handoff|shared|reuseport]\n"
-           "                          [--bind ADDR] [--port N] [--header-timeout-ms 10000]\n"
-           "                          [--idle-timeout-ms 30000] [--body-timeout-ms 30000]\n"
-           "                          [--max-connections 10000] [--max-body-bytes 1048576]\n"
-           "environment: CLUSTERSCOPE_WORKER_ID (slot), CLUSTERSCOPE_IPC_FD (channel to the master),\n"
-           "             CLUSTERSCOPE_LISTEN_FD (inherited listener, mode shared)\n";
+    return "Usage: clusterscope-worker [options]\n"
+           "\n"
+           "The built-in HTTP worker of clusterscope; the master starts it. Standalone it binds its\n"
+           "own SO_REUSEPORT socket. Every option with a value also takes the form --option=value.\n"
+           "\n"
+           "Options:\n"
+        + optionsHelp(Program::Worker)
+        + "\n"
+          "Environment: CLUSTERSCOPE_WORKER_ID (slot), CLUSTERSCOPE_IPC_FD (channel to the master),\n"
+          "CLUSTERSCOPE_LISTEN_FD (inherited listener, mode shared).\n";
 }
 
 ParsedOptions parseWorkerOptions(const std::vector<std::string>& args,
@@ -39,91 +28,66 @@ ParsedOptions parseWorkerOptions(const std::vector<std::string>& args,
         return result;
     };
 
-    bool modeGiven = false;
+    const std::vector<std::string_view> views(args.begin(), args.end());
+    auto read = readCommandLine(Program::Worker, views);
+    if (auto* error = std::get_if<std::string>(&read))
+        return fail(std::move(*error));
+    const CommandLine& line = std::get<CommandLine>(read);
+    o.help = line.help;
+    o.version = line.version;
+    if (o.help || o.version)
+        return result;
+
+    constexpr const Setting& kSlot = setting(Program::Worker, "--slot");
     if (auto it = env.find("CLUSTERSCOPE_WORKER_ID"); it != env.end() && !it->second.empty()) {
-        auto slot = parseNumber<int>(it->second, 0, 1000000);
+        auto slot = parseInteger(it->second, static_cast<std::int64_t>(kSlot.minimum),
+                                 static_cast<std::int64_t>(kSlot.maximum));
         if (!slot)
             return fail("CLUSTERSCOPE_WORKER_ID must be a slot number, not \"" + it->second + "\".");
-        o.slot = *slot;
+        o.slot = static_cast<int>(*slot);
     }
     if (auto it = env.find("CLUSTERSCOPE_IPC_FD"); it != env.end() && !it->second.empty()) {
-        auto fd = parseNumber<int>(it->second, 0, 1 << 20);
+        auto fd = parseInteger(it->second, 0, 1 << 20);
         if (!fd)
             return fail("CLUSTERSCOPE_IPC_FD must be a file descriptor number, not \"" + it->second + "\".");
-        o.ipcFd = *fd;
+        o.ipcFd = static_cast<int>(*fd);
     }
     if (auto it = env.find("CLUSTERSCOPE_LISTEN_FD"); it != env.end() && !it->second.empty()) {
-        auto fd = parseNumber<int>(it->second, 0, 1 << 20);
+        auto fd = parseInteger(it->second, 0, 1 << 20);
         if (!fd)
             return fail("CLUSTERSCOPE_LISTEN_FD must be a file descriptor number, not \"" + it->second + "\".");
-        o.listenFd = *fd;
+        o.listenFd = static_cast<int>(*fd);
     }
 
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& flag = args[i];
-        if (flag == "--help" || flag == "-h") {
-            o.help = true;
-            return result;
-        }
+    bool modeGiven = false;
+    // The table has checked the numbers' ranges and the mode's choices.
+    for (const GivenSetting& given : line.given) {
+        const std::string_view flag = given.setting->flag;
         if (flag == "--chaos") {
             o.chaos = true;
-            continue;
-        }
-        if (i + 1 >= args.size())
-            return fail("Option " + flag + " is unknown or lacks its value; see --help.");
-        const std::string& value = args[++i];
-        auto bad = [&](const char* what) { return fail("Option " + flag + " needs " + what + ", not \"" + value + "\"."); };
-        if (flag == "--slot") {
-            auto v = parseNumber<int>(value, 0, 1000000);
-            if (!v)
-                return bad("a slot number from 0 to 1000000");
-            o.slot = *v;
+        } else if (flag == "--slot") {
+            o.slot = static_cast<int>(given.number);
         } else if (flag == "--mode") {
-            if (value == "handoff")
-                o.mode = AcceptMode::Handoff;
-            else if (value == "shared")
-                o.mode = AcceptMode::Shared;
-            else if (value == "reuseport")
-                o.mode = AcceptMode::ReusePort;
-            else
-                return bad("one of handoff, shared or reuseport");
+            o.mode = given.text == "handoff" ? AcceptMode::Handoff
+                : given.text == "shared"     ? AcceptMode::Shared
+                                             : AcceptMode::ReusePort;
             modeGiven = true;
         } else if (flag == "--bind") {
-            if (value.empty())
-                return bad("an IP address");
-            o.bindAddress = value;
+            if (given.text.empty())
+                return fail(invalidValue(given, "an IP address"));
+            o.bindAddress = given.text;
         } else if (flag == "--port") {
-            auto v = parseNumber<std::uint32_t>(value, 0, 65535);
-            if (!v)
-                return bad("a port from 0 to 65535");
-            o.port = static_cast<std::uint16_t>(*v);
+            o.port = static_cast<std::uint16_t>(given.number);
         } else if (flag == "--header-timeout-ms") {
-            auto v = parseNumber<std::uint32_t>(value, 1, 3600000);
-            if (!v)
-                return bad("milliseconds from 1 to 3600000");
-            o.headerTimeoutMs = *v;
+            o.headerTimeoutMs = static_cast<std::uint32_t>(given.number);
         } else if (flag == "--idle-timeout-ms") {
-            auto v = parseNumber<std::uint32_t>(value, 1, 3600000);
-            if (!v)
-                return bad("milliseconds from 1 to 3600000");
-            o.idleTimeoutMs = *v;
+            o.idleTimeoutMs = static_cast<std::uint32_t>(given.number);
         } else if (flag == "--body-timeout-ms") {
-            auto v = parseNumber<std::uint32_t>(value, 1, 3600000);
-            if (!v)
-                return bad("milliseconds from 1 to 3600000");
-            o.bodyTimeoutMs = *v;
+            o.bodyTimeoutMs = static_cast<std::uint32_t>(given.number);
         } else if (flag == "--max-connections") {
-            auto v = parseNumber<std::uint32_t>(value, 1, 10000000);
-            if (!v)
-                return bad("a count from 1 to 10000000");
-            o.maxConnections = *v;
+            o.maxConnections = static_cast<std::uint32_t>(given.number);
         } else if (flag == "--max-body-bytes") {
-            auto v = parseNumber<std::uint64_t>(value, 0, std::uint64_t(1) << 40);
-            if (!v)
-                return bad("a byte count");
-            o.maxBodyBytes = *v;
-        } else {
-            return fail("Option " + flag + " is unknown; see --help.");
+            o.maxBodyBytes = static_cast<std::uint64_t>(given.number);
         }
     }
 

@@ -31,6 +31,9 @@ struct WorkerOptions {
     int ipcFd = -1; ///< -1: standalone
     int listenFd = -1; ///< mode Shared only
     bool help = false;
+    bool version = false;
+
+    bool operator==(const WorkerOptions&) const = default;
 };
 
 /// The result of reading the command line: options, or one sentence for the user.
@@ -44,7 +47,7 @@ struct ParsedOptions {
 ParsedOptions parseWorkerOptions(const std::vector<std::string>& args,
                                  const std::map<std::string, std::string>& env);
 
-/// The --help text.
-const char* workerUsage();
+/// The --help text (its options from the settings table).
+std::string workerUsage();
 
 } // namespace cs::worker

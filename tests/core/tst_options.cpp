@@ -95,17 +95,24 @@ void TestOptions::badValues_data()
 {
     QTest::addColumn<QByteArray>("line");
     QTest::addColumn<QByteArray>("expected");
-    QTest::newRow("port too big") << QByteArray("--port 65536") << QByteArray("use a number from 0 to 65535");
-    QTest::newRow("port negative") << QByteArray("--port -1") << QByteArray("The port '-1' is not valid");
-    QTest::newRow("port trailing junk") << QByteArray("--port 80x") << QByteArray("The port '80x' is not valid");
-    QTest::newRow("workers too many") << QByteArray("--workers 1000") << QByteArray("use 1 to 256");
-    QTest::newRow("policy") << QByteArray("--policy fastest") << QByteArray("Unknown policy 'fastest'");
-    QTest::newRow("interval") << QByteArray("--interval 5") << QByteArray("use 50 to 3600000 ms");
-    QTest::newRow("heartbeat") << QByteArray("--heartbeat-ms 10") << QByteArray("heartbeat timeout '10'");
-    QTest::newRow("memory") << QByteArray("--memory-limit 0") << QByteArray("memory limit '0'");
-    QTest::newRow("no value") << QByteArray("--workers") << QByteArray("--workers needs a value");
-    QTest::newRow("unknown") << QByteArray("-x") << QByteArray("Unknown option '-x'");
-    QTest::newRow("metrics port") << QByteArray("--metrics-port 99999") << QByteArray("The metrics port '99999' is not valid");
+    // One shape for every bad value of the three programs: "The value 'X' of --flag is not
+    // valid; use WHAT.", WHAT from the settings table.
+    QTest::newRow("port too big") << QByteArray("--port 65536") << QByteArray("The value '65536' of --port is not valid; use a number from 0 to 65535.");
+    QTest::newRow("port negative") << QByteArray("--port -1") << QByteArray("The value '-1' of --port is not valid");
+    QTest::newRow("port trailing junk") << QByteArray("--port=80x") << QByteArray("The value '80x' of --port is not valid");
+    QTest::newRow("workers too many") << QByteArray("--workers 1000") << QByteArray("use a number from 1 to 256.");
+    QTest::newRow("policy") << QByteArray("--policy fastest") << QByteArray("The value 'fastest' of --policy is not valid; use round-robin, least-connections, shared or reuseport.");
+    QTest::newRow("interval") << QByteArray("--interval 5") << QByteArray("use a number from 50 to 3600000 ms.");
+    QTest::newRow("heartbeat") << QByteArray("--heartbeat-ms 10") << QByteArray("The value '10' of --heartbeat-ms");
+    QTest::newRow("memory") << QByteArray("--memory-limit 0") << QByteArray("The value '0' of --memory-limit is not valid; use a number from 1 to 1048576 MB.");
+    QTest::newRow("env") << QByteArray("--env NOEQUALS") << QByteArray("The value 'NOEQUALS' of --env is not valid; use NAME=VALUE.");
+    QTest::newRow("no value") << QByteArray("--workers") << QByteArray("Option --workers needs a value (N); see clusterscope --help.");
+    QTest::newRow("unknown") << QByteArray("-x") << QByteArray("Unknown option '-x'; see clusterscope --help.");
+    QTest::newRow("unknown with value") << QByteArray("--frobnicate=3") << QByteArray("Unknown option '--frobnicate'; see clusterscope --help.");
+    QTest::newRow("switch with value") << QByteArray("--chaos=yes") << QByteArray("Option --chaos takes no value; see clusterscope --help.");
+    QTest::newRow("operand") << QByteArray("--headless stray") << QByteArray("Unexpected argument 'stray': clusterscope takes options only; see clusterscope --help.");
+    QTest::newRow("operand after --") << QByteArray("--headless -- --port") << QByteArray("Unexpected argument '--port'");
+    QTest::newRow("metrics port") << QByteArray("--metrics-port 99999") << QByteArray("The value '99999' of --metrics-port is not valid");
     QTest::newRow("config missing") << QByteArray("--config /nonexistent/cluster.toml") << QByteArray("The config file '/nonexistent/cluster.toml' does not exist; check the path.");
 }
 

@@ -95,12 +95,12 @@ void TestHeadless::badFlagValuesExitNonZeroWithOneSentence_data()
 {
     QTest::addColumn<QByteArray>("args");
     QTest::addColumn<QByteArray>("expected");
-    QTest::newRow("port out of range") << QByteArray("--port 70000") << QByteArray("is not valid; use a number from 0 to 65535");
-    QTest::newRow("port not a number") << QByteArray("--port http") << QByteArray("The port 'http' is not valid");
-    QTest::newRow("workers zero") << QByteArray("--workers 0") << QByteArray("use 1 to 256");
-    QTest::newRow("unknown policy") << QByteArray("--policy random") << QByteArray("Unknown policy 'random'");
+    QTest::newRow("port out of range") << QByteArray("--port 70000") << QByteArray("The value '70000' of --port is not valid; use a number from 0 to 65535.");
+    QTest::newRow("port not a number") << QByteArray("--port http") << QByteArray("The value 'http' of --port is not valid");
+    QTest::newRow("workers zero") << QByteArray("--workers 0") << QByteArray("use a number from 1 to 256.");
+    QTest::newRow("unknown policy") << QByteArray("--policy random") << QByteArray("The value 'random' of --policy is not valid");
     QTest::newRow("unknown flag") << QByteArray("--frobnicate") << QByteArray("Unknown option '--frobnicate'");
-    QTest::newRow("missing value") << QByteArray("--port") << QByteArray("--port needs a value");
+    QTest::newRow("missing value") << QByteArray("--port") << QByteArray("Option --port needs a value (N); see clusterscope --help.");
     QTest::newRow("bad bind") << QByteArray("--bind localhost:80") << QByteArray("is not an IP address");
     QTest::newRow("missing worker") << QByteArray("--worker-program /nope/worker") << QByteArray("'/nope/worker' does not exist");
 }

@@ -5,7 +5,7 @@
 #
 # usage: tst_package.sh BUILD_DIR CPACK VERSION
 # Needs dpkg-deb and dpkg-shlibdeps (dpkg-dev), desktop-file-validate (desktop-file-utils),
-# appstreamcli (appstream), lintian: a missing one is a failure, never a skip.
+# appstreamcli (appstream), lintian, man (man-db): a missing one is a failure, never a skip.
 set -uo pipefail
 
 build_dir=${1:?usage: tst_package.sh BUILD_DIR CPACK VERSION}
@@ -60,9 +60,9 @@ wait_for() {
     done
 }
 
-for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian systemd-analyze tar gzip timeout; do
+for tool in dpkg-deb dpkg-shlibdeps desktop-file-validate appstreamcli lintian systemd-analyze man tar gzip timeout; do
     command -v "$tool" >/dev/null 2>&1 \
-        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream, lintian and systemd)"
+        || die "$tool is missing; install it (installer/bootstrap.sh installs dpkg-dev, desktop-file-utils, appstream, lintian, systemd and man-db)"
 done
 [ -f "$build_dir/CPackConfig.cmake" ] || die "no CPackConfig.cmake in $build_dir; configure the project first"
 
@@ -99,7 +99,9 @@ fi
 [ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts, not on Qt Network"
 
 # --- what the .deb holds
-dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$tmp/contents"
+# A link's line ends "PATH -> TARGET": its path is the field before the arrow.
+dpkg-deb -c "$deb" | awk '{ for (i = 6; i < NF; i++) if ($i == "->") { print $(i - 1); next } print $NF }' \
+    | sed 's|^\./|/|' >"$tmp/contents"
 expected=(
     /usr/bin/clusterscope
     /usr/bin/clusterscope-load
@@ -108,6 +110,8 @@ expected=(
     /usr/share/metainfo/$app_id.metainfo.xml
     /usr/share/man/man1/clusterscope.1.gz
     /usr/share/man/man1/clusterscope-load.1.gz
+    /usr/share/bash-completion/completions/clusterscope
+    /usr/share/bash-completion/completions/clusterscope-load
     /usr/share/icons/hicolor/scalable/apps/clusterscope.svg
     /usr/share/doc/clusterscope/copyright
     /usr/share/doc/clusterscope/changelog.gz
@@ -142,7 +146,8 @@ fi
 tar -tzf "$tgz" >"$tmp/tgz-contents" || fail "cannot list $tgz"
 before=$failures
 for path in bin/clusterscope bin/clusterscope-load libexec/clusterscope/clusterscope-worker \
-        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz share/doc/clusterscope/copyright; do
+        "share/applications/$app_id.desktop" share/man/man1/clusterscope.1.gz share/doc/clusterscope/copyright \
+        share/bash-completion/completions/clusterscope; do
     grep -qE "^[^/]+/$path\$" "$tmp/tgz-contents" || fail "the .tar.gz lacks $path"
 done
 [ $failures -eq $before ] && pass "the .tar.gz holds bin/, libexec/ and share/"
@@ -214,6 +219,37 @@ for program in clusterscope clusterscope-load; do
     done
     [ $failures -eq $before ] && pass "the man page of $program covers the $(wc -w <<<"$flags") flags of --help"
 done
+
+# man finds both pages by name in the installed tree, and renders them.
+before=$failures
+for program in clusterscope clusterscope-load; do
+    MANPATH="$root/usr/share/man" MANPAGER=cat MANWIDTH=100 man "$program" >"$tmp/man-rendered.txt" 2>"$tmp/man.err" \
+        || { cat "$tmp/man.err" >&2; fail "man $program found no page in the installed tree"; continue; }
+    grep -q "^NAME" "$tmp/man-rendered.txt" && grep -qF -- "$program -" "$tmp/man-rendered.txt" \
+        || fail "man $program did not render its NAME section"
+done
+[ $failures -eq $before ] && pass "man clusterscope and man clusterscope-load render from the installed tree"
+
+# Bash completion as bash-completion loads it: the file named after the command (for
+# clusterscope-load a link to the one file), then its function for that command.
+before=$failures
+completions=$root/usr/share/bash-completion/completions
+[ "$(readlink "$completions/clusterscope-load")" = clusterscope ] \
+    || fail "completions/clusterscope-load is not a link to clusterscope"
+for program in clusterscope clusterscope-load; do
+    offered=$(bash --norc --noprofile -c '
+        source "$1" || exit 1
+        function=$(complete -p "$2" | sed -n "s/.* -F \([^ ]*\) .*/\1/p")
+        [ -n "$function" ] || exit 1
+        COMP_WORDS=("$2" --po); COMP_CWORD=1; COMPREPLY=()
+        "$function" "$2" --po "$2"
+        printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$completions/$program" "$program")
+    [ "$offered" = "--policy --port " ] || [ "$program" = clusterscope-load ] \
+        || fail "completing 'clusterscope --po' offered '$offered', expected --policy --port"
+    [ "$offered" = "--port " ] || [ "$program" = clusterscope ] \
+        || fail "completing 'clusterscope-load --po' offered '$offered', expected --port"
+done
+[ $failures -eq $before ] && pass "bash completes 'clusterscope --po' to --policy and --port from the installed file"
 
 out=$("$root/usr/bin/clusterscope" --version 2>&1)
 [ "$out" = "clusterscope $version" ] && pass "--version prints '$out'" || fail "--version printed '$out', expected 'clusterscope $version'"

@@ -2,6 +2,7 @@
 
 #include "models/clusteractions.h"
 #include "models/slotpalette.h"
+#include "settings/settingtable.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -93,13 +94,15 @@ LauncherPanel::LauncherPanel(QWidget* parent)
 {
     setObjectName(QStringLiteral("launcherPanel"));
     m_port->setObjectName(QStringLiteral("portSpin"));
-    m_port->setRange(0, 65535);
+    constexpr const Setting& port = setting(Program::Clusterscope, "--port");
+    m_port->setRange(int(port.minimum), int(port.maximum));
     m_port->setSpecialValueText(tr("any free port"));
     m_port->setToolTip(tr("TCP port the master binds; 0 picks any free port"));
     m_bind->setObjectName(QStringLiteral("bindEdit"));
     m_bind->setToolTip(tr("Address to listen on: 127.0.0.1 for this machine only, 0.0.0.0 for every interface"));
     m_workers->setObjectName(QStringLiteral("workersSpin"));
-    m_workers->setRange(1, 256);
+    constexpr const Setting& workers = setting(Program::Clusterscope, "--workers");
+    m_workers->setRange(int(workers.minimum), int(workers.maximum));
     m_workers->setToolTip(tr("How many worker processes to fork; the default is one per CPU core"));
     m_policy->setObjectName(QStringLiteral("policyCombo"));
     for (Policy policy : kAllPolicies) {
@@ -142,7 +145,8 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     m_env->setTabChangesFocus(true);
     m_env->setFixedHeight(m_env->fontMetrics().lineSpacing() * 3 + 12);
     m_metricsPort->setObjectName(QStringLiteral("metricsPortEdit"));
-    m_metricsPort->setValidator(new QIntValidator(0, 65535, m_metricsPort));
+    constexpr const Setting& metricsPort = setting(Program::Clusterscope, "--metrics-port");
+    m_metricsPort->setValidator(new QIntValidator(int(metricsPort.minimum), int(metricsPort.maximum), m_metricsPort));
     m_metricsPort->setPlaceholderText(tr("off"));
     m_metricsPort->setToolTip(tr("Serve Prometheus metrics on 127.0.0.1 at this port while the cluster runs "
                                  "(empty: off, 0: any free port)"));
