@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -115,6 +116,8 @@ struct ControlServer::Impl {
 
     void welcome(local::socket socket)
     {
+        // Asio opens without close-on-exec: no worker may inherit a control connection.
+        ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
         auto session = std::make_shared<Session>(*this, std::move(socket));
         sessions.push_back(session);
         ucred peer {};
@@ -319,6 +322,8 @@ std::string ControlServer::start(const std::string& name, const std::string& pat
         ::unlink(path.c_str());
     }
     impl.acceptor.open(local(), ec);
+    if (!ec)
+        ::fcntl(impl.acceptor.native_handle(), F_SETFD, FD_CLOEXEC);
     if (!ec)
         impl.acceptor.bind(local::endpoint(path), ec);
     if (!ec)
