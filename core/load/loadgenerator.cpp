@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
@@ -23,6 +22,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace cs {
 
@@ -36,7 +37,9 @@ namespace {
 // Errors come back as values: a refused connect or a reset is counted, not thrown.
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::size_t kBufferBytes = 16 * 1024; // also the largest response head accepted
+// Room for the largest response head the parser accepts, and then some for reading bodies.
+constexpr std::size_t kBufferBytes = 2 * ResponseParser::kHeaderLimit;
+static_assert(kBufferBytes > ResponseParser::kHeaderLimit);
 constexpr auto kProgressPeriod = std::chrono::milliseconds(200);
 // After a failed connect, wait a little before the next attempt so a dead port is not a busy loop.
 constexpr auto kConnectBackoff = std::chrono::milliseconds(20);
@@ -44,6 +47,18 @@ constexpr auto kConnectBackoff = std::chrono::milliseconds(20);
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
+}
+
+LatencyFigures latencyFigures(const LatencyHistogram& histogram, Clock::duration max)
+{
+    LatencyFigures f;
+    f.maxMs = std::chrono::duration<double, std::milli>(max).count();
+    // Quantiles are bucket midpoints; never report one above the exact maximum.
+    auto quantileMs = [&](double q) { return std::min(histogram.quantileMicros(q) / 1000.0, f.maxMs); };
+    f.p50Ms = quantileMs(0.50);
+    f.p90Ms = quantileMs(0.90);
+    f.p99Ms = quantileMs(0.99);
+    return f;
 }
 
 } // namespace
@@ -63,12 +78,15 @@ public:
     bool finished() const { return m_finished; }
     std::optional<std::uint64_t> claimSlot();
     Clock::time_point slotTime(std::uint64_t slot) const;
-    void recordResponse(Clock::duration latency, int status, std::string_view worker);
+    /// `latency` is timed from the request's scheduled send time under a rate (else from
+    /// the send), `asSent` from the moment it was actually written.
+    void recordResponse(Clock::duration latency, Clock::duration asSent, int status, std::string_view worker);
     void recordError(const std::string& message);
     void recordConnect() { ++m_connects; }
     void connectionEnded();
     const LoadOptions& options() const { return m_options; }
     const std::string& request() const { return m_request; }
+    const std::string& target() const { return m_target; } ///< host:port, for messages
     const tcp::resolver::results_type& endpoints() const { return m_endpoints; }
     asio::io_context& io() { return m_io; }
 
@@ -85,6 +103,7 @@ private:
     asio::steady_timer m_progressTimer { m_io };
     tcp::resolver::results_type m_endpoints;
     std::string m_request;
+    std::string m_target;
     // Declared after m_io so they are destroyed first, while the io_context still exists.
     std::vector<std::unique_ptr<LoadConnection>> m_connections;
     int m_live = 0;
@@ -100,7 +119,9 @@ private:
     std::uint64_t m_non2xx = 0;
     std::uint64_t m_connects = 0;
     Clock::duration m_maxLatency {};
-    LatencyHistogram m_latency;
+    LatencyHistogram m_latency; ///< from the scheduled send time under a rate
+    Clock::duration m_maxAsSent {};
+    LatencyHistogram m_asSent; ///< from the actual send
     std::map<std::string, std::uint64_t, std::less<>> m_perWorker;
     std::string m_firstError;
     std::deque<std::pair<Clock::time_point, std::uint64_t>> m_recent; ///< for the recent rate
@@ -116,13 +137,15 @@ public:
         , m_deadline(run.io())
         , m_buffer(kBufferBytes)
     {
+        m_buffer.reserve(kBufferBytes); // once: reads never grow it, so they never allocate
     }
     asio::awaitable<void> loop();
     /// Ends whatever is pending so loop() returns; on the load thread.
     void shutdown();
 
 private:
-    asio::awaitable<void> exchange();
+    /// One request and its response. `scheduled`: when the request was due (under a rate).
+    asio::awaitable<void> exchange(std::optional<Clock::time_point> scheduled);
     void armDeadline();
     void disarmDeadline();
     void closeSocket();
@@ -134,9 +157,7 @@ private:
     asio::steady_timer m_deadline;
     std::uint64_t m_deadlineGeneration = 0;
     bool m_timedOut = false;
-    std::vector<char> m_buffer;
-    std::size_t m_used = 0; ///< bytes in m_buffer not consumed yet
-    std::string m_worker; ///< X-Worker of the response being read, kept while the body overwrites the buffer
+    boost::beast::flat_buffer m_buffer; ///< bytes received and not parsed yet
     ResponseParser m_parser;
 };
 
@@ -153,7 +174,7 @@ void LoadConnection::closeSocket()
 {
     error_code ignored;
     m_socket.close(ignored);
-    m_used = 0;
+    m_buffer.clear(); // keeps its capacity
 }
 
 void LoadConnection::armDeadline()
@@ -179,7 +200,7 @@ void LoadConnection::disarmDeadline()
 std::string LoadConnection::describe(const char* what, const error_code& ec) const
 {
     const LoadOptions& o = m_run.options();
-    const std::string target = hostPort(o.host, o.port);
+    const std::string& target = m_run.target();
     if (m_timedOut)
         return std::string(what) + " " + target + " timed out after " + std::to_string(o.timeoutMs) + " ms";
     if (ec == asio::error::eof)
@@ -193,19 +214,21 @@ asio::awaitable<void> LoadConnection::loop()
         std::optional<std::uint64_t> slot = m_run.claimSlot();
         if (!slot)
             break;
+        std::optional<Clock::time_point> scheduled;
         if (m_run.options().rate > 0) {
-            m_pace.expires_at(m_run.slotTime(*slot));
+            scheduled = m_run.slotTime(*slot);
+            m_pace.expires_at(*scheduled);
             co_await m_pace.async_wait(nothrow);
             if (m_run.finished())
                 break;
         }
-        co_await exchange();
+        co_await exchange(scheduled);
     }
     closeSocket();
     disarmDeadline();
 }
 
-asio::awaitable<void> LoadConnection::exchange()
+asio::awaitable<void> LoadConnection::exchange(std::optional<Clock::time_point> scheduled)
 {
     const LoadOptions& o = m_run.options();
     armDeadline();
@@ -232,10 +255,11 @@ asio::awaitable<void> LoadConnection::exchange()
         // A keep-alive connection the server closed while idle fails at once with nothing
         // received; any HTTP client retries a GET on a fresh connection then, and so do we, once.
         auto retryable = [&](const error_code& ec) {
-            return o.retryOnClose && reused && !retried && !m_timedOut && m_used == 0
+            return o.retryOnClose && reused && !retried && !m_timedOut && !m_parser.gotSome() && m_buffer.size() == 0
                 && (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
         };
 
+        m_parser.reset();
         const Clock::time_point sent = Clock::now();
         auto [writeError, written] = co_await asio::async_write(m_socket, asio::buffer(m_run.request()), nothrow);
         if (m_run.finished())
@@ -252,22 +276,45 @@ asio::awaitable<void> LoadConnection::exchange()
             co_return;
         }
 
-        // The head: read until the parser sees the blank line.
-        ResponseParser::Result result;
+        // Parse what is buffered, read more while the response is incomplete. A 1xx response
+        // is followed by the final one on the same connection.
+        error_code parseError;
+        bool retry = false;
         for (;;) {
-            result = m_parser.parse(std::string_view(m_buffer.data(), m_used));
-            if (result != ResponseParser::Result::Incomplete)
+            while (m_buffer.size() > 0 && !m_parser.done()) {
+                const std::size_t used = m_parser.put(m_buffer.data(), parseError);
+                m_buffer.consume(used);
+                if (parseError == boost::beast::http::error::need_more) {
+                    parseError = {};
+                    break;
+                }
+                if (parseError || used == 0)
+                    break;
+            }
+            if (parseError)
                 break;
-            if (m_used == m_buffer.size()) {
-                result = ResponseParser::Result::Invalid;
+            if (m_parser.done()) {
+                if (!m_parser.interim())
+                    break;
+                m_parser.reset();
+                continue;
+            }
+            const std::size_t room = m_buffer.max_size() - m_buffer.size();
+            if (room == 0) { // cannot happen: the parser refuses a head this large first
+                parseError = boost::beast::http::error::header_limit;
                 break;
             }
-            auto [ec, n] = co_await m_socket.async_read_some(
-                asio::buffer(m_buffer.data() + m_used, m_buffer.size() - m_used), nothrow);
+            auto [ec, n] = co_await m_socket.async_read_some(m_buffer.prepare(room), nothrow);
             if (m_run.finished())
                 co_return;
+            m_buffer.commit(n);
+            if (ec == asio::error::eof && m_parser.gotSome()) {
+                // Ends a body that runs until close; else the response was cut short.
+                m_parser.putEof(parseError);
+                break;
+            }
             if (ec) {
-                const bool retry = retryable(ec);
+                retry = retryable(ec);
                 closeSocket();
                 if (retry)
                     break;
@@ -275,79 +322,22 @@ asio::awaitable<void> LoadConnection::exchange()
                 disarmDeadline();
                 co_return;
             }
-            m_used += n;
         }
-        if (result == ResponseParser::Result::Incomplete) { // the retry case above
+        if (retry) {
             retried = true;
             continue;
         }
-        if (result == ResponseParser::Result::Invalid) {
-            const std::string why = m_used == m_buffer.size() && m_parser.error().empty()
-                ? std::string("response head larger than 16 KiB")
-                : m_parser.error();
+        if (parseError) {
             closeSocket();
-            m_run.recordError("invalid response from " + hostPort(o.host, o.port) + ": " + why);
+            m_run.recordError(m_parser.describe(parseError, m_run.target()));
             disarmDeadline();
             co_return;
-        }
-
-        const ResponseHead head = m_parser.head();
-        if (head.chunked) {
-            closeSocket();
-            m_run.recordError("chunked responses are not supported; the server at " + hostPort(o.host, o.port)
-                              + " must send Content-Length");
-            disarmDeadline();
-            co_return;
-        }
-        m_worker.assign(head.worker.data(), head.worker.size());
-        bool closeAfter = head.close || !o.keepAlive;
-
-        // The body: by Content-Length, empty for 1xx/204/304, else until the server closes.
-        const std::size_t have = m_used - head.headBytes;
-        if (head.noBody() || head.hasContentLength) {
-            const std::uint64_t length = head.noBody() ? 0 : head.contentLength;
-            if (have >= length) {
-                const std::size_t consumed = head.headBytes + static_cast<std::size_t>(length);
-                std::memmove(m_buffer.data(), m_buffer.data() + consumed, m_used - consumed);
-                m_used -= consumed;
-            } else {
-                std::uint64_t remaining = length - have;
-                m_used = 0;
-                while (remaining > 0) {
-                    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, m_buffer.size()));
-                    auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(m_buffer.data(), want), nothrow);
-                    if (m_run.finished())
-                        co_return;
-                    if (ec) {
-                        closeSocket();
-                        m_run.recordError(describe("reading the body from", ec));
-                        disarmDeadline();
-                        co_return;
-                    }
-                    remaining -= n;
-                }
-            }
-        } else {
-            m_used = 0;
-            for (;;) {
-                auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(m_buffer.data(), m_buffer.size()), nothrow);
-                if (m_run.finished())
-                    co_return;
-                if (ec == asio::error::eof)
-                    break;
-                if (ec) {
-                    closeSocket();
-                    m_run.recordError(describe("reading the body from", ec));
-                    disarmDeadline();
-                    co_return;
-                }
-            }
-            closeAfter = true;
         }
 
         disarmDeadline();
-        m_run.recordResponse(Clock::now() - sent, head.status, m_worker);
-        if (closeAfter)
+        const Clock::time_point now = Clock::now();
+        m_run.recordResponse(now - scheduled.value_or(sent), now - sent, m_parser.status(), m_parser.worker());
+        if (!m_parser.keepAlive() || !o.keepAlive)
             closeSocket();
         co_return;
     }
@@ -383,16 +373,20 @@ Clock::time_point LoadRun::slotTime(std::uint64_t slot) const
     return m_start + std::chrono::duration_cast<Clock::duration>(offset);
 }
 
-void LoadRun::recordResponse(Clock::duration latency, int status, std::string_view worker)
+void LoadRun::recordResponse(Clock::duration latency, Clock::duration asSent, int status, std::string_view worker)
 {
     if (m_finished)
         return;
     ++m_completed;
     if (status < 200 || status > 299)
         ++m_non2xx;
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
-    m_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
-    m_maxLatency = std::max(m_maxLatency, latency);
+    auto record = [](LatencyHistogram& histogram, Clock::duration& max, Clock::duration d) {
+        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+        histogram.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
+        max = std::max(max, d);
+    };
+    record(m_latency, m_maxLatency, latency);
+    record(m_asSent, m_maxAsSent, asSent);
     if (!worker.empty()) {
         if (auto it = m_perWorker.find(worker); it != m_perWorker.end())
             ++it->second;
@@ -482,6 +476,7 @@ LoadSummary LoadRun::run()
         return summary;
     }
 
+    m_target = hostPort(m_options.host, m_options.port);
     m_request = "GET " + m_options.path + " HTTP/1.1\r\nHost: " + hostPort(m_options.host, m_options.port)
         + "\r\nUser-Agent: clusterscope-load/" CLUSTERSCOPE_VERSION "\r\n"
         + (m_options.keepAlive ? "" : "Connection: close\r\n") + "\r\n";
@@ -532,12 +527,13 @@ LoadSummary LoadRun::run()
     summary.errors = m_errors;
     summary.non2xx = m_non2xx;
     summary.requestsPerSecond = summary.elapsedSeconds > 0 ? static_cast<double>(m_completed) / summary.elapsedSeconds : 0;
-    summary.maxMs = std::chrono::duration<double, std::milli>(m_maxLatency).count();
-    // Quantiles are bucket midpoints; never report one above the exact maximum.
-    auto quantileMs = [&](double q) { return std::min(m_latency.quantileMicros(q) / 1000.0, summary.maxMs); };
-    summary.p50Ms = quantileMs(0.50);
-    summary.p90Ms = quantileMs(0.90);
-    summary.p99Ms = quantileMs(0.99);
+    const LatencyFigures latency = latencyFigures(m_latency, m_maxLatency);
+    summary.p50Ms = latency.p50Ms;
+    summary.p90Ms = latency.p90Ms;
+    summary.p99Ms = latency.p99Ms;
+    summary.maxMs = latency.maxMs;
+    summary.asSent = latencyFigures(m_asSent, m_maxAsSent);
+    summary.fromSchedule = m_options.rate > 0;
     for (const auto& [worker, count] : m_perWorker)
         summary.perWorker.emplace(worker, count);
     setFairness(summary, m_options.workers,

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <vector>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 namespace cs {
 namespace {
 
@@ -36,36 +39,24 @@ std::vector<std::pair<std::string, std::uint64_t>> workersInOrder(const LoadSumm
     return rows;
 }
 
-void appendJsonString(std::string& out, const std::string& text)
-{
-    out += '"';
-    for (unsigned char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                out += buffer;
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
-
-std::string jsonNumber(double value)
+// Never NaN or infinity in JSON: a figure that could not be measured is null.
+boost::json::value jsonNumber(double value)
 {
     if (!std::isfinite(value))
-        return "0";
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-    return buffer;
+        return nullptr;
+    return value;
+}
+
+boost::json::object jsonLatency(const LatencyFigures& f)
+{
+    return { { "p50", jsonNumber(f.p50Ms) }, { "p90", jsonNumber(f.p90Ms) }, { "p99", jsonNumber(f.p99Ms) },
+             { "max", jsonNumber(f.maxMs) } };
+}
+
+std::string latencyLine(const LatencyFigures& f)
+{
+    return "p50 " + printf1("%.3f ms", f.p50Ms) + "   p90 " + printf1("%.3f ms", f.p90Ms) + "   p99 "
+        + printf1("%.3f ms", f.p99Ms) + "   max " + printf1("%.3f ms", f.maxMs);
 }
 
 const char* workerCountName(WorkerCount source)
@@ -104,8 +95,14 @@ std::string formatSummary(const LoadSummary& s)
     out += "Requests     " + std::to_string(s.completed) + " completed, " + counted(s.errors, "error") + ", "
         + std::to_string(s.non2xx) + " non-2xx\n";
     out += "Throughput   " + printf1("%.1f req/s", s.requestsPerSecond) + "\n";
-    out += "Latency      p50 " + printf1("%.3f ms", s.p50Ms) + "   p90 " + printf1("%.3f ms", s.p90Ms) + "   p99 "
-        + printf1("%.3f ms", s.p99Ms) + "   max " + printf1("%.3f ms", s.maxMs) + "\n";
+    const LatencyFigures headline { s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs };
+    if (s.fromSchedule) {
+        // Both: the corrected figure is the one that counts, the as-sent one shows what it corrects.
+        out += "Latency      " + latencyLine(headline) + "   (from the scheduled send)\n";
+        out += "As sent      " + latencyLine(s.asSent) + "   (from the actual send; hides stalls)\n";
+    } else {
+        out += "Latency      " + latencyLine(headline) + "\n";
+    }
 
     std::uint64_t attributed = 0;
     for (const auto& [worker, count] : s.perWorker)
@@ -147,32 +144,26 @@ std::string formatSummary(const LoadSummary& s)
 
 std::string summaryJson(const LoadSummary& s)
 {
-    std::string out = "{";
-    out += "\"elapsedSeconds\":" + jsonNumber(s.elapsedSeconds);
-    out += ",\"completed\":" + std::to_string(s.completed);
-    out += ",\"errors\":" + std::to_string(s.errors);
-    out += ",\"non2xx\":" + std::to_string(s.non2xx);
-    out += ",\"requestsPerSecond\":" + jsonNumber(s.requestsPerSecond);
-    out += ",\"latencyMs\":{\"p50\":" + jsonNumber(s.p50Ms) + ",\"p90\":" + jsonNumber(s.p90Ms)
-        + ",\"p99\":" + jsonNumber(s.p99Ms) + ",\"max\":" + jsonNumber(s.maxMs) + "}";
-    out += ",\"perWorker\":{";
-    bool first = true;
-    for (const auto& [worker, count] : workersInOrder(s)) {
-        if (!first)
-            out += ',';
-        first = false;
-        appendJsonString(out, worker);
-        out += ':' + std::to_string(count);
-    }
-    out += "}";
-    out += ",\"fairness\":" + (s.fairness ? jsonNumber(*s.fairness) : std::string("null"));
-    out += ",\"workers\":" + std::to_string(s.workers);
-    out += ",\"workersFrom\":\"" + std::string(workerCountName(s.workersFrom)) + '"';
-    out += ",\"connectionsOpened\":" + std::to_string(s.connectionsOpened);
-    out += ",\"firstError\":";
-    appendJsonString(out, s.firstError);
-    out += "}";
-    return out;
+    boost::json::object perWorker;
+    for (const auto& [worker, count] : workersInOrder(s))
+        perWorker[worker] = count;
+    const boost::json::object out {
+        { "elapsedSeconds", jsonNumber(s.elapsedSeconds) },
+        { "completed", s.completed },
+        { "errors", s.errors },
+        { "non2xx", s.non2xx },
+        { "requestsPerSecond", jsonNumber(s.requestsPerSecond) },
+        { "latencyMs", jsonLatency({ s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs }) },
+        { "latencyAsSentMs", jsonLatency(s.asSent) },
+        { "latencyFrom", s.fromSchedule ? "scheduled send" : "actual send" },
+        { "perWorker", std::move(perWorker) },
+        { "fairness", s.fairness ? jsonNumber(*s.fairness) : boost::json::value(nullptr) },
+        { "workers", s.workers },
+        { "workersFrom", workerCountName(s.workersFrom) },
+        { "connectionsOpened", s.connectionsOpened },
+        { "firstError", s.firstError },
+    };
+    return boost::json::serialize(out);
 }
 
 } // namespace cs

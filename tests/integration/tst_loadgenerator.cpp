@@ -463,9 +463,22 @@ void TestLoadGenerator::responseShapes_data()
     QTest::newRow("non-2xx is a response, not an error")
         << QByteArray("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n") << false << 5 << 5 << 1
         << QByteArray() << QByteArray();
-    QTest::newRow("chunked fails clearly")
-        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n") << false << 0
-        << 0 << 5 << QByteArray() << QByteArray("chunked responses are not supported");
+    QTest::newRow("chunked, keep-alive")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Worker: 4\r\n\r\n5;ext=1\r\nhello\r\n"
+                      "6\r\n world\r\n0\r\nTrailer: x\r\n\r\n")
+        << false << 5 << 0 << 1 << QByteArray("4") << QByteArray();
+    QTest::newRow("1xx before the response")
+        << QByteArray("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Worker: 5\r\n\r\nhi")
+        << false << 5 << 0 << 1 << QByteArray("5") << QByteArray();
+    QTest::newRow("body over the limit is an error, not a crash")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 68719476736\r\n\r\n") << true << 0 << 0 << 5
+        << QByteArray() << QByteArray("has a body larger than 64 MiB, the most that is read");
+    QTest::newRow("chunked body over the limit")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000\r\n") << true << 0 << 0 << 5
+        << QByteArray() << QByteArray("has a body larger than 64 MiB");
+    QTest::newRow("cut short") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf") << true << 0 << 0
+                               << 5 << QByteArray() << QByteArray("closed the connection before a full response");
     QTest::newRow("not HTTP") << QByteArray("SSH-2.0-OpenSSH_9.2\r\n\r\n") << true << 0 << 0 << 5 << QByteArray()
                               << QByteArray("invalid response");
     QTest::newRow("closed without an answer") << QByteArray() << true << 0 << 0 << 5 << QByteArray()
