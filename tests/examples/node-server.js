@@ -10,7 +10,20 @@ const worker = process.env.CLUSTERSCOPE_WORKER_ID || '1';
 const activated = process.env.LISTEN_FDS === '1' && process.env.LISTEN_PID === String(process.pid);
 
 const server = http.createServer((req, res) => {
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Worker': worker });
+  const headers = { 'Content-Type': 'text/plain', 'X-Worker': worker };
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/chunked') {
+    // Streamed in two writes without a length, so Node sends it chunked, as streaming apps do.
+    // ?close-every=N: every Nth response on a connection says Connection: close, and Node closes it.
+    const every = Number(url.searchParams.get('close-every') || 0);
+    req.socket.served = (req.socket.served || 0) + 1;
+    if (every > 0 && req.socket.served % every === 0) headers.Connection = 'close';
+    res.writeHead(200, headers);
+    res.write(`Hello from node worker ${worker} `);
+    res.end(`(pid ${process.pid})\n`);
+    return;
+  }
+  res.writeHead(200, headers);
   res.end(`Hello from node worker ${worker} (pid ${process.pid})\n`);
 });
 
