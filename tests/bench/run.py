@@ -411,6 +411,13 @@ def clusterscope_load(port, seconds, cpus):
 def settled_total(cs, deadline_s=10):
     """The cluster's totalRequests once two snapshots in a row agree (the workers' telemetry
     has caught up with the load that just ended)."""
+    # Snapshots queued while the load ran are stale: a stall of the server during the run
+    # could make two of them agree.
+    while True:
+        try:
+            cs.lines.get_nowait()
+        except queue.Empty:
+            break
     deadline = time.monotonic() + deadline_s
     last = None
     while time.monotonic() < deadline:
