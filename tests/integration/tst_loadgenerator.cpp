@@ -32,7 +32,12 @@ using cs::test::ChildProcess;
 
 // Every heap allocation of this process, counted by interposing the C allocator (operator
 // new, Asio's aligned_alloc and Beast all end up here). Not under ASan, which owns malloc.
-#if !defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CS_ASAN 1
+#endif
+#endif
+#if !defined(__SANITIZE_ADDRESS__) && !defined(CS_ASAN)
 #define CS_COUNT_ALLOCATIONS 1
 namespace {
 std::atomic<std::uint64_t> g_allocations { 0 };
