@@ -3,6 +3,8 @@
 // Under --policy shared it takes the listening socket by systemd socket activation (fd 3);
 // without it (run by hand) it listens on $PORT itself. Node 20 cannot bind with SO_REUSEPORT,
 // so under --policy reuseport only the first worker gets the port: use shared with Node 20.
+// GET /chunked streams its answer in two writes (chunked, as streaming Node apps do);
+// /chunked?close-every=N also closes every Nth response's connection (Connection: close).
 'use strict';
 const http = require('http');
 

@@ -6,6 +6,8 @@
 
 Under --policy shared it takes the listening socket by systemd socket activation (fd 3);
 under reuseport it binds $PORT itself with SO_REUSEPORT.
+GET /chunked answers with a chunked body in two writes; /chunked?close-every=N also closes
+every Nth response's connection (Connection: close).
 """
 import http.server
 import os
