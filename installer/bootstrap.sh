@@ -16,7 +16,7 @@ set -euo pipefail
 
 run_packages=(
     g++ cmake ninja-build pkg-config
-    libboost1.81-dev libboost-json1.81-dev
+    libboost1.81-dev
     # qt6-charts-dev does not depend on libqt6opengl6-dev, yet Qt6Charts' CMake config needs
     # Qt6OpenGL: without it the configure step fails.
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev

@@ -1,5 +1,6 @@
 #include "load/loadsummary.h"
 
+#include "json/jsonobjectwriter.h"
 #include "messages/wording.h"
 #include "metrics/fairness.h"
 
@@ -8,8 +9,6 @@
 #include <cstdio>
 #include <vector>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 
 namespace cs {
 namespace {
@@ -37,20 +36,6 @@ std::vector<std::pair<std::string, std::uint64_t>> workersInOrder(const LoadSumm
         return a.first < b.first;
     });
     return rows;
-}
-
-// Never NaN or infinity in JSON: a figure that could not be measured is null.
-boost::json::value jsonNumber(double value)
-{
-    if (!std::isfinite(value))
-        return nullptr;
-    return value;
-}
-
-boost::json::object jsonLatency(const LatencyFigures& f)
-{
-    return { { "p50", jsonNumber(f.p50Ms) }, { "p90", jsonNumber(f.p90Ms) }, { "p99", jsonNumber(f.p99Ms) },
-             { "max", jsonNumber(f.maxMs) } };
 }
 
 std::string latencyLine(const LatencyFigures& f)
@@ -144,26 +129,39 @@ std::string formatSummary(const LoadSummary& s)
 
 std::string summaryJson(const LoadSummary& s)
 {
-    boost::json::object perWorker;
-    for (const auto& [worker, count] : workersInOrder(s))
-        perWorker[worker] = count;
-    const boost::json::object out {
-        { "elapsedSeconds", jsonNumber(s.elapsedSeconds) },
-        { "completed", s.completed },
-        { "errors", s.errors },
-        { "non2xx", s.non2xx },
-        { "requestsPerSecond", jsonNumber(s.requestsPerSecond) },
-        { "latencyMs", jsonLatency({ s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs }) },
-        { "latencyAsSentMs", jsonLatency(s.asSent) },
-        { "latencyFrom", s.fromSchedule ? "scheduled send" : "actual send" },
-        { "perWorker", std::move(perWorker) },
-        { "fairness", s.fairness ? jsonNumber(*s.fairness) : boost::json::value(nullptr) },
-        { "workers", s.workers },
-        { "workersFrom", workerCountName(s.workersFrom) },
-        { "connectionsOpened", s.connectionsOpened },
-        { "firstError", s.firstError },
+    // Core's one writer of one-line JSON objects: strings escaped by Boost.JSON's serializer,
+    // NaN and infinities written as null.
+    std::string out;
+    JsonObjectWriter o(out);
+    auto latency = [&](std::string_view key, const LatencyFigures& f) {
+        o.name(key);
+        JsonObjectWriter l(out);
+        l.number("p50", f.p50Ms, 3);
+        l.number("p90", f.p90Ms, 3);
+        l.number("p99", f.p99Ms, 3);
+        l.number("max", f.maxMs, 3);
+        l.close();
     };
-    return boost::json::serialize(out);
+    o.number("elapsedSeconds", s.elapsedSeconds, 3);
+    o.unsignedInteger("completed", s.completed);
+    o.unsignedInteger("errors", s.errors);
+    o.unsignedInteger("non2xx", s.non2xx);
+    o.number("requestsPerSecond", s.requestsPerSecond, 1);
+    latency("latencyMs", { s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs });
+    latency("latencyAsSentMs", s.asSent);
+    o.string("latencyFrom", s.fromSchedule ? "scheduled send" : "actual send");
+    o.name("perWorker");
+    JsonObjectWriter perWorker(out);
+    for (const auto& [worker, count] : workersInOrder(s))
+        perWorker.unsignedInteger(worker, count);
+    perWorker.close();
+    o.number("fairness", s.fairness, 6);
+    o.integer("workers", s.workers);
+    o.string("workersFrom", workerCountName(s.workersFrom));
+    o.unsignedInteger("connectionsOpened", s.connectionsOpened);
+    o.string("firstError", s.firstError);
+    o.close();
+    return out;
 }
 
 } // namespace cs

@@ -88,7 +88,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
 # One package name a line, so names match whole (libqt6core6 is not libqt6core6t64).
 sed 's/ *([^)]*)//g; s/ *| */\n/g; s/, */\n/g' <<<"$depends" >"$tmp/depends"
-for package in libqt6charts6 libqt6widgets6 libqt6gui6 libqt6core6 libboost-json1.81.0 libstdc++6 libc6; do
+for package in libqt6charts6 libqt6widgets6 libqt6gui6 libqt6core6 libstdc++6 libc6; do
     grep -qxF "$package" "$tmp/depends" || fail "Depends lacks $package"
 done
 [ $failures -eq 0 ] && pass "the .deb is clusterscope $version and depends on Qt 6 and Qt Charts"
