@@ -6,23 +6,21 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
 #include <optional>
 #include <vector>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace cs {
 
@@ -33,10 +31,9 @@ using boost::system::error_code;
 
 namespace {
 
-// Errors come back as values: a refused connect or a reset is counted, not thrown.
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-constexpr std::size_t kBufferBytes = 16 * 1024; // also the largest response head accepted
+// Room for the largest response head the parser accepts, and then some for reading bodies.
+constexpr std::size_t kBufferBytes = 2 * ResponseParser::kHeaderLimit;
+static_assert(kBufferBytes > ResponseParser::kHeaderLimit);
 constexpr auto kProgressPeriod = std::chrono::milliseconds(200);
 // After a failed connect, wait a little before the next attempt so a dead port is not a busy loop.
 constexpr auto kConnectBackoff = std::chrono::milliseconds(20);
@@ -44,6 +41,18 @@ constexpr auto kConnectBackoff = std::chrono::milliseconds(20);
 double seconds(Clock::duration d)
 {
     return std::chrono::duration<double>(d).count();
+}
+
+LatencyFigures latencyFigures(const LatencyHistogram& histogram, Clock::duration max)
+{
+    LatencyFigures f;
+    f.maxMs = std::chrono::duration<double, std::milli>(max).count();
+    // Quantiles are bucket midpoints; never report one above the exact maximum.
+    auto quantileMs = [&](double q) { return std::min(histogram.quantileMicros(q) / 1000.0, f.maxMs); };
+    f.p50Ms = quantileMs(0.50);
+    f.p90Ms = quantileMs(0.90);
+    f.p99Ms = quantileMs(0.99);
+    return f;
 }
 
 } // namespace
@@ -63,12 +72,15 @@ public:
     bool finished() const { return m_finished; }
     std::optional<std::uint64_t> claimSlot();
     Clock::time_point slotTime(std::uint64_t slot) const;
-    void recordResponse(Clock::duration latency, int status, std::string_view worker);
+    /// `latency` is timed from the request's scheduled send time under a rate (else from
+    /// the send), `asSent` from the moment it was actually written.
+    void recordResponse(Clock::duration latency, Clock::duration asSent, int status, std::string_view worker);
     void recordError(const std::string& message);
     void recordConnect() { ++m_connects; }
     void connectionEnded();
     const LoadOptions& options() const { return m_options; }
     const std::string& request() const { return m_request; }
+    const std::string& target() const { return m_target; } ///< host:port, for messages
     const tcp::resolver::results_type& endpoints() const { return m_endpoints; }
     asio::io_context& io() { return m_io; }
 
@@ -85,6 +97,7 @@ private:
     asio::steady_timer m_progressTimer { m_io };
     tcp::resolver::results_type m_endpoints;
     std::string m_request;
+    std::string m_target;
     // Declared after m_io so they are destroyed first, while the io_context still exists.
     std::vector<std::unique_ptr<LoadConnection>> m_connections;
     int m_live = 0;
@@ -100,13 +113,70 @@ private:
     std::uint64_t m_non2xx = 0;
     std::uint64_t m_connects = 0;
     Clock::duration m_maxLatency {};
-    LatencyHistogram m_latency;
+    LatencyHistogram m_latency; ///< from the scheduled send time under a rate
+    Clock::duration m_maxAsSent {};
+    LatencyHistogram m_asSent; ///< from the actual send
     std::map<std::string, std::uint64_t, std::less<>> m_perWorker;
     std::string m_firstError;
     std::deque<std::pair<Clock::time_point, std::uint64_t>> m_recent; ///< for the recent rate
 };
 
+/// Memory for the one operation of a kind a connection has pending at a time (a socket
+/// operation, a pacing wait, a deadline wait): Asio allocates each operation through the
+/// handler's allocator, so with this one the request loop allocates nothing.
+class HandlerMemory {
+public:
+    void* allocate(std::size_t size)
+    {
+        if (!m_inUse && size <= sizeof m_storage) {
+            m_inUse = true;
+            return m_storage;
+        }
+        return ::operator new(size); // larger or overlapping: correct, just not free
+    }
+    void deallocate(void* pointer)
+    {
+        if (pointer == m_storage)
+            m_inUse = false;
+        else
+            ::operator delete(pointer);
+    }
+
+private:
+    alignas(std::max_align_t) unsigned char m_storage[512];
+    bool m_inUse = false;
+};
+
+template <typename T>
+class HandlerAllocator {
+public:
+    using value_type = T;
+    explicit HandlerAllocator(HandlerMemory& memory)
+        : m_memory(&memory)
+    {
+    }
+    template <typename U>
+    HandlerAllocator(const HandlerAllocator<U>& other) noexcept
+        : m_memory(other.m_memory)
+    {
+    }
+    T* allocate(std::size_t n) { return static_cast<T*>(m_memory->allocate(sizeof(T) * n)); }
+    void deallocate(T* pointer, std::size_t) { m_memory->deallocate(pointer); }
+    template <typename U>
+    bool operator==(const HandlerAllocator<U>& other) const noexcept
+    {
+        return m_memory == other.m_memory;
+    }
+
+private:
+    template <typename>
+    friend class HandlerAllocator;
+    HandlerMemory* m_memory;
+};
+
 /// One client connection looping over requests; reconnects after errors or Connection: close.
+/// A chain of callbacks, one operation pending at a time: claim a slot, wait for its time
+/// (under a rate), connect if needed, write, read until the response is complete, record.
 class LoadConnection {
 public:
     explicit LoadConnection(LoadRun& run)
@@ -116,15 +186,32 @@ public:
         , m_deadline(run.io())
         , m_buffer(kBufferBytes)
     {
+        m_buffer.reserve(kBufferBytes); // once: reads never grow it, so they never allocate
     }
-    asio::awaitable<void> loop();
-    /// Ends whatever is pending so loop() returns; on the load thread.
+    /// Starts the loop; LoadRun::connectionEnded() is called once when it ends.
+    void start() { next(); }
+    /// Ends whatever is pending so the loop ends; on the load thread.
     void shutdown();
 
 private:
-    asio::awaitable<void> exchange();
+    template <typename Handler>
+    auto withMemory(HandlerMemory& memory, Handler handler)
+    {
+        return asio::bind_allocator(HandlerAllocator<char>(memory), std::move(handler));
+    }
+    void next();
+    void send();
+    void write();
+    void read();
+    void parse();
+    void complete();
+    /// The attempt failed: counts `message` and goes on with the next request.
+    void fail(const std::string& message);
+    /// A read or write failed with `ec`: retried once on a fresh connection when that is safe.
+    void ioFailed(const char* what, const error_code& ec);
+    void end();
     void armDeadline();
-    void disarmDeadline();
+    void onDeadline(const error_code& ec);
     void closeSocket();
     std::string describe(const char* what, const error_code& ec) const;
 
@@ -132,11 +219,22 @@ private:
     tcp::socket m_socket;
     asio::steady_timer m_pace;
     asio::steady_timer m_deadline;
-    std::uint64_t m_deadlineGeneration = 0;
+    HandlerMemory m_socketMemory;
+    HandlerMemory m_paceMemory;
+    HandlerMemory m_deadlineMemory;
+    // The deadline timer is not re-armed per request: it wakes at the earliest deadline it
+    // was set for and, when the request in flight then has a later one, waits again.
+    Clock::time_point m_deadlineAt;
+    bool m_deadlinePending = false;
+    bool m_inFlight = false;
     bool m_timedOut = false;
-    std::vector<char> m_buffer;
-    std::size_t m_used = 0; ///< bytes in m_buffer not consumed yet
-    std::string m_worker; ///< X-Worker of the response being read, kept while the body overwrites the buffer
+    bool m_ended = false;
+    // The request in flight.
+    std::optional<Clock::time_point> m_scheduled; ///< its slot's time, under a rate
+    Clock::time_point m_sent;
+    bool m_reused = false; ///< sent on a connection that had served a response before
+    bool m_retried = false;
+    boost::beast::flat_buffer m_buffer; ///< bytes received and not parsed yet
     ResponseParser m_parser;
 };
 
@@ -153,33 +251,42 @@ void LoadConnection::closeSocket()
 {
     error_code ignored;
     m_socket.close(ignored);
-    m_used = 0;
+    m_buffer.clear(); // keeps its capacity
 }
 
 void LoadConnection::armDeadline()
 {
+    m_inFlight = true;
     m_timedOut = false;
-    m_deadline.expires_after(std::chrono::milliseconds(m_run.options().timeoutMs));
-    // The generation tells an expiry of this request from a stale one already queued.
-    m_deadline.async_wait([this, generation = ++m_deadlineGeneration](const error_code& ec) {
-        if (ec || generation != m_deadlineGeneration)
-            return;
-        m_timedOut = true;
-        error_code ignored;
-        m_socket.close(ignored);
-    });
+    m_deadlineAt = Clock::now() + std::chrono::milliseconds(m_run.options().timeoutMs);
+    if (m_deadlinePending)
+        return; // it wakes earlier and waits again for this one
+    m_deadlinePending = true;
+    m_deadline.expires_at(m_deadlineAt);
+    m_deadline.async_wait(withMemory(m_deadlineMemory, [this](const error_code& ec) { onDeadline(ec); }));
 }
 
-void LoadConnection::disarmDeadline()
+void LoadConnection::onDeadline(const error_code& ec)
 {
-    ++m_deadlineGeneration;
-    m_deadline.cancel();
+    m_deadlinePending = false;
+    if (ec || m_run.finished() || !m_inFlight)
+        return;
+    if (Clock::now() < m_deadlineAt) { // set for an earlier request: wait for this one's
+        m_deadlinePending = true;
+        m_deadline.expires_at(m_deadlineAt);
+        m_deadline.async_wait(withMemory(m_deadlineMemory, [this](const error_code& e) { onDeadline(e); }));
+        return;
+    }
+    // Closing fails the pending operation, whose handler reports the timeout.
+    m_timedOut = true;
+    error_code ignored;
+    m_socket.close(ignored);
 }
 
 std::string LoadConnection::describe(const char* what, const error_code& ec) const
 {
     const LoadOptions& o = m_run.options();
-    const std::string target = hostPort(o.host, o.port);
+    const std::string& target = m_run.target();
     if (m_timedOut)
         return std::string(what) + " " + target + " timed out after " + std::to_string(o.timeoutMs) + " ms";
     if (ec == asio::error::eof)
@@ -187,170 +294,156 @@ std::string LoadConnection::describe(const char* what, const error_code& ec) con
     return std::string(what) + " " + target + " failed: " + ec.message();
 }
 
-asio::awaitable<void> LoadConnection::loop()
+void LoadConnection::end()
 {
-    while (!m_run.finished()) {
-        std::optional<std::uint64_t> slot = m_run.claimSlot();
-        if (!slot)
-            break;
-        if (m_run.options().rate > 0) {
-            m_pace.expires_at(m_run.slotTime(*slot));
-            co_await m_pace.async_wait(nothrow);
-            if (m_run.finished())
-                break;
-        }
-        co_await exchange();
-    }
+    if (m_ended)
+        return;
+    m_ended = true;
+    m_inFlight = false;
     closeSocket();
-    disarmDeadline();
+    m_pace.cancel();
+    m_deadline.cancel();
+    m_run.connectionEnded();
 }
 
-asio::awaitable<void> LoadConnection::exchange()
+void LoadConnection::next()
 {
-    const LoadOptions& o = m_run.options();
-    armDeadline();
-    bool retried = false;
-    for (;;) {
-        const bool reused = m_socket.is_open();
-        if (!reused) {
-            auto [ec, endpoint] = co_await asio::async_connect(m_socket, m_run.endpoints(), nothrow);
-            if (m_run.finished())
-                co_return;
-            if (ec) {
-                m_run.recordError(describe("connect to", ec));
-                closeSocket();
-                disarmDeadline();
-                m_pace.expires_after(kConnectBackoff);
-                co_await m_pace.async_wait(nothrow);
-                co_return;
-            }
-            m_run.recordConnect();
-            error_code ignored;
-            m_socket.set_option(tcp::no_delay(true), ignored);
-        }
-
-        // A keep-alive connection the server closed while idle fails at once with nothing
-        // received; any HTTP client retries a GET on a fresh connection then, and so do we, once.
-        auto retryable = [&](const error_code& ec) {
-            return o.retryOnClose && reused && !retried && !m_timedOut && m_used == 0
-                && (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
-        };
-
-        const Clock::time_point sent = Clock::now();
-        auto [writeError, written] = co_await asio::async_write(m_socket, asio::buffer(m_run.request()), nothrow);
+    m_inFlight = false;
+    if (m_run.finished())
+        return end();
+    std::optional<std::uint64_t> slot = m_run.claimSlot();
+    if (!slot)
+        return end();
+    m_scheduled.reset();
+    m_retried = false;
+    if (m_run.options().rate <= 0)
+        return send();
+    m_scheduled = m_run.slotTime(*slot);
+    m_pace.expires_at(*m_scheduled);
+    m_pace.async_wait(withMemory(m_paceMemory, [this](const error_code&) {
         if (m_run.finished())
-            co_return;
-        if (writeError) {
-            const bool retry = retryable(writeError);
-            closeSocket();
-            if (retry) {
-                retried = true;
-                continue;
-            }
-            m_run.recordError(describe("sending to", writeError));
-            disarmDeadline();
-            co_return;
-        }
+            return end();
+        send();
+    }));
+}
 
-        // The head: read until the parser sees the blank line.
-        ResponseParser::Result result;
-        for (;;) {
-            result = m_parser.parse(std::string_view(m_buffer.data(), m_used));
-            if (result != ResponseParser::Result::Incomplete)
-                break;
-            if (m_used == m_buffer.size()) {
-                result = ResponseParser::Result::Invalid;
-                break;
-            }
-            auto [ec, n] = co_await m_socket.async_read_some(
-                asio::buffer(m_buffer.data() + m_used, m_buffer.size() - m_used), nothrow);
-            if (m_run.finished())
-                co_return;
-            if (ec) {
-                const bool retry = retryable(ec);
-                closeSocket();
-                if (retry)
-                    break;
-                m_run.recordError(describe("reading from", ec));
-                disarmDeadline();
-                co_return;
-            }
-            m_used += n;
-        }
-        if (result == ResponseParser::Result::Incomplete) { // the retry case above
-            retried = true;
-            continue;
-        }
-        if (result == ResponseParser::Result::Invalid) {
-            const std::string why = m_used == m_buffer.size() && m_parser.error().empty()
-                ? std::string("response head larger than 16 KiB")
-                : m_parser.error();
-            closeSocket();
-            m_run.recordError("invalid response from " + hostPort(o.host, o.port) + ": " + why);
-            disarmDeadline();
-            co_return;
-        }
+void LoadConnection::send()
+{
+    if (!m_inFlight)
+        armDeadline();
+    m_reused = m_socket.is_open();
+    if (m_reused)
+        return write();
+    asio::async_connect(m_socket, m_run.endpoints(),
+                        withMemory(m_socketMemory, [this](const error_code& ec, const tcp::endpoint&) {
+                            if (m_run.finished())
+                                return end();
+                            if (ec) {
+                                m_run.recordError(describe("connect to", ec));
+                                closeSocket();
+                                m_inFlight = false;
+                                // A dead port is not a busy loop: wait a little before the next attempt.
+                                m_pace.expires_after(kConnectBackoff);
+                                m_pace.async_wait(withMemory(m_paceMemory, [this](const error_code&) { next(); }));
+                                return;
+                            }
+                            m_run.recordConnect();
+                            error_code ignored;
+                            m_socket.set_option(tcp::no_delay(true), ignored);
+                            write();
+                        }));
+}
 
-        const ResponseHead head = m_parser.head();
-        if (head.chunked) {
-            closeSocket();
-            m_run.recordError("chunked responses are not supported; the server at " + hostPort(o.host, o.port)
-                              + " must send Content-Length");
-            disarmDeadline();
-            co_return;
-        }
-        m_worker.assign(head.worker.data(), head.worker.size());
-        bool closeAfter = head.close || !o.keepAlive;
+void LoadConnection::write()
+{
+    m_parser.reset();
+    m_sent = Clock::now();
+    asio::async_write(m_socket, asio::buffer(m_run.request()),
+                      withMemory(m_socketMemory, [this](const error_code& ec, std::size_t) {
+                          if (m_run.finished())
+                              return end();
+                          if (ec)
+                              return ioFailed("sending to", ec);
+                          parse();
+                      }));
+}
 
-        // The body: by Content-Length, empty for 1xx/204/304, else until the server closes.
-        const std::size_t have = m_used - head.headBytes;
-        if (head.noBody() || head.hasContentLength) {
-            const std::uint64_t length = head.noBody() ? 0 : head.contentLength;
-            if (have >= length) {
-                const std::size_t consumed = head.headBytes + static_cast<std::size_t>(length);
-                std::memmove(m_buffer.data(), m_buffer.data() + consumed, m_used - consumed);
-                m_used -= consumed;
-            } else {
-                std::uint64_t remaining = length - have;
-                m_used = 0;
-                while (remaining > 0) {
-                    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, m_buffer.size()));
-                    auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(m_buffer.data(), want), nothrow);
-                    if (m_run.finished())
-                        co_return;
-                    if (ec) {
-                        closeSocket();
-                        m_run.recordError(describe("reading the body from", ec));
-                        disarmDeadline();
-                        co_return;
-                    }
-                    remaining -= n;
-                }
-            }
-        } else {
-            m_used = 0;
-            for (;;) {
-                auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(m_buffer.data(), m_buffer.size()), nothrow);
-                if (m_run.finished())
-                    co_return;
-                if (ec == asio::error::eof)
-                    break;
-                if (ec) {
-                    closeSocket();
-                    m_run.recordError(describe("reading the body from", ec));
-                    disarmDeadline();
-                    co_return;
-                }
-            }
-            closeAfter = true;
-        }
-
-        disarmDeadline();
-        m_run.recordResponse(Clock::now() - sent, head.status, m_worker);
-        if (closeAfter)
-            closeSocket();
-        co_return;
+void LoadConnection::ioFailed(const char* what, const error_code& ec)
+{
+    // A keep-alive connection the server closed while idle fails at once with nothing
+    // received; any HTTP client retries a GET on a fresh connection then, and so do we, once.
+    const bool retry = m_run.options().retryOnClose && m_reused && !m_retried && !m_timedOut && !m_parser.gotSome()
+        && m_buffer.size() == 0
+        && (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe);
+    closeSocket();
+    if (retry) {
+        m_retried = true;
+        return send();
     }
+    fail(describe(what, ec));
+}
+
+void LoadConnection::fail(const std::string& message)
+{
+    closeSocket();
+    m_inFlight = false;
+    m_run.recordError(message);
+    next();
+}
+
+void LoadConnection::parse()
+{
+    // Parse what is buffered; a 1xx response is followed by the final one.
+    while (m_buffer.size() > 0 && !m_parser.done()) {
+        error_code ec;
+        const std::size_t used = m_parser.put(m_buffer.data(), ec);
+        m_buffer.consume(used);
+        if (ec == boost::beast::http::error::need_more)
+            break;
+        if (ec)
+            return fail(m_parser.describe(ec, m_run.target()));
+        if (used == 0)
+            break;
+        if (m_parser.interim())
+            m_parser.reset();
+    }
+    if (m_parser.done())
+        return complete();
+    read();
+}
+
+void LoadConnection::read()
+{
+    const std::size_t room = m_buffer.max_size() - m_buffer.size();
+    if (room == 0) // cannot happen: the parser refuses a head this large first
+        return fail(m_parser.describe(boost::beast::http::error::header_limit, m_run.target()));
+    m_socket.async_read_some(m_buffer.prepare(room), withMemory(m_socketMemory, [this](const error_code& ec,
+                                                                                       std::size_t n) {
+                                 if (m_run.finished())
+                                     return end();
+                                 m_buffer.commit(n);
+                                 if (ec == asio::error::eof && m_parser.gotSome()) {
+                                     // Ends a body that runs until close; else the response was cut short.
+                                     error_code eofError;
+                                     m_parser.putEof(eofError);
+                                     if (eofError)
+                                         return fail(m_parser.describe(eofError, m_run.target()));
+                                     return complete();
+                                 }
+                                 if (ec)
+                                     return ioFailed("reading from", ec);
+                                 parse();
+                             }));
+}
+
+void LoadConnection::complete()
+{
+    m_inFlight = false;
+    const Clock::time_point now = Clock::now();
+    m_run.recordResponse(now - m_scheduled.value_or(m_sent), now - m_sent, m_parser.status(), m_parser.worker());
+    if (!m_parser.keepAlive() || !m_run.options().keepAlive)
+        closeSocket();
+    next();
 }
 
 // ---- LoadRun
@@ -383,16 +476,20 @@ Clock::time_point LoadRun::slotTime(std::uint64_t slot) const
     return m_start + std::chrono::duration_cast<Clock::duration>(offset);
 }
 
-void LoadRun::recordResponse(Clock::duration latency, int status, std::string_view worker)
+void LoadRun::recordResponse(Clock::duration latency, Clock::duration asSent, int status, std::string_view worker)
 {
     if (m_finished)
         return;
     ++m_completed;
     if (status < 200 || status > 299)
         ++m_non2xx;
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
-    m_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
-    m_maxLatency = std::max(m_maxLatency, latency);
+    auto record = [](LatencyHistogram& histogram, Clock::duration& max, Clock::duration d) {
+        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+        histogram.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
+        max = std::max(max, d);
+    };
+    record(m_latency, m_maxLatency, latency);
+    record(m_asSent, m_maxAsSent, asSent);
     if (!worker.empty()) {
         if (auto it = m_perWorker.find(worker); it != m_perWorker.end())
             ++it->second;
@@ -482,25 +579,19 @@ LoadSummary LoadRun::run()
         return summary;
     }
 
+    m_target = hostPort(m_options.host, m_options.port);
     m_request = "GET " + m_options.path + " HTTP/1.1\r\nHost: " + hostPort(m_options.host, m_options.port)
         + "\r\nUser-Agent: clusterscope-load/" CLUSTERSCOPE_VERSION "\r\n"
         + (m_options.keepAlive ? "" : "Connection: close\r\n") + "\r\n";
 
     m_start = Clock::now();
     m_recent.emplace_back(m_start, 0);
-    std::exception_ptr failure;
     for (int i = 0; i < m_options.connections; ++i) {
         m_connections.push_back(std::make_unique<LoadConnection>(*this));
         ++m_live;
-        asio::co_spawn(m_io, m_connections.back()->loop(), [this, &failure](std::exception_ptr e) {
-            // Only a bug or exhausted memory gets here; end the load and report it.
-            if (e && !failure)
-                failure = e;
-            if (e)
-                finish();
-            connectionEnded();
-        });
     }
+    for (auto& connection : m_connections)
+        connection->start();
     if (m_options.requests == 0) {
         m_durationTimer.expires_at(m_start
                                    + std::chrono::duration_cast<Clock::duration>(
@@ -514,30 +605,32 @@ LoadSummary LoadRun::run()
     if (m_stopRequested)
         finish();
 
-    m_io.run();
-
-    if (!m_finished) // cannot happen: the io_context only runs dry after finish()
-        finish();
-    if (failure) {
+    for (;;) {
         try {
-            std::rethrow_exception(failure);
+            m_io.run();
+            break;
         } catch (const std::exception& e) {
+            // Only a bug or exhausted memory gets here: end the load, say so, let the rest unwind.
             if (m_firstError.empty())
                 m_firstError = std::string("internal error: ") + e.what();
+            finish();
         }
     }
+    if (!m_finished) // cannot happen: the io_context only runs dry after finish()
+        finish();
 
     summary.elapsedSeconds = seconds(m_end - m_start);
     summary.completed = m_completed;
     summary.errors = m_errors;
     summary.non2xx = m_non2xx;
     summary.requestsPerSecond = summary.elapsedSeconds > 0 ? static_cast<double>(m_completed) / summary.elapsedSeconds : 0;
-    summary.maxMs = std::chrono::duration<double, std::milli>(m_maxLatency).count();
-    // Quantiles are bucket midpoints; never report one above the exact maximum.
-    auto quantileMs = [&](double q) { return std::min(m_latency.quantileMicros(q) / 1000.0, summary.maxMs); };
-    summary.p50Ms = quantileMs(0.50);
-    summary.p90Ms = quantileMs(0.90);
-    summary.p99Ms = quantileMs(0.99);
+    const LatencyFigures latency = latencyFigures(m_latency, m_maxLatency);
+    summary.p50Ms = latency.p50Ms;
+    summary.p90Ms = latency.p90Ms;
+    summary.p99Ms = latency.p99Ms;
+    summary.maxMs = latency.maxMs;
+    summary.asSent = latencyFigures(m_asSent, m_maxAsSent);
+    summary.fromSchedule = m_options.rate > 0;
     for (const auto& [worker, count] : m_perWorker)
         summary.perWorker.emplace(worker, count);
     setFairness(summary, m_options.workers,

@@ -1,5 +1,6 @@
 #include "load/loadsummary.h"
 
+#include "json/jsonobjectwriter.h"
 #include "messages/wording.h"
 #include "metrics/fairness.h"
 
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <vector>
+
 
 namespace cs {
 namespace {
@@ -36,36 +38,10 @@ std::vector<std::pair<std::string, std::uint64_t>> workersInOrder(const LoadSumm
     return rows;
 }
 
-void appendJsonString(std::string& out, const std::string& text)
+std::string latencyLine(const LatencyFigures& f)
 {
-    out += '"';
-    for (unsigned char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-                out += buffer;
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
-
-std::string jsonNumber(double value)
-{
-    if (!std::isfinite(value))
-        return "0";
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.6g", value);
-    return buffer;
+    return "p50 " + printf1("%.3f ms", f.p50Ms) + "   p90 " + printf1("%.3f ms", f.p90Ms) + "   p99 "
+        + printf1("%.3f ms", f.p99Ms) + "   max " + printf1("%.3f ms", f.maxMs);
 }
 
 const char* workerCountName(WorkerCount source)
@@ -104,8 +80,14 @@ std::string formatSummary(const LoadSummary& s)
     out += "Requests     " + std::to_string(s.completed) + " completed, " + counted(s.errors, "error") + ", "
         + std::to_string(s.non2xx) + " non-2xx\n";
     out += "Throughput   " + printf1("%.1f req/s", s.requestsPerSecond) + "\n";
-    out += "Latency      p50 " + printf1("%.3f ms", s.p50Ms) + "   p90 " + printf1("%.3f ms", s.p90Ms) + "   p99 "
-        + printf1("%.3f ms", s.p99Ms) + "   max " + printf1("%.3f ms", s.maxMs) + "\n";
+    const LatencyFigures headline { s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs };
+    if (s.fromSchedule) {
+        // Both: the corrected figure is the one that counts, the as-sent one shows what it corrects.
+        out += "Latency      " + latencyLine(headline) + "   (from the scheduled send)\n";
+        out += "As sent      " + latencyLine(s.asSent) + "   (from the actual send; hides stalls)\n";
+    } else {
+        out += "Latency      " + latencyLine(headline) + "\n";
+    }
 
     std::uint64_t attributed = 0;
     for (const auto& [worker, count] : s.perWorker)
@@ -147,31 +129,38 @@ std::string formatSummary(const LoadSummary& s)
 
 std::string summaryJson(const LoadSummary& s)
 {
-    std::string out = "{";
-    out += "\"elapsedSeconds\":" + jsonNumber(s.elapsedSeconds);
-    out += ",\"completed\":" + std::to_string(s.completed);
-    out += ",\"errors\":" + std::to_string(s.errors);
-    out += ",\"non2xx\":" + std::to_string(s.non2xx);
-    out += ",\"requestsPerSecond\":" + jsonNumber(s.requestsPerSecond);
-    out += ",\"latencyMs\":{\"p50\":" + jsonNumber(s.p50Ms) + ",\"p90\":" + jsonNumber(s.p90Ms)
-        + ",\"p99\":" + jsonNumber(s.p99Ms) + ",\"max\":" + jsonNumber(s.maxMs) + "}";
-    out += ",\"perWorker\":{";
-    bool first = true;
-    for (const auto& [worker, count] : workersInOrder(s)) {
-        if (!first)
-            out += ',';
-        first = false;
-        appendJsonString(out, worker);
-        out += ':' + std::to_string(count);
-    }
-    out += "}";
-    out += ",\"fairness\":" + (s.fairness ? jsonNumber(*s.fairness) : std::string("null"));
-    out += ",\"workers\":" + std::to_string(s.workers);
-    out += ",\"workersFrom\":\"" + std::string(workerCountName(s.workersFrom)) + '"';
-    out += ",\"connectionsOpened\":" + std::to_string(s.connectionsOpened);
-    out += ",\"firstError\":";
-    appendJsonString(out, s.firstError);
-    out += "}";
+    // Core's one writer of one-line JSON objects: strings escaped by Boost.JSON's serializer,
+    // NaN and infinities written as null.
+    std::string out;
+    JsonObjectWriter o(out);
+    auto latency = [&](std::string_view key, const LatencyFigures& f) {
+        o.name(key);
+        JsonObjectWriter l(out);
+        l.number("p50", f.p50Ms, 3);
+        l.number("p90", f.p90Ms, 3);
+        l.number("p99", f.p99Ms, 3);
+        l.number("max", f.maxMs, 3);
+        l.close();
+    };
+    o.number("elapsedSeconds", s.elapsedSeconds, 3);
+    o.unsignedInteger("completed", s.completed);
+    o.unsignedInteger("errors", s.errors);
+    o.unsignedInteger("non2xx", s.non2xx);
+    o.number("requestsPerSecond", s.requestsPerSecond, 1);
+    latency("latencyMs", { s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs });
+    latency("latencyAsSentMs", s.asSent);
+    o.string("latencyFrom", s.fromSchedule ? "scheduled send" : "actual send");
+    o.name("perWorker");
+    JsonObjectWriter perWorker(out);
+    for (const auto& [worker, count] : workersInOrder(s))
+        perWorker.unsignedInteger(worker, count);
+    perWorker.close();
+    o.number("fairness", s.fairness, 6);
+    o.integer("workers", s.workers);
+    o.string("workersFrom", workerCountName(s.workersFrom));
+    o.unsignedInteger("connectionsOpened", s.connectionsOpened);
+    o.string("firstError", s.firstError);
+    o.close();
     return out;
 }
 

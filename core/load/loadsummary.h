@@ -23,6 +23,11 @@ enum class WorkerCount {
     Metrics, ///< read from the cluster's metrics endpoint (--metrics-url)
 };
 
+/// Latency quantiles of the completed responses, in milliseconds.
+struct LatencyFigures {
+    double p50Ms = 0, p90Ms = 0, p99Ms = 0, maxMs = 0;
+};
+
 /// What a finished load measured.
 struct LoadSummary {
     double elapsedSeconds = 0;
@@ -30,7 +35,14 @@ struct LoadSummary {
     std::uint64_t errors = 0; ///< connect failures, resets, timeouts, unparseable responses
     std::uint64_t non2xx = 0; ///< completed responses with a status outside 200..299
     double requestsPerSecond = 0; ///< completed / elapsedSeconds
+    /// Latency as a user of the server sees it: under a rate (fromSchedule) timed from each
+    /// request's scheduled send time, so a stall also counts against the requests it held
+    /// back (coordinated omission corrected, as wrk2 does); else from the actual send.
     double p50Ms = 0, p90Ms = 0, p99Ms = 0, maxMs = 0;
+    /// Latency timed from the moment each request was actually written: hides the requests
+    /// a stall held back. The same as the figures above without a rate.
+    LatencyFigures asSent;
+    bool fromSchedule = false; ///< true when the load ran at a fixed rate (--rate)
     std::map<std::string, std::uint64_t> perWorker; ///< completed responses by X-Worker value
     /// Jain's index of the perWorker counts over `workers` workers, a worker that got no
     /// response counting as 0; empty when no response named its worker.

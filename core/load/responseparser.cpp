@@ -1,127 +1,122 @@
 #include "load/responseparser.h"
 
-#include <algorithm>
-#include <charconv>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace cs {
-namespace {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b)
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+ResponseParser::Reader::Reader(ResponseParser& owner)
+    : m_owner(owner)
 {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
 }
 
-// Whether a comma-separated header value such as "keep-alive, Upgrade" holds `token`.
-bool hasToken(std::string_view value, std::string_view token)
+void ResponseParser::Reader::on_request_impl(http::verb, boost::beast::string_view, boost::beast::string_view, int,
+                                             error_code&)
 {
-    while (!value.empty()) {
-        std::size_t comma = value.find(',');
-        std::string_view item = value.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-            item.remove_suffix(1);
-        if (equalsIgnoreCase(item, token))
-            return true;
-        if (comma == std::string_view::npos)
-            break;
-        value.remove_prefix(comma + 1);
-    }
-    return false;
+    // A response parser never sees a request line.
 }
 
-std::string_view trim(std::string_view s)
+void ResponseParser::Reader::on_response_impl(int code, boost::beast::string_view, int, error_code&)
 {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
+    m_owner.m_status = code;
 }
 
-} // namespace
-
-ResponseParser::Result ResponseParser::fail(std::string message)
+void ResponseParser::Reader::on_field_impl(http::field, boost::beast::string_view name,
+                                           boost::beast::string_view value, error_code&)
 {
-    m_error = std::move(message);
-    return Result::Invalid;
+    if (boost::beast::iequals(name, "x-worker"))
+        m_owner.m_worker.assign(value.data(), value.size()); // reuses the capacity it has
 }
 
-ResponseParser::Result ResponseParser::parse(std::string_view data)
+void ResponseParser::Reader::on_header_impl(error_code&) { }
+
+void ResponseParser::Reader::on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) { }
+
+std::size_t ResponseParser::Reader::on_body_impl(boost::beast::string_view body, error_code&)
 {
-    m_head = ResponseHead {};
-    m_error.clear();
+    m_owner.m_bodyBytes += body.size();
+    return body.size();
+}
 
-    // Reject garbage as soon as it shows, rather than waiting for a blank line that never comes.
-    constexpr std::string_view prefix = "HTTP/1.";
-    if (data.substr(0, prefix.size()) != prefix.substr(0, std::min(prefix.size(), data.size())))
-        return fail("not an HTTP/1.x response");
+void ResponseParser::Reader::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code&) { }
 
-    std::size_t end = data.find("\r\n\r\n");
-    if (end == std::string_view::npos)
-        return Result::Incomplete;
-    m_head.headBytes = end + 4;
+std::size_t ResponseParser::Reader::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code&)
+{
+    m_owner.m_bodyBytes += body.size();
+    return body.size();
+}
 
-    std::string_view lines = data.substr(0, end + 2);
-    std::size_t eol = lines.find("\r\n");
-    std::string_view statusLine = lines.substr(0, eol);
-    lines.remove_prefix(eol + 2);
+void ResponseParser::Reader::on_finish_impl(error_code&) { }
 
-    // "HTTP/1.1 200 OK": version, one space, three digits, then an optional reason.
-    if (statusLine.size() < 12 || statusLine[8] != ' ' || (statusLine.size() > 12 && statusLine[12] != ' '))
-        return fail("malformed status line");
-    const bool http10 = statusLine[7] == '0';
-    if (!http10 && statusLine[7] != '1')
-        return fail("unsupported HTTP version");
-    int status = 0;
-    auto [ptr, ec] = std::from_chars(statusLine.data() + 9, statusLine.data() + 12, status);
-    if (ec != std::errc() || ptr != statusLine.data() + 12 || status < 100)
-        return fail("malformed status code");
-    m_head.status = status;
-    m_head.close = http10;
+ResponseParser::ResponseParser(std::uint64_t bodyLimit)
+    : m_bodyLimit(bodyLimit)
+{
+    m_worker.reserve(32);
+    reset();
+}
 
-    while (!lines.empty()) {
-        eol = lines.find("\r\n");
-        std::string_view line = lines.substr(0, eol);
-        lines.remove_prefix(eol + 2);
-        std::size_t colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            return fail("malformed header line");
-        std::string_view name = line.substr(0, colon);
-        std::string_view value = trim(line.substr(colon + 1));
-        if (equalsIgnoreCase(name, "content-length")) {
-            std::uint64_t length = 0;
-            auto [p, e] = std::from_chars(value.data(), value.data() + value.size(), length);
-            if (value.empty() || e != std::errc() || p != value.data() + value.size())
-                return fail("malformed Content-Length");
-            if (m_head.hasContentLength && length != m_head.contentLength)
-                return fail("conflicting Content-Length headers");
-            m_head.hasContentLength = true;
-            m_head.contentLength = length;
-        } else if (equalsIgnoreCase(name, "connection")) {
-            if (hasToken(value, "close"))
-                m_head.close = true;
-            else if (http10 && hasToken(value, "keep-alive"))
-                m_head.close = false;
-        } else if (equalsIgnoreCase(name, "transfer-encoding")) {
-            if (hasToken(value, "chunked"))
-                m_head.chunked = true;
-        } else if (equalsIgnoreCase(name, "x-worker")) {
-            m_head.worker = value;
-        }
-    }
-    return Result::Complete;
+void ResponseParser::reset(bool head)
+{
+    m_status = 0;
+    m_bodyBytes = 0;
+    m_worker.clear();
+    m_reader.emplace(*this);
+    m_reader->header_limit(kHeaderLimit);
+    m_reader->body_limit(m_bodyLimit);
+    // Header and as much body as is buffered in one put(): one call per read, not two.
+    m_reader->eager(true);
+    m_reader->skip(head);
+}
+
+std::size_t ResponseParser::put(boost::asio::const_buffer bytes, error_code& ec)
+{
+    ec = {};
+    return m_reader->put(bytes, ec);
+}
+
+void ResponseParser::putEof(error_code& ec)
+{
+    ec = {};
+    m_reader->put_eof(ec);
+}
+
+bool ResponseParser::gotSome() const
+{
+    return m_reader->got_some();
+}
+
+bool ResponseParser::done() const
+{
+    return m_reader->is_done();
+}
+
+bool ResponseParser::keepAlive() const
+{
+    return m_reader->keep_alive() && !m_reader->need_eof() && m_status != 101;
+}
+
+std::string ResponseParser::describe(const error_code& ec, std::string_view from) const
+{
+    auto size = [](std::uint64_t bytes) {
+        constexpr std::uint64_t MiB = 1024 * 1024;
+        if (bytes >= MiB && bytes % MiB == 0)
+            return std::to_string(bytes / MiB) + " MiB";
+        if (bytes >= 1024 && bytes % 1024 == 0)
+            return std::to_string(bytes / 1024) + " KiB";
+        return std::to_string(bytes) + " bytes";
+    };
+    const std::string source(from);
+    if (ec == http::error::body_limit)
+        return "the response from " + source + " has a body larger than " + size(m_bodyLimit)
+            + ", the most that is read";
+    if (ec == http::error::header_limit)
+        return "invalid response from " + source + ": head larger than " + size(kHeaderLimit);
+    if (ec == http::error::partial_message)
+        return "reading from " + source + ": the server closed the connection before a full response";
+    return "invalid response from " + source + ": " + ec.message();
 }
 
 } // namespace cs

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.abspath(os.environ.get("CLUSTERSCOPE_BUILD", os.path.join(ROOT, "build")))
 CLUSTERSCOPE = os.path.join(BUILD, "app", "clusterscope")
+CLUSTERSCOPE_LOAD = os.path.join(BUILD, "app", "clusterscope-load")
 WORKERS = 2
 CONNECTIONS = 50
 POLICIES = ["round-robin", "least-connections", "shared", "reuseport"]
@@ -393,6 +394,86 @@ def reload(servers, hups, wrk_cpus):
     return out
 
 
+def clusterscope_load(port, seconds, cpus):
+    """clusterscope-load with wrk's settings (one thread, CONNECTIONS keep-alive connections)."""
+    cmd = [CLUSTERSCOPE_LOAD, "--port", str(port), "-c", str(CONNECTIONS), "-d", str(seconds), "--json"]
+    if cpus:
+        cmd = ["taskset", "-c", cpus] + cmd
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
+    try:
+        summary = json.loads(out.stdout)
+    except ValueError:
+        raise RuntimeError(f"clusterscope-load printed no JSON summary:\n{out.stdout}{out.stderr}")
+    return {"rps": float(summary["requestsPerSecond"] or 0), "requests": summary["completed"],
+            "errors": summary["errors"] + summary["non2xx"]}
+
+
+def settled_total(cs, deadline_s=10):
+    """The cluster's totalRequests once two snapshots in a row agree (the workers' telemetry
+    has caught up with the load that just ended)."""
+    # Snapshots queued while the load ran are stale: a stall of the server during the run
+    # could make two of them agree.
+    while True:
+        try:
+            cs.lines.get_nowait()
+        except queue.Empty:
+            break
+    deadline = time.monotonic() + deadline_s
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            snap = cs.lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        total = snap.get("totalRequests")
+        if total is not None and total == last:
+            return total
+        last = total
+    raise RuntimeError("the cluster's request count did not settle")
+
+
+def loadgen(reps, seconds, cpus, load_cpus, logdir):
+    """clusterscope-load against wrk on the same round-robin cluster of the built-in worker,
+    same connections, keep-alive, both on the load CPU; they alternate, and each round starts
+    with the other one, so a busy spell on the machine hits both alike."""
+    cs = Clusterscope("round-robin", cpus, logdir)
+    cs.start()
+    wrk(cs.port, 1, False, load_cpus)  # warm-up
+    out = {"wrk": [], "clusterscope-load": [], "errors": {"wrk": 0, "clusterscope-load": 0},
+           # responses the tool counted and requests the cluster says it served, over all rounds
+           "counted": {"wrk": 0, "clusterscope-load": 0}, "served": {"wrk": 0, "clusterscope-load": 0}}
+    tools = {"wrk": lambda: wrk(cs.port, seconds, False, load_cpus),
+             "clusterscope-load": lambda: clusterscope_load(cs.port, seconds, load_cpus)}
+    for rep in range(reps):
+        order = ["wrk", "clusterscope-load"] if rep % 2 == 0 else ["clusterscope-load", "wrk"]
+        for name in order:
+            before = settled_total(cs)
+            r = tools[name]()
+            out["served"][name] += settled_total(cs) - before
+            out["counted"][name] += r["requests"]
+            out[name].append(r["rps"])
+            out["errors"][name] += r["errors"]
+            log(f"  round {rep + 1}/{reps} {name:18} {r['rps']:10.0f} req/s"
+                + (f"  ({r['errors']} errors)" if r["errors"] else ""))
+    return out
+
+
+def report_loadgen(lg, reps, seconds, load_cpus):
+    w, c = median(lg["wrk"]), median(lg["clusterscope-load"])
+    paired = median([a / b for a, b in zip(lg["clusterscope-load"], lg["wrk"]) if b > 0])
+    ratio = c / w if w else 0.0
+    return (f"Load generators on one round-robin cluster (built-in worker, {WORKERS} workers), keep-alive, "
+            f"{CONNECTIONS} connections, one thread each"
+            + (f" on CPU {load_cpus}" if load_cpus else "") + f", {reps} rounds of {seconds} s, alternating:\n"
+            f"  wrk -t1 -c{CONNECTIONS}             median {w:10.0f} req/s  ({lg['errors']['wrk']} errors)\n"
+            f"  clusterscope-load -c {CONNECTIONS}     median {c:10.0f} req/s  "
+            f"({lg['errors']['clusterscope-load']} errors)\n"
+            f"  ratio of medians {ratio:.3f}x, median of paired ratios {paired:.3f}x\n"
+            f"  responses counted / served by the cluster: wrk {lg['counted']['wrk']} / {lg['served']['wrk']}, "
+            f"clusterscope-load {lg['counted']['clusterscope-load']} / {lg['served']['clusterscope-load']}\n"
+            f"  [{'met   ' if ratio >= 0.9 else 'MISSED'}] clusterscope-load >= 0.9x wrk: {ratio:.3f}x\n")
+
+
 def master_cost(close_rps, seconds_floor, cpus, wrk_cpus, logdir):
     """Round-robin at full new-connection rate: master CPU, and fds before/after >= 100k connections."""
     cs = Clusterscope("round-robin", cpus, logdir)
@@ -520,12 +601,14 @@ def snapshot_binaries(logdir):
     global CLUSTERSCOPE
     bindir = os.path.join(logdir, "bin")
     os.makedirs(bindir)
-    for exe in ("clusterscope", "clusterscope-worker"):
+    global CLUSTERSCOPE_LOAD
+    for exe in ("clusterscope", "clusterscope-worker", "clusterscope-load"):
         src = os.path.join(BUILD, "app", exe)
         if os.path.exists(src):
             shutil.copy2(src, bindir)
     # The master runs the clusterscope-worker that sits beside it.
     CLUSTERSCOPE = os.path.join(bindir, "clusterscope")
+    CLUSTERSCOPE_LOAD = os.path.join(bindir, "clusterscope-load")
 
 
 def loadavg():
@@ -542,6 +625,8 @@ def main():
     ap.add_argument("--json", help="also write the raw results to this file")
     ap.add_argument("--reload-only", action="store_true",
                     help="only the rolling-restart pass (Clusterscope's four policies and nginx)")
+    ap.add_argument("--loadgen-only", action="store_true",
+                    help="only clusterscope-load against wrk on one round-robin cluster")
     args = ap.parse_args()
     args.reps = args.reps or (3 if args.quick else 8)
     args.seconds = args.seconds or (2 if args.quick else 3)
@@ -556,7 +641,7 @@ def main():
             sys.exit(f"run.py: {tool} is missing; install it (apt-get install wrk nodejs util-linux) and retry.")
     if not shutil.which("nginx") and not os.path.exists("/usr/sbin/nginx"):
         sys.exit("run.py: nginx is missing; install it (apt-get install nginx-light) and retry.")
-    for exe in (CLUSTERSCOPE,):
+    for exe in (CLUSTERSCOPE, CLUSTERSCOPE_LOAD):
         if not os.access(exe, os.X_OK):
             sys.exit(f"run.py: {exe} is not built; build it (cmake --build {BUILD}) or set CLUSTERSCOPE_BUILD.")
 
@@ -565,6 +650,15 @@ def main():
     load_before = loadavg()
     try:
         cpus = args.server_cpus
+        if args.loadgen_only:
+            log(f"load generators: {args.reps} rounds x 2 x {args.seconds} s")
+            lg = loadgen(args.reps, args.seconds, cpus, args.wrk_cpus, logdir)
+            print(f"load average before {load_before}, after {loadavg()}\n"
+                  + report_loadgen(lg, args.reps, args.seconds, args.wrk_cpus), flush=True)
+            if args.json:
+                with open(args.json, "w") as f:
+                    json.dump({"loadgen": lg}, f, indent=1)
+            return
         servers = [Clusterscope(p, cpus, logdir) for p in POLICIES]
         if not args.reload_only:
             servers += [Node("rr", cpus, logdir), Node("none", cpus, logdir)]
@@ -588,17 +682,19 @@ def main():
         fair = fairness(servers, fair_seconds, args.wrk_cpus)
         log(f"respawn: {kills} kills")
         resp = respawn(kills, cpus, logdir)
+        log(f"load generators: {args.reps} rounds x 2 x {args.seconds} s")
+        lg = loadgen(args.reps, args.seconds, cpus, args.wrk_cpus, logdir)
         log("master cost: >= 100k new connections on round-robin")
         cost = master_cost(median(runs["clusterscope round-robin"]["close"]), 2 if args.quick else 5,
                            cpus, args.wrk_cpus, logdir)
     finally:
         kill_all()
     text = report(args, servers, runs, fair, resp, cost, mem, rel, load_before, loadavg())
-    print(text, flush=True)
+    print(text + "\n" + report_loadgen(lg, args.reps, args.seconds, args.wrk_cpus), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"runs": runs, "fairness": fair, "respawn": resp, "master_cost": cost,
-                       "memory": mem, "reload": rel}, f, indent=1)
+                       "memory": mem, "reload": rel, "loadgen": lg}, f, indent=1)
     shutil.rmtree(logdir, ignore_errors=True)
 
 

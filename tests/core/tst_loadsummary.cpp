@@ -3,8 +3,11 @@
 // that answered when it is not.
 #include "load/loadsummary.h"
 
+#include <limits>
+
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace cs;
@@ -37,6 +40,8 @@ private Q_SLOTS:
     void oneWorkerTookAllOfTwo();
     void unknownCountSaysSoPlainly();
     void noWorkerNamedIsNull();
+    void bothLatenciesUnderARate();
+    void jsonEscapesStringsAndWritesNoNaN();
 };
 
 void TestLoadSummary::setFairness_data()
@@ -129,6 +134,63 @@ void TestLoadSummary::noWorkerNamedIsNull()
     const std::string text = formatSummary(s);
     QVERIFY2(text.find("no response carried an X-Worker header") != std::string::npos, text.c_str());
     QVERIFY2(text.find("Jain") == std::string::npos, text.c_str());
+}
+
+void TestLoadSummary::bothLatenciesUnderARate()
+{
+    // Under --rate: the figure from the scheduled send first, the as-sent one beside it.
+    LoadSummary s = answeredBy({ { "1", 600 } });
+    s.p50Ms = 0.1;
+    s.p90Ms = 0.2;
+    s.p99Ms = 980;
+    s.maxMs = 1001;
+    s.asSent = { 0.05, 0.1, 0.4, 1000.5 };
+    s.fromSchedule = true;
+    std::string text = formatSummary(s);
+    QVERIFY2(text.find("Latency      p50 0.100 ms   p90 0.200 ms   p99 980.000 ms   max 1001.000 ms   "
+                       "(from the scheduled send)\n")
+                 != std::string::npos,
+             text.c_str());
+    QVERIFY2(text.find("As sent      p50 0.050 ms   p90 0.100 ms   p99 0.400 ms   max 1000.500 ms   "
+                       "(from the actual send; hides stalls)\n")
+                 != std::string::npos,
+             text.c_str());
+    QJsonObject o = json(s);
+    QCOMPARE(o[QLatin1String("latencyMs")][QLatin1String("p99")].toDouble(), 980.0);
+    QCOMPARE(o[QLatin1String("latencyMs")][QLatin1String("max")].toDouble(), 1001.0);
+    QCOMPARE(o[QLatin1String("latencyAsSentMs")][QLatin1String("p99")].toDouble(), 0.4);
+    QCOMPARE(o[QLatin1String("latencyAsSentMs")][QLatin1String("p50")].toDouble(), 0.05);
+    QCOMPARE(o[QLatin1String("latencyFrom")].toString(), QStringLiteral("scheduled send"));
+
+    // Without a rate there is nothing to correct: one line, and the JSON says so.
+    s.fromSchedule = false;
+    text = formatSummary(s);
+    QVERIFY2(text.find("As sent") == std::string::npos && text.find("scheduled") == std::string::npos, text.c_str());
+    QCOMPARE(json(s)[QLatin1String("latencyFrom")].toString(), QStringLiteral("actual send"));
+}
+
+void TestLoadSummary::jsonEscapesStringsAndWritesNoNaN()
+{
+    const std::string error = "reading from \"x\"\\y:\tcut\nshort \x01 caf\xc3\xa9";
+    const std::string worker = "w\t\"1\"";
+    LoadSummary s = answeredBy({ { worker, 3 } });
+    s.firstError = error;
+    s.requestsPerSecond = std::numeric_limits<double>::quiet_NaN();
+    s.p99Ms = std::numeric_limits<double>::infinity();
+    s.fairness = std::numeric_limits<double>::quiet_NaN();
+    const std::string text = summaryJson(s);
+    for (unsigned char c : text)
+        QVERIFY2(c >= 0x20, text.c_str()); // control characters are escaped
+    const QRegularExpression notANumber(QStringLiteral("nan|inf"), QRegularExpression::CaseInsensitiveOption);
+    QVERIFY2(!QString::fromStdString(text).contains(notANumber), text.c_str());
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text), &parseError);
+    QVERIFY2(parseError.error == QJsonParseError::NoError, text.c_str());
+    QCOMPARE(doc[QLatin1String("firstError")].toString().toStdString(), error);
+    QCOMPARE(doc[QLatin1String("perWorker")][QString::fromStdString(worker)].toInt(), 3);
+    QVERIFY(doc[QLatin1String("requestsPerSecond")].isNull());
+    QVERIFY(doc[QLatin1String("latencyMs")][QLatin1String("p99")].isNull());
+    QVERIFY(doc[QLatin1String("fairness")].isNull());
 }
 
 QTEST_APPLESS_MAIN(TestLoadSummary)

@@ -3,6 +3,8 @@
 // Under --policy shared it takes the listening socket by systemd socket activation (fd 3);
 // without it (run by hand) it listens on $PORT itself. Node 20 cannot bind with SO_REUSEPORT,
 // so under --policy reuseport only the first worker gets the port: use shared with Node 20.
+// GET /chunked streams its answer in two writes (chunked, as streaming Node apps do);
+// /chunked?close-every=N also closes every Nth response's connection (Connection: close).
 'use strict';
 const http = require('http');
 
@@ -10,7 +12,20 @@ const worker = process.env.CLUSTERSCOPE_WORKER_ID || '1';
 const activated = process.env.LISTEN_FDS === '1' && process.env.LISTEN_PID === String(process.pid);
 
 const server = http.createServer((req, res) => {
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Worker': worker });
+  const headers = { 'Content-Type': 'text/plain', 'X-Worker': worker };
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/chunked') {
+    // Streamed in two writes without a length, so Node sends it chunked, as streaming apps do.
+    // ?close-every=N: every Nth response on a connection says Connection: close, and Node closes it.
+    const every = Number(url.searchParams.get('close-every') || 0);
+    req.socket.served = (req.socket.served || 0) + 1;
+    if (every > 0 && req.socket.served % every === 0) headers.Connection = 'close';
+    res.writeHead(200, headers);
+    res.write(`Hello from node worker ${worker} `);
+    res.end(`(pid ${process.pid})\n`);
+    return;
+  }
+  res.writeHead(200, headers);
   res.end(`Hello from node worker ${worker} (pid ${process.pid})\n`);
 });
 

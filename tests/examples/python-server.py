@@ -6,6 +6,8 @@
 
 Under --policy shared it takes the listening socket by systemd socket activation (fd 3);
 under reuseport it binds $PORT itself with SO_REUSEPORT.
+GET /chunked answers with a chunked body in two writes; /chunked?close-every=N also closes
+every Nth response's connection (Connection: close).
 """
 import http.server
 import os
@@ -13,6 +15,7 @@ import signal
 import socket
 import sys
 import threading
+import urllib.parse
 
 WORKER = os.environ.get("CLUSTERSCOPE_WORKER_ID", "1")
 
@@ -21,6 +24,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        path, _, query = self.path.partition("?")
+        if path == "/chunked":
+            self.send_chunked(dict(urllib.parse.parse_qsl(query)))
+            return
         body = f"Hello from python worker {WORKER} (pid {os.getpid()})\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -28,6 +35,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("X-Worker", WORKER)
         self.end_headers()
         self.wfile.write(body)
+
+    def send_chunked(self, params):
+        """The body in two chunks, each its own write. ?close-every=N: every Nth response on a
+        connection says Connection: close (one handler object serves one connection)."""
+        self.served = getattr(self, "served", 0) + 1
+        every = int(params.get("close-every", "0") or 0)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("X-Worker", WORKER)
+        if every > 0 and self.served % every == 0:
+            self.send_header("Connection", "close")  # http.server closes after this response
+        self.end_headers()
+        for piece in (f"Hello from python worker {WORKER} ", f"(pid {os.getpid()})\n"):
+            data = piece.encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.write(b"0\r\n\r\n")
 
     def log_message(self, fmt, *args):
         pass  # one line per request would flood the log pane
