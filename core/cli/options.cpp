@@ -10,6 +10,7 @@ namespace cs {
 std::string usageText()
 {
     return "Usage: clusterscope [--start | --headless] [options]\n"
+           "       clusterscope ctl COMMAND ...   (control a running cluster; clusterscope ctl --help)\n"
            "\n"
            "Runs a web server on every core: a master binds the port and forks N worker processes that\n"
            "all serve it. Without --headless the window opens (with --start the cluster starts at once).\n"
@@ -25,7 +26,9 @@ std::string usageText()
           "\n"
           "Headless signals: SIGINT/SIGTERM graceful stop (a second one stops at once), SIGQUIT fast\n"
           "stop, SIGHUP rolling restart, SIGTTIN one worker more, SIGTTOU one fewer, SIGUSR1 reset\n"
-          "failed slots.\n"
+          "failed slots. A headless master serves a control socket for clusterscope ctl under\n"
+          "$XDG_RUNTIME_DIR/clusterscope/, named after its --config file, else its port. Under systemd it\n"
+          "reports READY/RELOADING/STOPPING/STATUS/WATCHDOG and serves a socket passed by socket activation.\n"
           "Exit status: 0 after a clean stop; 1 when every worker slot failed; 2 when it cannot start\n"
           "(bad flag, port in use, worker program missing).\n";
 }

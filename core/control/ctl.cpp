@@ -122,8 +122,13 @@ std::vector<Found> findSockets()
 {
     std::vector<Found> found;
     std::vector<std::string> directories { socketDirectory() };
-    if (directories.front() != "/run/clusterscope")
-        directories.push_back("/run/clusterscope");
+    // A system service's socket: /run/clusterscope/NAME/NAME.sock (its RuntimeDirectory).
+    if (DIR* run = ::opendir("/run/clusterscope")) {
+        while (const dirent* entry = ::readdir(run))
+            if (entry->d_name[0] != '.')
+                directories.push_back(std::string("/run/clusterscope/") + entry->d_name);
+        ::closedir(run);
+    }
     for (const std::string& directory : directories) {
         DIR* dir = ::opendir(directory.c_str());
         if (!dir)
@@ -260,7 +265,7 @@ std::string ctlUsage()
            "                     name without .toml/.json, else its port\n"
            "  --json             the master's own JSON lines instead of text\n"
            "\n"
-           "Sockets: $XDG_RUNTIME_DIR/clusterscope/NAME.sock, and /run/clusterscope/NAME.sock for\n"
+           "Sockets: $XDG_RUNTIME_DIR/clusterscope/NAME.sock, and /run/clusterscope/NAME/NAME.sock for\n"
            "a system service (members of the clusterscope group may use it).\n"
            "Exit status: 0 done, 1 no such cluster or it refused, 2 a usage mistake.\n";
 }

@@ -112,7 +112,8 @@ inline constexpr Setting kSettings[] = {
     { Program::Load, "--requests", "-n", ValueType::Integer, "COUNT", 0, 281474976710656.0, "", "", "", "",
       "stop after this many requests (0: run for the duration)" },
     { Program::Load, "--rate", "", ValueType::Decimal, "REQ_PER_S", 0, 10000000, "requests per second", "", "", "",
-      "total requests per second over all connections (0: unlimited)" },
+      "total requests per second over all connections, on a fixed schedule (0: unlimited); latency is then "
+      "measured from each request's scheduled send, so stalls are not hidden" },
     { Program::Load, "--keep-alive", "", ValueType::None, "", 0, 0, "", "", "", "",
       "send every request of a connection over that connection (the default)" },
     { Program::Load, "--new-connection", "", ValueType::None, "", 0, 0, "", "", "", "",

@@ -18,9 +18,9 @@ add_subdirectory("$root/tests/fuzz" fuzz)
 CMAKE
 CC=clang CXX=clang++ cmake -S "$wrapper" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCLUSTERSCOPE_FUZZ=ON -DCLUSTERSCOPE_SANITIZE=ON >/dev/null
-cmake --build "$build" -j2 --target fuzz_requestparser fuzz_ipcdecode fuzz_configparse
+cmake --build "$build" -j2 --target fuzz_requestparser fuzz_ipcdecode fuzz_configparse fuzz_controlrequest
 status=0
-for target in fuzz_requestparser fuzz_ipcdecode fuzz_configparse; do
+for target in fuzz_requestparser fuzz_ipcdecode fuzz_configparse fuzz_controlrequest; do
     # New inputs go to a scratch folder; the checked-in seeds stay as they are.
     scratch="$build/corpus/$target"
     mkdir -p "$scratch"

@@ -214,14 +214,18 @@ void LoadPanel::showSummary(const LoadSummary& s)
         over = s.workers == 1 ? tr("over the 1 worker that answered") : tr("over the %1 workers that answered").arg(s.workers);
     else
         over = s.workers == 1 ? tr("over 1 worker") : tr("over %1 workers").arg(s.workers);
-    QString text = tr("%1 in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms\n%6, Jain %7 %8")
+    // Under a rate the latency counts from each request's scheduled send (stalls included);
+    // the as-sent p99 beside it shows what a naive client would have reported.
+    const QString latencyFrom = s.fromSchedule ? tr(" from schedule (as sent p99 %1 ms)").arg(s.asSent.p99Ms, 0, 'f', 2) : QString();
+    QString text = tr("%1 in %2 s\n%L3 req/s, p50 %4 ms, p99 %5 ms%9\n%6, Jain %7 %8")
                        .arg(requestsText(s.completed))
                        .arg(s.elapsedSeconds, 0, 'f', 1)
                        .arg(s.requestsPerSecond, 0, 'f', 0)
                        .arg(s.p50Ms, 0, 'f', 2)
                        .arg(s.p99Ms, 0, 'f', 2)
                        .arg(errorsText(s.errors + s.non2xx))
-                       .arg(formatFairness(s.fairness), s.fairness ? over : QString());
+                       .arg(formatFairness(s.fairness), s.fairness ? over : QString())
+                       .arg(latencyFrom);
     text = text.trimmed();
     if (!s.firstError.empty())
         text += QLatin1Char('\n') + tr("First error: %1").arg(QString::fromStdString(s.firstError));
