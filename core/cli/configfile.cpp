@@ -1,6 +1,7 @@
 #include "cli/configfile.h"
 
 #include "json/jsontext.h"
+#include "settings/settingtable.h"
 #include "metrics/procstat.h"
 
 #include <algorithm>
@@ -460,7 +461,7 @@ private:
                 m_config.environment.push_back(item.key + "=" + item.text);
             }
         } else if (key == "workers") {
-            m_config.workers = number(v, 0, 256); // 0: one per core
+            m_config.workers = number(v, 0, static_cast<int>(setting(Program::Clusterscope, "--workers").maximum)); // 0: one per core
         } else if (key == "policy") {
             const auto name = string(v);
             const auto policy = parsePolicy(name);

@@ -1,6 +1,7 @@
 #include "control/ctl.h"
 
 #include "control/protocol.h"
+#include "settings/settingtable.h"
 
 #include <boost/json.hpp>
 
@@ -254,7 +255,7 @@ std::string ctlUsage()
            "  list               the clusters running, found by their control sockets\n"
            "  status             the cluster's table once\n"
            "  top                the table, live (Ctrl-C ends it)\n"
-           "  scale N            run N workers (1 to 256)\n"
+           "  scale N            run N workers (as many as --workers takes)\n"
            "  restart            a rolling restart: every worker replaced, no request lost\n"
            "  kill SLOT [SIGNAL] send a signal (a number, default 15) to a slot's worker\n"
            "  reset [SLOT]       bring back a failed slot (none given: every failed slot)\n"
@@ -350,9 +351,12 @@ int runCtl(const std::vector<std::string>& args)
             return usageError(command + " takes no arguments.");
         request = command == "status" ? Request { request::Status {} } : Request { request::Subscribe {} };
     } else if (command == "scale") {
-        const auto n = rest.size() == 1 ? parseInt(rest[0], 1, 256) : std::nullopt;
+        constexpr const Setting& range = setting(Program::Clusterscope, "--workers");
+        const int lowest = int(range.minimum), highest = int(range.maximum);
+        const auto n = rest.size() == 1 ? parseInt(rest[0], lowest, highest) : std::nullopt;
         if (!n)
-            return usageError("scale takes the number of workers, from 1 to 256: clusterscope ctl scale 4.");
+            return usageError("scale takes the number of workers, from " + std::to_string(lowest) + " to "
+                              + std::to_string(highest) + ": clusterscope ctl scale 4.");
         request = request::Scale { *n };
     } else if (command == "restart" || command == "stop") {
         if (!rest.empty())

@@ -1,5 +1,7 @@
 #include "control/protocol.h"
 
+#include "settings/settingtable.h"
+
 #include <boost/json.hpp>
 
 #include <cstdlib>
@@ -83,9 +85,11 @@ std::variant<Request, std::string> decodeRequest(std::string_view text)
     if (name == "stop")
         return Request { request::Stop {} };
     if (name == "scale") {
-        const auto workers = integer(object, "workers", 1, 256);
+        constexpr const Setting& range = setting(Program::Clusterscope, "--workers");
+        const auto workers = integer(object, "workers", std::int64_t(range.minimum), std::int64_t(range.maximum));
         if (!workers)
-            return std::string("\"workers\" is a whole number from 1 to 256.");
+            return "\"workers\" is a whole number from " + std::to_string(int(range.minimum)) + " to "
+                + std::to_string(int(range.maximum)) + ".";
         return Request { request::Scale { int(*workers) } };
     }
     if (name == "kill") {

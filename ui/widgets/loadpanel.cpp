@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "adapter/loadadapter.h"
+#include "settings/settingtable.h"
 #include "models/workertablemodel.h"
 
 namespace cs::ui {
@@ -48,14 +49,19 @@ LoadPanel::LoadPanel(QWidget* parent)
 {
     setObjectName(QStringLiteral("loadPanel"));
     m_connections->setObjectName(QStringLiteral("loadConnections"));
-    m_connections->setRange(1, 1000);
+    // The limits are clusterscope-load's own (its table): the window offers what the command
+    // line takes, in whole seconds.
+    constexpr const Setting& connections = setting(Program::Load, "--connections");
+    constexpr const Setting& duration = setting(Program::Load, "--duration");
+    constexpr const Setting& rate = setting(Program::Load, "--rate");
+    m_connections->setRange(int(connections.minimum), int(connections.maximum));
     m_connections->setToolTip(tr("How many connections send requests at the same time"));
     m_duration->setObjectName(QStringLiteral("loadDuration"));
-    m_duration->setRange(1, 3600);
+    m_duration->setRange(1, int(duration.maximum));
     m_duration->setSuffix(tr(" s"));
     m_duration->setToolTip(tr("How long the load runs"));
     m_rate->setObjectName(QStringLiteral("loadRate"));
-    m_rate->setRange(0, 1000000);
+    m_rate->setRange(int(rate.minimum), int(rate.maximum));
     m_rate->setSingleStep(100);
     m_rate->setSpecialValueText(tr("as fast as possible"));
     m_rate->setSuffix(tr(" req/s"));
