@@ -836,7 +836,7 @@ void TestLoadGenerator::examplesAnsweringChunkedCountEveryResponse()
     QVERIFY2(connections >= minConnections && connections <= maxConnections, std::to_string(connections).c_str());
 
     master.signal(SIGTERM);
-    QVERIFY(master.waitExit(15s));
+    QVERIFY2(master.waitExit(15s), master.stderrText().c_str());
 }
 
 void TestLoadGenerator::stalledWorkerShowsInTheCorrectedLatency()
