@@ -421,6 +421,17 @@ private:
             range(std::to_string(value.integer));
         return static_cast<int>(value.integer);
     }
+    /// A whole number in the range the settings table gives the key's command-line flag (the
+    /// one place those ranges are written), with its unit.
+    static int tableNumber(const Value& value, std::string_view configKey)
+    {
+        for (const Setting& s : settingsOf(Program::Clusterscope))
+            if (s.configKey == configKey) {
+                const std::string unit = s.unit.empty() ? std::string() : " " + std::string(s.unit);
+                return number(value, static_cast<long long>(s.minimum), static_cast<long long>(s.maximum), unit.c_str());
+            }
+        fail(value, "'" + value.key + "' has no range in the settings table.");
+    }
     static std::string string(const Value& value)
     {
         need(value, Value::Kind::String);
@@ -469,18 +480,21 @@ private:
                 fail(v, "'policy' must be round-robin, least-connections, shared or reuseport, not '" + name + "'.");
             m_config.policy = *policy;
         } else if (key == "port") {
-            m_config.port = static_cast<std::uint16_t>(number(v, 0, 65535));
+            m_config.port = static_cast<std::uint16_t>(tableNumber(v, "port"));
         } else if (key == "bind") {
             m_config.bindAddress = string(v);
         } else if (key == "chaos") {
             need(v, Value::Kind::Bool);
             m_config.chaos = v.boolean;
         } else if (key == "grace_ms") {
-            m_config.gracefulTimeoutMs = number(v, 0, 3600000, " ms");
+            m_config.gracefulTimeoutMs = tableNumber(v, "grace_ms");
         } else if (key == "heartbeat_ms") {
-            m_config.heartbeatTimeoutMs = number(v, 200, 3600000, " ms");
+            m_config.heartbeatTimeoutMs = tableNumber(v, "heartbeat_ms");
         } else if (key == "memory_limit_mb") {
-            m_config.memoryLimitBytes = static_cast<std::uint64_t>(number(v, 0, 1 << 20, " MB")) << 20;
+            // 0: no limit (the flag is left out for that), else the flag's range.
+            m_config.memoryLimitBytes = static_cast<std::uint64_t>(number(
+                                            v, 0, static_cast<long long>(setting(Program::Clusterscope, "--memory-limit").maximum), " MB"))
+                << 20;
         } else if (key == "restart") {
             need(v, Value::Kind::Table);
             for (const auto& item : v.items)
@@ -501,13 +515,20 @@ private:
     {
         auto& r = m_config.restart;
         if (v.key == "limit")
-            r.maxCrashes = number(v, 1, 100000);
+            r.maxCrashes = tableNumber(v, "restart.limit");
         else if (v.key == "window_ms")
-            r.crashWindowMs = number(v, 1, 86400000, " ms");
-        else if (v.key == "backoff_initial_ms")
+            r.crashWindowMs = tableNumber(v, "restart.window_ms");
+        else if (v.key == "backoff_initial_ms") {
             r.backoffInitialMs = number(v, 0, 3600000, " ms");
-        else if (v.key == "backoff_max_ms")
-            r.backoffMaxMs = number(v, 0, 3600000, " ms");
+            m_backoffInitialGiven = true;
+        }
+        else if (v.key == "backoff_max_ms") {
+            // As --backoff-max does: the first delay fits under the longest, unless the file
+            // says what the first delay is (then validate() judges the pair).
+            r.backoffMaxMs = tableNumber(v, "restart.backoff_max_ms");
+            if (!m_backoffInitialGiven)
+                r.backoffInitialMs = std::min(r.backoffInitialMs, r.backoffMaxMs);
+        }
         else if (v.key == "stable_after_ms")
             r.stableAfterMs = number(v, 0, 86400000, " ms");
         else
@@ -518,6 +539,7 @@ private:
     std::string m_file;
     ClusterConfig& m_config;
     std::optional<std::vector<std::string>> m_pendingArgs; // args may come before program
+    bool m_backoffInitialGiven = false;
     int m_argsLine = 0;
 };
 

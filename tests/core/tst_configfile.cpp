@@ -26,6 +26,7 @@ private Q_SLOTS:
     void savesOnlyWhatItCanReadBack();
     void refusesAPathThatIsNotAFile_data();
     void refusesAPathThatIsNotAFile();
+    void backoffMaxLowersTheFirstDelayAsTheFlagDoes();
 };
 
 namespace {
@@ -493,3 +494,25 @@ void TestConfigFile::refusesAPathThatIsNotAFile()
 
 QTEST_APPLESS_MAIN(TestConfigFile)
 #include "tst_configfile.moc"
+
+// restart.backoff_max_ms under the first delay's default: as with --backoff-max 50, the first
+// delay comes down to it and the cluster is valid; a file that names the first delay too
+// keeps it, whatever the order, and validate() judges the pair.
+void TestConfigFile::backoffMaxLowersTheFirstDelayAsTheFlagDoes()
+{
+    for (const std::string& name : { std::string("a.toml"), std::string("a.json") }) {
+        const bool json = name.ends_with(".json");
+        const auto parsed = cs::parseConfig(json ? "{\"restart\": {\"backoff_max_ms\": 50}}" : "[restart]\nbackoff_max_ms = 50\n", name);
+        QVERIFY(std::holds_alternative<cs::ClusterConfig>(parsed));
+        const auto& config = std::get<cs::ClusterConfig>(parsed);
+        QCOMPARE(config.restart.backoffMaxMs, 50);
+        QCOMPARE(config.restart.backoffInitialMs, 50);
+        QVERIFY(!cs::validate(cs::withDefaults(config)));
+        const auto both = cs::parseConfig(json ? "{\"restart\": {\"backoff_initial_ms\": 200, \"backoff_max_ms\": 50}}"
+                                               : "[restart]\nbackoff_initial_ms = 200\nbackoff_max_ms = 50\n",
+                                          name);
+        QVERIFY(std::holds_alternative<cs::ClusterConfig>(both));
+        QCOMPARE(std::get<cs::ClusterConfig>(both).restart.backoffInitialMs, 200);
+        QVERIFY(cs::validate(cs::withDefaults(std::get<cs::ClusterConfig>(both))).has_value());
+    }
+}
