@@ -1,6 +1,7 @@
 #include "cli/headless.h"
 
 #include "cli/report.h"
+#include "control/clustercommands.h"
 #include "control/controlserver.h"
 #include "export/metricsserver.h"
 #include "export/prometheus.h"
@@ -51,49 +52,6 @@ std::string clusterName(const CliOptions& options, std::uint16_t port)
             return stem;
     }
     return std::to_string(port);
-}
-
-/// A command from the control socket, on its thread. Stop and restart go through our own
-/// signals, so the service manager hears of them as of SIGTERM and SIGHUP.
-std::string controlCommand(Cluster& cluster, const control::Request& request)
-{
-    namespace r = control::request;
-    const auto snapshot = cluster.snapshot();
-    auto slotState = [&](int slot) -> std::optional<WorkerState> {
-        for (const WorkerSample& w : snapshot->workers)
-            if (w.slot == slot)
-                return w.state;
-        return std::nullopt;
-    };
-    auto noSuchSlot = [&](int slot) {
-        return "There is no worker slot " + std::to_string(slot) + "; the cluster has " + counted(snapshot->workers.size(), "slot") + ".";
-    };
-    if (std::holds_alternative<r::Stop>(request)) {
-        ::kill(::getpid(), SIGTERM);
-    } else if (std::holds_alternative<r::Restart>(request)) {
-        ::kill(::getpid(), SIGHUP);
-    } else if (const auto* scale = std::get_if<r::Scale>(&request)) {
-        cluster.scale(scale->workers);
-    } else if (const auto* kill = std::get_if<r::Kill>(&request)) {
-        const auto state = slotState(kill->slot);
-        if (!state)
-            return noSuchSlot(kill->slot);
-        if (*state != WorkerState::Online && *state != WorkerState::Starting && *state != WorkerState::Draining)
-            return "Worker slot " + std::to_string(kill->slot) + " has no process now (" + std::string(stateName(*state)) + ").";
-        cluster.signalWorker(kill->slot, kill->signal);
-    } else if (const auto* reset = std::get_if<r::Reset>(&request)) {
-        if (reset->slot == 0) {
-            cluster.resetFailedSlots();
-        } else {
-            const auto state = slotState(reset->slot);
-            if (!state)
-                return noSuchSlot(reset->slot);
-            if (*state != WorkerState::Failed)
-                return "Worker slot " + std::to_string(reset->slot) + " has not failed; there is nothing to reset.";
-            cluster.resetSlot(reset->slot);
-        }
-    }
-    return {};
 }
 
 std::uint64_t monotonicMicros()
@@ -164,7 +122,12 @@ int runHeadless(const CliOptions& options)
     const std::string controlError = controlServer.start(
         name, control::socketPath(name),
         { .snapshotJson = [&cluster] { return snapshotJson(*cluster.snapshot()); },
-          .command = [&cluster](const control::Request& request) { return controlCommand(cluster, request); },
+          // Stop and restart go through our own signals, so the service manager hears of
+          // them as of SIGTERM and SIGHUP.
+          .command = [&cluster](const control::Request& request) {
+              return control::carryOut(cluster, request, { .stop = [] { ::kill(::getpid(), SIGTERM); },
+                                                           .restart = [] { ::kill(::getpid(), SIGHUP); } });
+          },
           .note = [](const std::string& line) { say(Severity::Warning, "clusterscope: " + line); } },
         std::chrono::milliseconds(options.intervalMs));
     if (controlError.empty())

@@ -3,14 +3,18 @@
 #include "testsupport.h"
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace cs;
@@ -168,6 +172,52 @@ private Q_SLOTS:
         adapter.reset();
         for (int pid : pids)
             QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 5000);
+    }
+
+    // `clusterscope ctl` reaches the window's cluster as a headless one: a scale from the
+    // command line shows in the window's snapshots, and a stop from there stops the window's
+    // cluster (the window hears of it) and removes the socket.
+    void ctlReachesTheWindowsCluster()
+    {
+        QTemporaryDir runtime;
+        QVERIFY(runtime.isValid());
+        ::setenv("XDG_RUNTIME_DIR", runtime.path().toUtf8().constData(), 1);
+        ClusterAdapter adapter;
+        Recorder record(&adapter);
+        adapter.start(testConfig(2));
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2), 15000);
+        const std::string name = std::to_string(record.latest->port);
+        const std::string socket = adapter.controlSocket().toStdString();
+        QCOMPARE(socket, runtime.path().toStdString() + "/clusterscope/" + name + ".sock");
+        QVERIFY(std::filesystem::exists(socket));
+        auto ctl = [&](std::vector<std::string> args) {
+            args.insert(args.begin(), { "ctl", "--name", name });
+            cs::test::ChildProcess process(cs::test::binDir() + "/clusterscope", args);
+            int code = -1;
+            if (process.start()) {
+                // The window's event loop runs meanwhile: the adapter delivers as usual.
+                cs::test::waitFor(
+                    [&] {
+                        QCoreApplication::processEvents();
+                        return !process.running();
+                    },
+                    std::chrono::seconds(10));
+                if (const auto status = process.waitExit(std::chrono::milliseconds(100)); status && WIFEXITED(*status))
+                    code = WEXITSTATUS(*status);
+            }
+            return std::make_pair(code, process.stdoutText() + process.stderrText());
+        };
+        const auto scaled = ctl({ "scale", "3" });
+        QVERIFY2(scaled.first == 0, scaled.second.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(3), 15000);
+        const auto status = ctl({ "status" });
+        QVERIFY2(status.first == 0 && status.second.find("#3") != std::string::npos, status.second.c_str());
+        const auto stopped = ctl({ "stop" });
+        QVERIFY2(stopped.first == 0, stopped.second.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(!adapter.running(), 15000);
+        QVERIFY(adapter.controlSocket().isEmpty());
+        QVERIFY(!std::filesystem::exists(socket));
+        ::unsetenv("XDG_RUNTIME_DIR");
     }
 
     void restartsAfterAStop()

@@ -1,5 +1,8 @@
 #include "adapter/clusteradapter.h"
 
+#include "cli/report.h"
+#include "control/clustercommands.h"
+#include "control/controlserver.h"
 #include "export/metricsserver.h"
 #include "export/prometheus.h"
 #include "messages/wording.h"
@@ -31,6 +34,7 @@ ClusterAdapter::~ClusterAdapter()
     // Destroying the Cluster stops it fast and joins the master thread, so no notifier call
     // can race with this object's destruction; queued calls die with the QObject.
     stopMetrics(false); // no signal: the window that listens may be half destroyed
+    stopControl();
     m_cluster.reset();
 }
 
@@ -53,6 +57,7 @@ void ClusterAdapter::start(const cs::ClusterConfig& config)
     // A fresh Cluster per run: the previous one has stopped, and its counters and event
     // queue must not leak into the new run.
     stopMetrics();
+    stopControl();
     m_cluster = std::make_unique<Cluster>();
     m_cluster->setNotifier([this] {
         // Master thread: post at most one delivery at a time; deliver() takes everything.
@@ -68,6 +73,39 @@ void ClusterAdapter::start(const cs::ClusterConfig& config)
     m_config = config;
     setRunning(true);
     startMetrics();
+    startControl();
+}
+
+// `clusterscope ctl` reaches the window's cluster as it reaches a headless one. A failure
+// (another cluster of that name) costs the window nothing but this socket.
+void ClusterAdapter::startControl()
+{
+    m_control = std::make_unique<control::ControlServer>();
+    Cluster* cluster = m_cluster.get();
+    const std::string name = std::to_string(cluster->snapshot()->port);
+    const std::string error = m_control->start(
+        name, control::socketPath(name),
+        { .snapshotJson = [cluster] { return snapshotJson(*cluster->snapshot()); },
+          .command = [cluster](const control::Request& request) {
+              return control::carryOut(*cluster, request, { .stop = [cluster] { cluster->stop(Cluster::StopMode::Graceful); },
+                                                            .restart = [cluster] { cluster->rollingRestart(); } });
+          },
+          .note = {} },
+        std::chrono::milliseconds(m_config.sampleIntervalMs > 0 ? m_config.sampleIntervalMs : 500));
+    if (!error.empty()) {
+        m_control.reset();
+        return;
+    }
+    m_controlSocket = QString::fromStdString(m_control->path());
+}
+
+void ClusterAdapter::stopControl()
+{
+    if (!m_control)
+        return;
+    m_control->stop();
+    m_control.reset();
+    m_controlSocket.clear();
 }
 
 void ClusterAdapter::startMetrics()
@@ -165,6 +203,8 @@ void ClusterAdapter::deliver()
     // Clear first: a notification arriving while we read is delivered by the next call.
     m_pending.store(false);
     std::vector<Event> taken = m_cluster->takeEvents();
+    if (m_control)
+        m_control->publish(taken);
     bool stopped = false;
     if (!taken.empty()) {
         QList<cs::Event> events;
@@ -190,8 +230,10 @@ void ClusterAdapter::setRunning(bool running)
     if (running == m_running)
         return;
     m_running = running;
-    if (!running)
+    if (!running) {
         stopMetrics();
+        stopControl();
+    }
     Q_EMIT runningChanged(running);
 }
 

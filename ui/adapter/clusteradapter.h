@@ -13,6 +13,9 @@
 
 namespace cs {
 class MetricsServer;
+namespace control {
+class ControlServer;
+}
 }
 
 namespace cs::ui {
@@ -41,6 +44,9 @@ public:
     void setMetricsPort(int port) { m_metricsPort = port; }
     /// "http://127.0.0.1:PORT/metrics" while it serves, else empty.
     QString metricsUrl() const { return m_metricsUrl; }
+    /// The control socket `clusterscope ctl --name NAME` reaches this cluster at (named after
+    /// its port) while it runs; empty when none could be opened.
+    QString controlSocket() const { return m_controlSocket; }
 
 public Q_SLOTS:
     void start(const cs::ClusterConfig& config);
@@ -70,9 +76,14 @@ private:
     void setRunning(bool running);
     void startMetrics();
     void stopMetrics(bool notify = true);
+    void startControl();
+    void stopControl();
 
     // Its thread reads m_cluster's snapshots: stopMetrics() runs before m_cluster changes or goes.
     std::unique_ptr<MetricsServer> m_metrics;
+    // Its thread reads snapshots and carries out commands on m_cluster: stopped before m_cluster changes or goes.
+    std::unique_ptr<control::ControlServer> m_control;
+    QString m_controlSocket;
     std::unique_ptr<Cluster> m_cluster;
     ClusterConfig m_config;
     std::atomic<bool> m_pending { false };
