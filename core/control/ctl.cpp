@@ -16,7 +16,9 @@
 #include <map>
 #include <optional>
 
+#include <grp.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -38,6 +40,25 @@ public:
     /// Empty when connected (and its hello read), else why not.
     std::string open(const std::string& path)
     {
+        // Only a socket that a cluster of this user (or root, or a service for the clusterscope
+        // group) could have made, and that no other user may replace: else someone could
+        // pose as the cluster and take the commands meant for it.
+        struct stat info {};
+        if (::lstat(path.c_str(), &info) != 0)
+            return std::strerror(errno);
+        if (!S_ISSOCK(info.st_mode))
+            return "it is not a socket";
+        const bool ownerTrusted = info.st_uid == ::geteuid() || info.st_uid == 0;
+        const bool serviceGroup = [&] {
+            const group* g = ::getgrnam("clusterscope");
+            return g && info.st_gid == g->gr_gid;
+        }();
+        if ((info.st_mode & S_IWOTH) || (!ownerTrusted && !serviceGroup))
+            return "the socket is open to other users (mode " + [&] {
+                char mode[8];
+                std::snprintf(mode, sizeof(mode), "%04o", unsigned(info.st_mode & 07777));
+                return std::string(mode);
+            }() + ", owner uid " + std::to_string(info.st_uid) + "), so it may not be the cluster's; stop the cluster, remove the socket and start it again";
         m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_un address {};
         address.sun_family = AF_UNIX;

@@ -149,6 +149,7 @@ private Q_SLOTS:
     void onlyTheOwnerMayConnect();
     void badClientsLoseOnlyTheirConnection();
     void aLateViewerGetsTheHistory();
+    void ctlRefusesASocketOthersCouldHaveMade();
 
 private:
     QTemporaryDir m_runtime;
@@ -316,6 +317,19 @@ void TestControl::aLateViewerGetsTheHistory()
     }
     QVERIFY(sawSnapshot);
     QVERIFY2(sawExit, "the crash before the viewer came was not in its history");
+}
+
+// A socket that every user may write to could have been put there by anyone: ctl does not
+// send it commands, and says why.
+void TestControl::ctlRefusesASocketOthersCouldHaveMade()
+{
+    QCOMPARE(::chmod(m_socket.c_str(), 0666), 0);
+    Ran status = ctl({ "status", "--name", std::to_string(m_port) });
+    QCOMPARE(status.exitCode, 1);
+    QVERIFY2(status.err.find("open to other users (mode 0666") != std::string::npos, status.err.c_str());
+    QCOMPARE(std::count(status.err.begin(), status.err.end(), '\n'), 1L);
+    QCOMPARE(::chmod(m_socket.c_str(), 0600), 0);
+    QCOMPARE(ctl({ "status", "--name", std::to_string(m_port) }).exitCode, 0);
 }
 
 QTEST_GUILESS_MAIN(TestControl)
