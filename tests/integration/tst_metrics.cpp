@@ -4,7 +4,13 @@
 #include "exposition.h"
 #include "testsupport.h"
 
+#include <boost/json.hpp>
+
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <csignal>
 #include <memory>
 #include <regex>
@@ -75,6 +81,7 @@ private Q_SLOTS:
     void badRequestsAreRefused();
     void headAnswersWithoutABody();
     void slowClientIsCutAtItsDeadline();
+    void fleetFilesUseOnlyWhatTheEndpointServes();
     void cleanupTestCase();
 
 private:
@@ -95,6 +102,58 @@ void TestMetrics::initTestCase()
     m_port = cs::test::jsonPort(*m_master);
     QVERIFY(m_port != 0);
     QCOMPARE(cs::test::onlineWorkerPids(*m_master, 1).size(), std::size_t(1));
+}
+
+// The shipped Grafana dashboard and Prometheus example (resources/fleet) name only metric
+// families and labels this endpoint really serves, after a request, so no panel stays empty
+// because of a misspelt name.
+void TestMetrics::fleetFilesUseOnlyWhatTheEndpointServes()
+{
+    QCOMPARE(cs::test::httpGet(m_port, "/").status, 200);
+    std::string body;
+    QVERIFY(waitFor([&] {
+        body = cs::test::httpGet(m_metricsPort, "/metrics").body;
+        return body.find("clusterscope_worker_requests_total{slot=\"1\"} 1") != std::string::npos
+            || body.find("clusterscope_worker_requests_total{slot=\"1\"} ") != std::string::npos;
+    }, 10s));
+    std::set<std::string> served;
+    std::regex family("^# TYPE (clusterscope_[a-z_]+) ([a-z]+)$");
+    std::istringstream lines(body);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_match(line, m, family)) {
+            served.insert(m[1]);
+            if (m[2] == "histogram")
+                for (const char* suffix : { "_bucket", "_sum", "_count" })
+                    served.insert(m[1].str() + suffix);
+        }
+    }
+    QVERIFY(served.size() >= 10);
+
+    const std::string root = std::string(std::getenv("CS_TEST_DATA")) + "/../../resources/fleet/";
+    std::ifstream in(root + "grafana-dashboard.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    boost::system::error_code ec;
+    const boost::json::value dashboard = boost::json::parse(text, ec);
+    QVERIFY2(!ec && dashboard.is_object(), (root + "grafana-dashboard.json is not JSON").c_str());
+    int expressions = 0;
+    for (const auto& panel : dashboard.at("panels").as_array())
+        for (const auto& target : panel.at("targets").as_array()) {
+            const std::string expr(target.at("expr").as_string());
+            ++expressions;
+            std::regex metric("clusterscope_[a-z_]+");
+            for (auto it = std::sregex_iterator(expr.begin(), expr.end(), metric); it != std::sregex_iterator(); ++it)
+                QVERIFY2(served.count(it->str()), (it->str() + " in \"" + expr + "\" is not served").c_str());
+            // Labels it groups or filters by exist on the endpoint's series (instance is Prometheus' own).
+            for (const char* label : { "slot", "core" })
+                if (expr.find(std::string("by (instance, ") + label) != std::string::npos)
+                    QVERIFY2(body.find(std::string(label) + "=\"") != std::string::npos, label);
+        }
+    QVERIFY(expressions >= 10);
+    std::ifstream yml(root + "prometheus.yml");
+    const std::string config((std::istreambuf_iterator<char>(yml)), {});
+    QVERIFY(config.find("metrics_path: /metrics") != std::string::npos);
+    QVERIFY(config.find("job_name: clusterscope") != std::string::npos);
 }
 
 void TestMetrics::cleanupTestCase()
