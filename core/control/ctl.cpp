@@ -1,5 +1,6 @@
 #include "control/ctl.h"
 
+#include "control/client.h"
 #include "control/protocol.h"
 #include "settings/settingtable.h"
 
@@ -134,37 +135,7 @@ private:
     json::object m_hello;
 };
 
-struct Found {
-    std::string name;
-    std::string path;
-};
-
-/// Every control socket a user can see: theirs, and a system service's under /run.
-std::vector<Found> findSockets()
-{
-    std::vector<Found> found;
-    std::vector<std::string> directories { socketDirectory() };
-    // A system service's socket: /run/clusterscope/NAME/NAME.sock (its RuntimeDirectory).
-    if (DIR* run = ::opendir("/run/clusterscope")) {
-        while (const dirent* entry = ::readdir(run))
-            if (entry->d_name[0] != '.')
-                directories.push_back(std::string("/run/clusterscope/") + entry->d_name);
-        ::closedir(run);
-    }
-    for (const std::string& directory : directories) {
-        DIR* dir = ::opendir(directory.c_str());
-        if (!dir)
-            continue;
-        while (const dirent* entry = ::readdir(dir)) {
-            const std::string file = entry->d_name;
-            if (file.size() > 5 && file.compare(file.size() - 5, 5, ".sock") == 0)
-                found.push_back({ file.substr(0, file.size() - 5), directory + "/" + file });
-        }
-        ::closedir(dir);
-    }
-    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.name < b.name; });
-    return found;
-}
+using Found = RunningCluster;
 
 std::string text(const json::object& o, std::string_view key)
 {
@@ -328,7 +299,7 @@ int runCtl(const std::vector<std::string>& args)
     const std::string command = words.front();
     const std::vector<std::string> rest(words.begin() + 1, words.end());
 
-    const std::vector<Found> sockets = findSockets();
+    const std::vector<Found> sockets = findClusterSockets();
     if (command == "list") {
         if (!rest.empty())
             return usageError("list takes no arguments.");

@@ -18,6 +18,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <csignal>
+#include <filesystem>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <QApplication>
@@ -803,6 +806,66 @@ private Q_SLOTS:
 
     // Flags win over remembered settings; chaos is never turned on by memory alone, and is
     // shown plainly while on.
+    // Attach to a cluster that runs outside the window (a headless master), watch a worker
+    // killed by hand exit and come back, add a worker from the window, and detach: the
+    // cluster goes on serving, with the worker the window added.
+    void attachWatchAndDetachLeavesTheClusterRunning()
+    {
+        QTemporaryDir runtime;
+        QVERIFY(runtime.isValid());
+        ::setenv("XDG_RUNTIME_DIR", runtime.path().toUtf8().constData(), 1);
+        struct Unset {
+            ~Unset() { ::unsetenv("XDG_RUNTIME_DIR"); }
+        } unset;
+        cs::test::ChildProcess master(cs::test::binDir() + "/clusterscope",
+                                      { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100" });
+        QVERIFY(master.start());
+        const std::uint16_t port = cs::test::jsonPort(master);
+        QVERIFY(port != 0);
+        const auto pids = cs::test::onlineWorkerPids(master, 2);
+        QCOMPARE(pids.size(), std::size_t { 2 });
+        const QString socket = runtime.path() + QStringLiteral("/clusterscope/%1.sock").arg(port);
+        QTRY_VERIFY_WITH_TIMEOUT(std::filesystem::exists(socket.toStdString()), 5000);
+
+        MainWindow window(testOptions());
+        window.resize(1280, 720);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(window.attachTo(socket), qPrintable(window.banner()->text()));
+        QVERIFY(window.adapter()->attached());
+        QVERIFY(window.windowTitle().contains(QStringLiteral("attached")));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 2 && onlineRows(rows) == 2, 10000);
+        QCOMPARE(window.models()->status().address, QStringLiteral("127.0.0.1:%1").arg(port));
+        // Nothing of the window's own may start while it shows another cluster.
+        QVERIFY(!window.findChild<QAction*>(QStringLiteral("startAction"))->isEnabled());
+
+        // A worker killed by hand: its exit and its respawn reach the timeline.
+        ::kill(pids.front(), SIGKILL);
+        QTRY_VERIFY_WITH_TIMEOUT(window.timelineModel()->count(Category::Crash) >= 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.timelineModel()->count(Category::Respawn) >= 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(onlineRows(rows) == 2, 10000);
+
+        // A worker added from the window is the master's.
+        window.findChild<QAction*>(QStringLiteral("addWorkerAction"))->trigger();
+        QCOMPARE(cs::test::onlineWorkerPids(master, 3).size(), std::size_t { 3 });
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 3, 10000);
+
+        window.findChild<QAction*>(QStringLiteral("detachAction"))->trigger();
+        QVERIFY(!window.adapter()->attached());
+        QVERIFY(!window.adapter()->running());
+        QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("goes on running")));
+        QVERIFY(window.findChild<QAction*>(QStringLiteral("startAction"))->isEnabled());
+        QVERIFY(master.running());
+        QCOMPARE(cs::test::httpGet(port, "/").status, 200);
+        QCOMPARE(cs::test::onlineWorkerPids(master, 3).size(), std::size_t { 3 });
+        // Closing the window after a detach stops nothing either.
+        QVERIFY(window.close());
+        QVERIFY(master.running());
+        master.signal(SIGTERM);
+        QVERIFY(master.waitExit(std::chrono::seconds(15)));
+    }
+
     void commandLineBeatsSettings()
     {
         {

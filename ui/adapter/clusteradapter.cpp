@@ -1,6 +1,7 @@
 #include "adapter/clusteradapter.h"
 
 #include "cli/report.h"
+#include "control/client.h"
 #include "control/clustercommands.h"
 #include "control/controlserver.h"
 #include "export/metricsserver.h"
@@ -8,6 +9,7 @@
 #include "messages/wording.h"
 
 #include <chrono>
+#include <csignal>
 
 #include <QMetaObject>
 #include <QMetaType>
@@ -31,6 +33,8 @@ ClusterAdapter::ClusterAdapter(QObject* parent)
 
 ClusterAdapter::~ClusterAdapter()
 {
+    if (m_client)
+        m_client->detach(); // its thread ends: nothing is posted to this object after
     // Destroying the Cluster stops it fast and joins the master thread, so no notifier call
     // can race with this object's destruction; queued calls die with the QObject.
     stopMetrics(false); // no signal: the window that listens may be half destroyed
@@ -40,16 +44,118 @@ ClusterAdapter::~ClusterAdapter()
 
 bool ClusterAdapter::running() const
 {
+    if (m_client)
+        return m_running;
     return m_cluster && m_cluster->running();
 }
 
 std::shared_ptr<const Snapshot> ClusterAdapter::snapshot() const
 {
+    if (m_client) {
+        static const auto none = std::make_shared<const Snapshot>();
+        return m_lastAttached ? m_lastAttached : none;
+    }
     return m_cluster->snapshot();
+}
+
+QString ClusterAdapter::attach(const QString& path)
+{
+    if (running())
+        return tr("A cluster is running in this window; stop it or detach before attaching to another.");
+    auto client = std::make_unique<control::ControlClient>();
+    // The client's thread: keep what came, post one delivery at a time.
+    auto post = [this] {
+        if (!m_pending.exchange(true))
+            QMetaObject::invokeMethod(this, &ClusterAdapter::deliverAttached, Qt::QueuedConnection);
+    };
+    const std::string error = client->attach(
+        path.toStdString(),
+        { .snapshot = [this, post](std::shared_ptr<const Snapshot> s) {
+              std::lock_guard lock(m_attachedMutex);
+              m_attachedSnapshot = std::move(s);
+              post();
+          },
+          .events = [this, post](std::vector<Event> events) {
+              std::lock_guard lock(m_attachedMutex);
+              m_attachedEvents.insert(m_attachedEvents.end(), events.begin(), events.end());
+              post();
+          },
+          .refused = [this, post](std::string message) {
+              std::lock_guard lock(m_attachedMutex);
+              m_attachedMessages.push_back(tr("The cluster refused: %1").arg(QString::fromStdString(message)).toStdString());
+              post();
+          },
+          .closed = [this, post](std::string why) {
+              std::lock_guard lock(m_attachedMutex);
+              m_attachedMessages.push_back(tr("The attached cluster is gone: %1.").arg(QString::fromStdString(why)).toStdString());
+              m_attachedClosed = true;
+              post();
+          } });
+    if (!error.empty())
+        return QString::fromStdString(error);
+    m_client = std::move(client);
+    m_attachedName = QString::fromStdString(m_client->name());
+    m_config = ClusterConfig {}; // not ours: nothing of the launcher's applies
+    m_lastSequence = ~std::uint64_t(0);
+    setRunning(true);
+    return {};
+}
+
+void ClusterAdapter::detach()
+{
+    if (!m_client)
+        return;
+    m_client->detach();
+    setRunning(false);
+    m_client.reset();
+    m_lastAttached.reset();
+    m_attachedName.clear();
+    std::lock_guard lock(m_attachedMutex);
+    m_attachedSnapshot.reset();
+    m_attachedEvents.clear();
+    m_attachedMessages.clear();
+    m_attachedClosed = false;
+}
+
+void ClusterAdapter::deliverAttached()
+{
+    m_pending.store(false);
+    if (!m_client)
+        return;
+    std::shared_ptr<const Snapshot> snap;
+    std::vector<Event> taken;
+    std::vector<std::string> messages;
+    bool closed = false;
+    {
+        std::lock_guard lock(m_attachedMutex);
+        snap = std::move(m_attachedSnapshot);
+        taken.swap(m_attachedEvents);
+        messages.swap(m_attachedMessages);
+        closed = m_attachedClosed;
+    }
+    if (!taken.empty())
+        Q_EMIT eventsArrived(QList<cs::Event>(taken.begin(), taken.end()));
+    if (snap && snap->sequence != m_lastSequence) {
+        m_lastSequence = snap->sequence;
+        m_lastAttached = snap;
+        Q_EMIT snapshotReady(snap);
+    }
+    if (closed) {
+        m_attachedGone = true;
+        detach();
+        m_attachedGone = false;
+    }
+    for (const std::string& message : messages)
+        Q_EMIT attachedMessage(QString::fromStdString(message));
 }
 
 void ClusterAdapter::start(const cs::ClusterConfig& config)
 {
+    if (m_client) {
+        Q_EMIT launchFailed(tr("This window is attached to cluster %1; detach before starting one.").arg(m_attachedName),
+                            int(ConfigField::None));
+        return;
+    }
     if (m_cluster->running()) {
         Q_EMIT launchFailed(tr("The cluster is already running; stop it before starting it again."), int(ConfigField::None));
         return;
@@ -140,12 +246,20 @@ void ClusterAdapter::stopMetrics(bool notify)
 
 void ClusterAdapter::stop()
 {
+    if (m_client) {
+        m_client->send(control::request::Stop {});
+        return;
+    }
     if (m_cluster->running())
         m_cluster->stop(Cluster::StopMode::Graceful);
 }
 
 bool ClusterAdapter::shutdown(int timeoutMs)
 {
+    if (m_client) {
+        detach(); // not ours to stop: it goes on running
+        return true;
+    }
     if (!m_cluster->running())
         return true;
     m_cluster->stop(Cluster::StopMode::Graceful);
@@ -158,42 +272,72 @@ bool ClusterAdapter::shutdown(int timeoutMs)
 
 void ClusterAdapter::rollingRestart()
 {
+    if (m_client) {
+        m_client->send(control::request::Restart {});
+        return;
+    }
     if (m_cluster->running())
         m_cluster->rollingRestart();
 }
 
 void ClusterAdapter::scaleUp()
 {
+    if (m_client) {
+        if (m_lastAttached)
+            m_client->send(control::request::Scale { int(m_lastAttached->workers.size()) + 1 });
+        return;
+    }
     if (m_cluster->running())
         m_cluster->addWorker();
 }
 
 void ClusterAdapter::scaleDown()
 {
+    if (m_client) {
+        if (m_lastAttached && m_lastAttached->workers.size() > 1)
+            m_client->send(control::request::Scale { int(m_lastAttached->workers.size()) - 1 });
+        return;
+    }
     if (m_cluster->running())
         m_cluster->removeWorker();
 }
 
 void ClusterAdapter::killWorker(int slot, int signal)
 {
+    if (m_client) {
+        m_client->send(control::request::Kill { slot, signal });
+        return;
+    }
     if (m_cluster->running())
         m_cluster->signalWorker(slot, signal);
 }
 
 void ClusterAdapter::crashWorker(int slot)
 {
+    if (m_client) {
+        m_client->send(control::request::Kill { slot, SIGABRT });
+        return;
+    }
     if (m_cluster->running())
         m_cluster->crashWorker(slot);
 }
 
 void ClusterAdapter::resetSlot(int slot)
 {
+    if (m_client) {
+        m_client->send(control::request::Reset { slot });
+        return;
+    }
     if (m_cluster->running())
         m_cluster->resetSlot(slot);
 }
 
 void ClusterAdapter::resetFailedSlots()
 {
+    if (m_client) {
+        m_client->send(control::request::Reset { 0 });
+        return;
+    }
     if (m_cluster->running())
         m_cluster->resetFailedSlots();
 }

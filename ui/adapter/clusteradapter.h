@@ -5,6 +5,8 @@
 #include "master/snapshot.h"
 
 #include <atomic>
+#include <mutex>
+#include <vector>
 #include <memory>
 
 #include <QList>
@@ -14,6 +16,7 @@
 namespace cs {
 class MetricsServer;
 namespace control {
+class ControlClient;
 class ControlServer;
 }
 }
@@ -23,11 +26,25 @@ namespace cs::ui {
 /// The one QObject over the core: owns cs::Cluster, moves its notifications from the master
 /// thread onto the GUI thread (coalesced: at most one queued call pending) and re-emits
 /// them as signals. Everything else in the window talks to the cluster through here.
+/// Or, attached to a cluster that runs elsewhere (a headless master, a service), the same
+/// signals come from its control socket and the same slots become its commands; detaching
+/// leaves that cluster running.
 class ClusterAdapter : public QObject {
     Q_OBJECT
 public:
     explicit ClusterAdapter(QObject* parent = nullptr);
-    ~ClusterAdapter() override; ///< stops a running cluster fast; no worker outlives it
+    ~ClusterAdapter() override; ///< stops a running cluster fast (detaches from an attached one)
+
+    /// Follows the cluster whose control socket is `path`: snapshots, events and commands go
+    /// through it. One sentence on failure (a cluster runs here already, nobody answers, refused).
+    QString attach(const QString& path);
+    /// Leaves the attached cluster running and shows nothing any more.
+    void detach();
+    bool attached() const { return m_client != nullptr; }
+    /// The attached cluster's name; empty when not attached.
+    QString attachedName() const { return m_attachedName; }
+    /// While detaching: the attached cluster went away (stopped, crashed), not the user's choice.
+    bool attachedGone() const { return m_attachedGone; }
 
     bool running() const;
     /// The latest snapshot (never null).
@@ -65,6 +82,8 @@ Q_SIGNALS:
     void eventsArrived(QList<cs::Event> events);
     /// The cluster did not start: one sentence, and the cs::ConfigField it is about (as int).
     void launchFailed(QString message, int field);
+    /// An attached cluster refused a command, or went away: one sentence.
+    void attachedMessage(QString message);
     void runningChanged(bool running);
     /// The metrics endpoint started (url) or stopped (empty).
     void metricsUrlChanged(QString url);
@@ -73,6 +92,7 @@ Q_SIGNALS:
 
 private:
     void deliver(); ///< GUI thread: takes the snapshot and the events and emits them
+    void deliverAttached(); ///< GUI thread: the same for an attached cluster
     void setRunning(bool running);
     void startMetrics();
     void stopMetrics(bool notify = true);
@@ -84,6 +104,16 @@ private:
     // Its thread reads snapshots and carries out commands on m_cluster: stopped before m_cluster changes or goes.
     std::unique_ptr<control::ControlServer> m_control;
     QString m_controlSocket;
+    // Attached: what the client's thread left for deliverAttached(), under m_attachedMutex.
+    std::unique_ptr<control::ControlClient> m_client;
+    QString m_attachedName;
+    std::mutex m_attachedMutex;
+    std::shared_ptr<const Snapshot> m_attachedSnapshot;
+    std::vector<Event> m_attachedEvents;
+    std::vector<std::string> m_attachedMessages;
+    bool m_attachedClosed = false;
+    bool m_attachedGone = false;
+    std::shared_ptr<const Snapshot> m_lastAttached; ///< GUI thread: the newest delivered
     std::unique_ptr<Cluster> m_cluster;
     ClusterConfig m_config;
     std::atomic<bool> m_pending { false };

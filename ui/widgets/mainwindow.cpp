@@ -6,6 +6,7 @@
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
 #include "cli/configfile.h"
+#include "control/client.h"
 #include "messages/wording.h"
 #include "charts/workerratechart.h"
 #include "models/clustermodels.h"
@@ -30,6 +31,7 @@
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -235,6 +237,10 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     connect(m_models, &ClusterModels::requestMetricsKnownChanged, this, &MainWindow::showRequestMetricsNote);
     connect(m_models, &ClusterModels::workerCountScaled, m_launcher, &LauncherPanel::setWorkerCount);
     connect(m_adapter, &ClusterAdapter::launchFailed, this, &MainWindow::onLaunchFailed);
+    connect(m_adapter, &ClusterAdapter::attachedMessage, this, [this](const QString& message) {
+        statusBar()->showMessage(message, 8000);
+        m_models->log()->addNote(m_models->now(), message);
+    });
     connect(m_adapter, &ClusterAdapter::runningChanged, this, &MainWindow::onRunningChanged);
     connect(m_workerView, &WorkerTableView::signalRequested, m_adapter, &ClusterAdapter::killWorker);
     connect(m_workerView, &WorkerTableView::resetRequested, m_adapter, &ClusterAdapter::resetSlot);
@@ -330,6 +336,32 @@ void MainWindow::buildMenus()
             saveDefinition(path);
         });
     cluster->addSeparator();
+    m_attachAction = add(tr("Attac&h to a running cluster…"), QKeySequence(Qt::CTRL | Qt::Key_T),
+                         tr("Watch and control a cluster that runs outside this window (headless, or a service)"),
+                         [this] {
+                             QStringList names;
+                             QStringList paths;
+                             for (const auto& found : control::findClusterSockets()) {
+                                 names.append(QString::fromStdString(found.name));
+                                 paths.append(QString::fromStdString(found.path));
+                             }
+                             if (names.isEmpty()) {
+                                 QMessageBox::information(this, tr("Attach"),
+                                                          tr("No running cluster was found. Start one with "
+                                                             "clusterscope --headless, or as a service."));
+                                 return;
+                             }
+                             bool ok = false;
+                             const QString name = QInputDialog::getItem(this, tr("Attach to a running cluster"),
+                                                                        tr("Cluster:"), names, 0, false, &ok);
+                             if (ok)
+                                 attachTo(paths.at(names.indexOf(name)));
+                         });
+    m_detachAction = add(tr("&Detach, leaving it running"), QKeySequence(),
+                         tr("Stop watching the attached cluster; it goes on running"), [this] { m_adapter->detach(); });
+    m_attachAction->setObjectName(QStringLiteral("attachAction"));
+    m_detachAction->setObjectName(QStringLiteral("detachAction"));
+    cluster->addSeparator();
     add(tr("&Quit"), QKeySequence::Quit, tr("Stop the cluster and close the window"), [this] { close(); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -364,6 +396,8 @@ void MainWindow::startCluster()
 // Every cluster control from the one map of state to actions (models/clusteractions).
 void MainWindow::applyActions(const ClusterActions& a)
 {
+    m_attachAction->setEnabled(!m_adapter->running());
+    m_detachAction->setEnabled(m_adapter->attached());
     m_startAction->setEnabled(a.start);
     m_stopAction->setEnabled(a.stop);
     m_rollingAction->setEnabled(a.rollingRestart);
@@ -427,6 +461,15 @@ void MainWindow::onRunningChanged(bool running)
     } else {
         m_load->stop();
         m_load->setTarget({}, 0, 0);
+        if (m_adapter->attached()) {
+            // Detaching (or the attached cluster going away) leaves nothing to show here.
+            setWindowTitle(tr("Clusterscope"));
+            if (!m_adapter->attachedGone())
+                statusBar()->showMessage(tr("Detached from cluster %1; it goes on running. Press F5 to start a cluster here.")
+                                             .arg(m_adapter->attachedName()));
+            applyActions(m_models->actions());
+            return;
+        }
         // A stopped cluster has no failed slots to reset: the banner about them goes.
         if (m_banner->tag() > 0)
             m_banner->hide();
@@ -473,6 +516,20 @@ void MainWindow::showRequestMetricsNote(bool known)
 QString MainWindow::metricsText() const
 {
     return m_statusMetrics->isVisibleTo(this) ? m_statusMetrics->text() : QString();
+}
+
+bool MainWindow::attachTo(const QString& path)
+{
+    const QString error = m_adapter->attach(path);
+    if (!error.isEmpty()) {
+        m_banner->showMessage(Banner::Kind::Error, tr("Could not attach: %1").arg(error));
+        return false;
+    }
+    setWindowTitle(tr("Clusterscope — %1 (attached)").arg(m_adapter->attachedName()));
+    statusBar()->showMessage(tr("Attached to cluster %1: what you see and do here is that cluster's.")
+                                 .arg(m_adapter->attachedName()),
+                             8000);
+    return true;
 }
 
 bool MainWindow::openDefinition(const QString& path)

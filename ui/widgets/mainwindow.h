@@ -77,6 +77,9 @@ public:
     bool openDefinition(const QString& path);
     /// Saves the launcher's cluster as a definition; a failure is shown in the banner.
     bool saveDefinition(const QString& path);
+    /// Attaches to the cluster whose control socket is `path` (what Cluster → Attach does once
+    /// the user picked one); a failure is shown in the banner. True when attached.
+    bool attachTo(const QString& path);
 
 public Q_SLOTS:
     void startCluster();
@@ -126,6 +129,8 @@ private:
     QAction* m_rollingAction = nullptr;
     QAction* m_addAction = nullptr;
     QAction* m_removeAction = nullptr;
+    QAction* m_attachAction = nullptr;
+    QAction* m_detachAction = nullptr;
 
     bool m_chartsDirty = false;
     bool m_closing = false;
