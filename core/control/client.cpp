@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <utility>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +14,8 @@
 #include <thread>
 
 #include <dirent.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -67,6 +71,117 @@ std::optional<json::object> object(std::string_view line)
 }
 
 } // namespace
+
+// ---- Connection
+
+Connection::~Connection()
+{
+    close();
+}
+
+std::string Connection::open(const std::string& path)
+{
+    close();
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0)
+        return std::strerror(errno);
+    if (!S_ISSOCK(info.st_mode))
+        return "it is not a socket";
+    const bool ownerTrusted = info.st_uid == ::geteuid() || info.st_uid == 0;
+    const group* serviceGroup = ::getgrnam("clusterscope");
+    if ((info.st_mode & S_IWOTH) || (!ownerTrusted && !(serviceGroup && info.st_gid == serviceGroup->gr_gid))) {
+        char mode[8];
+        std::snprintf(mode, sizeof(mode), "%04o", unsigned(info.st_mode & 07777));
+        return std::string("the socket is open to other users (mode ") + mode + ", owner uid " + std::to_string(info.st_uid)
+            + "), so it may not be the cluster's; stop the cluster, remove the socket and start it again";
+    }
+    sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(address.sun_path))
+        return "the path is too long";
+    std::memcpy(address.sun_path, path.c_str(), path.size());
+    m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        const std::string why = std::strerror(errno);
+        close();
+        return why;
+    }
+    const auto hello = readLine(std::chrono::seconds(3));
+    const auto first = hello ? object(*hello) : std::nullopt;
+    if (!first) {
+        close();
+        return hello ? "it answered something else than the control protocol" : "it did not answer";
+    }
+    if (text(*first, "type") == "error") {
+        const std::string said = text(*first, "message");
+        close();
+        return said;
+    }
+    if (text(*first, "type") != "hello") {
+        close();
+        return "it answered something else than the control protocol";
+    }
+    m_helloName = text(*first, "name");
+    m_helloPid = static_cast<int>(number(*first, "pid"));
+    return {};
+}
+
+bool Connection::send(const std::string& line)
+{
+    std::size_t done = 0;
+    while (m_fd >= 0 && done < line.size()) {
+        const ssize_t n = ::send(m_fd, line.data() + done, line.size() - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += std::size_t(n);
+    }
+    return m_fd >= 0;
+}
+
+std::optional<std::string> Connection::readLine(std::chrono::milliseconds deadline, int wakeFd)
+{
+    using Clock = std::chrono::steady_clock;
+    const auto end = Clock::now() + deadline;
+    for (;;) {
+        if (const auto newline = m_buffer.find('\n'); newline != std::string::npos) {
+            std::string line = m_buffer.substr(0, newline);
+            m_buffer.erase(0, newline + 1);
+            return line;
+        }
+        if (m_fd < 0 || m_buffer.size() > (std::size_t(64) << 20))
+            return std::nullopt;
+        int wait = -1;
+        if (deadline.count() >= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+            if (left <= 0)
+                return std::nullopt;
+            wait = static_cast<int>(left);
+        }
+        pollfd fds[2] = { { m_fd, POLLIN, 0 }, { wakeFd, POLLIN, 0 } };
+        const int ready = ::poll(fds, wakeFd >= 0 ? 2 : 1, wait);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0 || (wakeFd >= 0 && fds[1].revents))
+            return std::nullopt;
+        char chunk[65536];
+        const ssize_t n = ::recv(m_fd, chunk, sizeof(chunk), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return std::nullopt;
+        m_buffer.append(chunk, std::size_t(n));
+    }
+}
+
+void Connection::close()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
+    m_buffer.clear();
+}
 
 std::vector<RunningCluster> findClusterSockets()
 {
@@ -188,51 +303,31 @@ std::optional<Event> eventFromJson(std::string_view line)
 // ---- ControlClient
 
 struct ControlClient::Impl {
-    int fd = -1;
-    int wake = -1; ///< eventfd: detach() ends the reader's poll
+    Connection connection;
+    int wake = -1; ///< eventfd: detach() ends the reader's wait
     std::thread reader;
     std::mutex sendMutex;
-    std::string name;
     std::atomic<bool> connected { false };
+    std::atomic<bool> detaching { false };
     Callbacks callbacks;
 
     void read()
     {
-        std::string buffer;
-        std::string why = "the cluster stopped, or its master went away";
+        std::vector<Event> events;
         for (;;) {
-            pollfd fds[2] = { { fd, POLLIN, 0 }, { wake, POLLIN, 0 } };
-            if (::poll(fds, 2, -1) < 0) {
-                if (errno == EINTR)
-                    continue;
-                why = std::string("reading from the cluster failed: ") + std::strerror(errno);
+            // A batch: every line already here, then the events go out together.
+            auto line = connection.readLine(std::chrono::milliseconds(-1), wake);
+            if (!line)
                 break;
-            }
-            if (fds[1].revents)
-                return; // detached: no callback
-            char chunk[65536];
-            const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            buffer.append(chunk, std::size_t(n));
-            std::vector<Event> events;
-            for (std::size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {
-                const std::string line = buffer.substr(0, nl);
-                buffer.erase(0, nl + 1);
-                handle(line, events);
-            }
+            handle(*line, events);
+            while (auto more = connection.readLine(std::chrono::milliseconds(0), wake))
+                handle(*more, events);
             if (!events.empty() && callbacks.events)
-                callbacks.events(std::move(events));
-            if (buffer.size() > (std::size_t(64) << 20)) {
-                why = "the cluster sent a line longer than 64 MiB";
-                break;
-            }
+                callbacks.events(std::exchange(events, {}));
         }
         connected = false;
-        if (callbacks.closed)
-            callbacks.closed(why);
+        if (!detaching && callbacks.closed)
+            callbacks.closed("the cluster stopped, or its master went away");
     }
 
     void handle(const std::string& line, std::vector<Event>& events)
@@ -271,38 +366,11 @@ std::string ControlClient::attach(const std::string& path, Callbacks callbacks)
     Impl& impl = *m_impl;
     if (impl.reader.joinable())
         return "Already attached; detach first.";
-    impl.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof(address.sun_path)) {
-        detach();
-        return "The control socket's path is too long.";
-    }
-    std::memcpy(address.sun_path, path.c_str(), path.size());
-    if (impl.fd < 0 || ::connect(impl.fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-        const std::string why = std::strerror(errno);
-        detach();
-        return "Could not reach the cluster at " + path + ": " + why + ".";
-    }
-    // The hello, within 3 s: a master, and one that lets us in.
-    std::string hello;
-    pollfd p { impl.fd, POLLIN, 0 };
-    while (hello.find('\n') == std::string::npos && ::poll(&p, 1, 3000) > 0) {
-        char chunk[4096];
-        const ssize_t n = ::recv(impl.fd, chunk, sizeof(chunk), 0);
-        if (n <= 0)
-            break;
-        hello.append(chunk, std::size_t(n));
-    }
-    const auto first = object(hello.substr(0, hello.find('\n')));
-    if (!first || text(*first, "type") != "hello") {
-        const std::string said = first && text(*first, "type") == "error" ? text(*first, "message") : std::string();
-        detach();
-        return said.empty() ? "The socket at " + path + " did not answer as a Clusterscope master." : said;
-    }
-    impl.name = text(*first, "name");
+    if (const std::string why = impl.connection.open(path); !why.empty())
+        return "Could not attach to the cluster at " + path + ": " + why + ".";
     impl.callbacks = std::move(callbacks);
     impl.wake = ::eventfd(0, EFD_CLOEXEC);
+    impl.detaching = false;
     impl.connected = true;
     if (!send(request::Subscribe {})) {
         detach();
@@ -316,24 +384,13 @@ bool ControlClient::send(const Request& request)
 {
     Impl& impl = *m_impl;
     std::lock_guard lock(impl.sendMutex);
-    if (!impl.connected || impl.fd < 0)
-        return false;
-    const std::string line = encodeRequest(request);
-    std::size_t done = 0;
-    while (done < line.size()) {
-        const ssize_t n = ::send(impl.fd, line.data() + done, line.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += std::size_t(n);
-    }
-    return true;
+    return impl.connected && impl.connection.send(encodeRequest(request));
 }
 
 void ControlClient::detach()
 {
     Impl& impl = *m_impl;
+    impl.detaching = true;
     if (impl.wake >= 0) {
         const std::uint64_t one = 1;
         (void)!::write(impl.wake, &one, sizeof(one));
@@ -342,11 +399,10 @@ void ControlClient::detach()
         impl.reader.join();
     std::lock_guard lock(impl.sendMutex);
     impl.connected = false;
-    for (int* fd : { &impl.fd, &impl.wake })
-        if (*fd >= 0) {
-            ::close(*fd);
-            *fd = -1;
-        }
+    impl.connection.close();
+    if (impl.wake >= 0)
+        ::close(impl.wake);
+    impl.wake = -1;
 }
 
 bool ControlClient::attached() const
@@ -356,7 +412,7 @@ bool ControlClient::attached() const
 
 std::string ControlClient::name() const
 {
-    return m_impl->name;
+    return m_impl->connection.helloName();
 }
 
 } // namespace cs::control

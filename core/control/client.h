@@ -3,6 +3,7 @@
 #include "control/protocol.h"
 #include "master/snapshot.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,6 +11,36 @@
 #include <vector>
 
 namespace cs::control {
+
+/// One connection to a master's control socket, a line at a time: what `clusterscope ctl` and
+/// an attached window both speak through.
+class Connection {
+public:
+    Connection() = default;
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Connects and reads the master's hello. Empty when done, else why not (as a phrase, for
+    /// the caller's sentence). Only a socket this user, root or the clusterscope group's
+    /// service could have made, and no other user could have replaced, is opened: anyone else's
+    /// could pose as the cluster and take the commands meant for it.
+    std::string open(const std::string& path);
+    /// Writes a whole line; false when the connection is gone. Not thread-safe.
+    bool send(const std::string& line);
+    /// The next line, without its newline; nullopt when the master closed the connection, the
+    /// deadline passed (negative: no deadline), or `wakeFd` (if given) became readable.
+    std::optional<std::string> readLine(std::chrono::milliseconds deadline, int wakeFd = -1);
+    void close();
+    std::string helloName() const { return m_helloName; }
+    int helloPid() const { return m_helloPid; }
+
+private:
+    int m_fd = -1;
+    std::string m_buffer;
+    std::string m_helloName;
+    int m_helloPid = 0;
+};
 
 /// A cluster whose control socket answers here.
 struct RunningCluster {

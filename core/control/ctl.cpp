@@ -6,134 +6,17 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
-#include <dirent.h>
-#include <map>
 #include <optional>
 
-#include <grp.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace cs::control {
 namespace json = boost::json;
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-/// One connection to a master's control socket, read a line at a time.
-class Connection {
-public:
-    ~Connection()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    /// Empty when connected (and its hello read), else why not.
-    std::string open(const std::string& path)
-    {
-        // Only a socket that a cluster of this user (or root, or a service for the clusterscope
-        // group) could have made, and that no other user may replace: else someone could
-        // pose as the cluster and take the commands meant for it.
-        struct stat info {};
-        if (::lstat(path.c_str(), &info) != 0)
-            return std::strerror(errno);
-        if (!S_ISSOCK(info.st_mode))
-            return "it is not a socket";
-        const bool ownerTrusted = info.st_uid == ::geteuid() || info.st_uid == 0;
-        const bool serviceGroup = [&] {
-            const group* g = ::getgrnam("clusterscope");
-            return g && info.st_gid == g->gr_gid;
-        }();
-        if ((info.st_mode & S_IWOTH) || (!ownerTrusted && !serviceGroup))
-            return "the socket is open to other users (mode " + [&] {
-                char mode[8];
-                std::snprintf(mode, sizeof(mode), "%04o", unsigned(info.st_mode & 07777));
-                return std::string(mode);
-            }() + ", owner uid " + std::to_string(info.st_uid) + "), so it may not be the cluster's; stop the cluster, remove the socket and start it again";
-        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un address {};
-        address.sun_family = AF_UNIX;
-        if (path.size() >= sizeof(address.sun_path))
-            return "the path is too long";
-        std::memcpy(address.sun_path, path.c_str(), path.size());
-        if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0)
-            return std::strerror(errno);
-        const auto hello = readLine(std::chrono::seconds(3));
-        if (!hello)
-            return "it did not answer";
-        json::error_code ec;
-        json::value value = json::parse(*hello, ec);
-        if (ec || !value.is_object())
-            return "it answered something else than the control protocol";
-        const auto& object = value.get_object();
-        if (const auto* type = object.if_contains("type"); type && type->is_string() && type->get_string() == "error")
-            return std::string(object.at("message").as_string());
-        m_hello = object;
-        return {};
-    }
-    const json::object& hello() const { return m_hello; }
-    bool send(const std::string& line)
-    {
-        std::size_t done = 0;
-        while (done < line.size()) {
-            const ssize_t n = ::send(m_fd, line.data() + done, line.size() - done, MSG_NOSIGNAL);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                return false;
-            done += std::size_t(n);
-        }
-        return true;
-    }
-    /// The next line; nullopt when the master closed the connection or the deadline passed
-    /// (a negative deadline: wait as long as it takes).
-    std::optional<std::string> readLine(std::chrono::milliseconds deadline)
-    {
-        const auto end = Clock::now() + deadline;
-        for (;;) {
-            if (const auto newline = m_buffer.find('\n'); newline != std::string::npos) {
-                std::string line = m_buffer.substr(0, newline);
-                m_buffer.erase(0, newline + 1);
-                return line;
-            }
-            int wait = -1;
-            if (deadline.count() >= 0) {
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-                if (left <= 0)
-                    return std::nullopt;
-                wait = int(left);
-            }
-            pollfd p { m_fd, POLLIN, 0 };
-            const int ready = ::poll(&p, 1, wait);
-            if (ready < 0 && errno == EINTR)
-                continue;
-            if (ready <= 0)
-                return std::nullopt;
-            char chunk[65536];
-            const ssize_t n = ::recv(m_fd, chunk, sizeof(chunk), 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                return std::nullopt;
-            m_buffer.append(chunk, std::size_t(n));
-        }
-    }
-
-private:
-    int m_fd = -1;
-    std::string m_buffer;
-    json::object m_hello;
-};
 
 using Found = RunningCluster;
 
@@ -316,7 +199,7 @@ int runCtl(const std::vector<std::string>& args)
             ++live;
             if (asJson) {
                 std::printf("{\"name\":%s,\"socket\":%s,\"pid\":%s,\"snapshot\":%s}\n", json::serialize(json::value(f.name)).c_str(),
-                            json::serialize(json::value(f.path)).c_str(), text(c.hello(), "pid").c_str(),
+                            json::serialize(json::value(f.path)).c_str(), std::to_string(c.helloPid()).c_str(),
                             json::serialize(reply->at("snapshot")).c_str());
                 continue;
             }
@@ -327,7 +210,7 @@ int runCtl(const std::vector<std::string>& args)
                     ++slots;
                     online += w.is_object() && text(w.get_object(), "state") == "online" ? 1 : 0;
                 }
-            std::printf("%-16s pid %-8s %s:%s  %s  %d/%d online  up %s\n", f.name.c_str(), text(c.hello(), "pid").c_str(),
+            std::printf("%-16s pid %-8s %s:%s  %s  %d/%d online  up %s\n", f.name.c_str(), std::to_string(c.helloPid()).c_str(),
                         text(s, "bind").c_str(), text(s, "port").c_str(), text(s, "policy").c_str(), online, slots,
                         formatUptime(number(s, "uptime")).c_str());
         }

@@ -17,6 +17,32 @@
 using namespace cs;
 using namespace cs::ui;
 
+namespace {
+
+/// A cluster of `workers` built-in workers on a free port, all online; `latest` follows its
+/// snapshots. False when they did not come up in time.
+bool startOnline(ClusterAdapter& adapter, std::shared_ptr<const Snapshot>& latest, int workers)
+{
+    QObject::connect(&adapter, &ClusterAdapter::snapshotReady, &adapter, [&latest](std::shared_ptr<const Snapshot> s) { latest = s; });
+    ClusterConfig config;
+    config.port = 0;
+    config.workers = workers;
+    config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
+    config.sampleIntervalMs = 100;
+    adapter.start(config);
+    return adapter.running() && cs::test::waitFor([&] {
+        QCoreApplication::processEvents();
+        if (!latest || latest->port == 0 || int(latest->workers.size()) != workers)
+            return false;
+        for (const WorkerSample& w : latest->workers)
+            if (w.state != WorkerState::Online)
+                return false;
+        return true;
+    }, std::chrono::seconds(15));
+}
+
+} // namespace
+
 class TestLoadPanel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -36,18 +62,7 @@ private Q_SLOTS:
     {
         ClusterAdapter adapter;
         std::shared_ptr<const Snapshot> latest;
-        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
-        ClusterConfig config;
-        config.port = 0;
-        config.workers = 2;
-        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
-        config.sampleIntervalMs = 100;
-        adapter.start(config);
-        QVERIFY(adapter.running());
-        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && latest->workers.size() == 2
-                                     && latest->workers[0].state == WorkerState::Online
-                                     && latest->workers[1].state == WorkerState::Online,
-                                 15000);
+        QVERIFY(startOnline(adapter, latest, 2));
 
         LoadPanel panel;
         panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(1);
@@ -74,17 +89,7 @@ private Q_SLOTS:
         // "Jain 1.00" because it counted only the worker that answered.
         ClusterAdapter adapter;
         std::shared_ptr<const Snapshot> latest;
-        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
-        ClusterConfig config;
-        config.port = 0;
-        config.workers = 2;
-        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
-        config.sampleIntervalMs = 100;
-        adapter.start(config);
-        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && latest->workers.size() == 2
-                                     && latest->workers[0].state == WorkerState::Online
-                                     && latest->workers[1].state == WorkerState::Online,
-                                 15000);
+        QVERIFY(startOnline(adapter, latest, 2));
 
         LoadPanel panel;
         // One keep-alive connection stays with the worker it was handed to: a 100/0 split.
@@ -107,16 +112,7 @@ private Q_SLOTS:
     {
         ClusterAdapter adapter;
         std::shared_ptr<const Snapshot> latest;
-        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
-        ClusterConfig config;
-        config.port = 0;
-        config.workers = 1;
-        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
-        config.sampleIntervalMs = 100;
-        adapter.start(config);
-        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && !latest->workers.empty()
-                                     && latest->workers[0].state == WorkerState::Online,
-                                 15000);
+        QVERIFY(startOnline(adapter, latest, 1));
         LoadPanel panel;
         panel.findChild<QSpinBox*>(QStringLiteral("loadDuration"))->setValue(60);
         panel.findChild<QSpinBox*>(QStringLiteral("loadRate"))->setValue(100);
@@ -142,16 +138,7 @@ private Q_SLOTS:
     {
         ClusterAdapter adapter;
         std::shared_ptr<const Snapshot> latest;
-        connect(&adapter, &ClusterAdapter::snapshotReady, this, [&](std::shared_ptr<const Snapshot> s) { latest = s; });
-        ClusterConfig config;
-        config.port = 0;
-        config.workers = 1;
-        config.workerProgram = cs::test::binDir() + "/clusterscope-worker";
-        config.sampleIntervalMs = 100;
-        adapter.start(config);
-        QTRY_VERIFY_WITH_TIMEOUT(latest && latest->port != 0 && !latest->workers.empty()
-                                     && latest->workers[0].state == WorkerState::Online,
-                                 15000);
+        QVERIFY(startOnline(adapter, latest, 1));
         cs::LoadOptions options;
         options.host = latest->bindAddress;
         options.port = latest->port;
