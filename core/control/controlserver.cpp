@@ -95,6 +95,7 @@ struct ControlServer::Impl {
     std::chrono::milliseconds interval { 1000 };
     std::optional<gid_t> group;
     bool running = false;
+    bool closing = false; ///< io thread: stop() has begun; nothing may start new work
 
     void note(const std::string& text)
     {
@@ -105,7 +106,7 @@ struct ControlServer::Impl {
     void accept()
     {
         acceptor.async_accept([this](boost::system::error_code ec, local::socket socket) {
-            if (ec == asio::error::operation_aborted || !acceptor.is_open())
+            if (ec == asio::error::operation_aborted || !acceptor.is_open() || closing)
                 return;
             if (!ec)
                 welcome(std::move(socket));
@@ -260,7 +261,10 @@ struct ControlServer::Impl {
     {
         tick.expires_after(interval);
         tick.async_wait([this](boost::system::error_code ec) {
-            if (ec)
+            // A tick that had already fired when stop() cancelled the timer completes with
+            // success: without this check it would arm the timer again and the io thread
+            // would never run out of work (the master then hung after "cluster stopped").
+            if (ec || closing)
                 return;
             bool any = false;
             for (const auto& s : sessions)
@@ -373,6 +377,7 @@ void ControlServer::stop()
     if (!impl.running)
         return;
     asio::post(impl.io, [&impl] {
+        impl.closing = true;
         boost::system::error_code ignored;
         impl.acceptor.close(ignored);
         impl.tick.cancel();
