@@ -134,6 +134,11 @@ int runHeadless(const CliOptions& options)
         say(Severity::Info, "clusterscope: control socket " + controlServer.path() + " (clusterscope ctl --name " + name + ")");
     else
         say(Severity::Warning, "clusterscope: warning: no control socket: " + controlError);
+    // Every connection is a descriptor: a low hard limit caps what each worker can hold.
+    if (const OpenFileLimit files = raiseOpenFileLimit(); files.hard > 0 && files.hard < kFewOpenFiles)
+        say(Severity::Warning, "clusterscope: warning: each process may open at most " + std::to_string(files.hard)
+                + " files (the hard limit), so a worker holds at most about that many connections at once; "
+                  "raise it with ulimit -Hn, or LimitNOFILE= in a systemd unit.");
     const bool tty = !options.json && ::isatty(STDOUT_FILENO);
     // In the journal, the STATUS line and the events say it all: no table every interval.
     const bool table = options.json || !systemd::stdoutIsJournal();

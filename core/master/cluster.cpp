@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -127,6 +128,20 @@ BindResult adoptListener(int fd, ClusterConfig& config)
 
 } // namespace
 
+OpenFileLimit raiseOpenFileLimit()
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return {};
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            limit = raised;
+    }
+    return { static_cast<std::uint64_t>(limit.rlim_cur), static_cast<std::uint64_t>(limit.rlim_max) };
+}
+
 /// The master thread and its completion, kept beside the Master so waitStopped can time out.
 struct ClusterThread {
     std::thread thread;
@@ -167,6 +182,7 @@ Cluster::StartResult Cluster::start(const ClusterConfig& requested, int listenin
             ::close(adopted.fd);
         return { false, problem->message, problem->field };
     }
+    raiseOpenFileLimit(); // before the first fork: the workers inherit it
     auto bound = adopted.fd >= 0 ? adopted : bindListener(config);
     if (bound.fd < 0)
         return { false, bound.error, bound.field };

@@ -6,6 +6,7 @@
 #include "master/supervisor.h"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,6 +16,18 @@ namespace cs {
 
 class Master;
 struct ClusterThread;
+
+/// The open-files limit of this process (which its workers inherit).
+struct OpenFileLimit {
+    std::uint64_t soft = 0;
+    std::uint64_t hard = 0;
+};
+/// Raises the soft open-files limit to the hard one: every connection is a descriptor, and
+/// Debian's default soft limit (1024) would cap a worker at about a thousand connections.
+/// Returns the limit now in force.
+OpenFileLimit raiseOpenFileLimit();
+/// Under this hard limit the command line warns that the limit caps the connection count.
+constexpr std::uint64_t kFewOpenFiles = 4096;
 
 /// The one façade over the master. The master's event loop runs on a long-lived thread of
 /// its own (workers are forked from it, so PR_SET_PDEATHSIG holds); every call here is

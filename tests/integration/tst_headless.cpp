@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <sstream>
 #include <regex>
 
 #include <netinet/in.h>
@@ -38,6 +39,7 @@ private Q_SLOTS:
     void configPathThatIsNotAReadableFileIsRefused_data();
     void configPathThatIsNotAReadableFileIsRefused();
     void ipv6AddressesAreInBracketsInEveryUrl();
+    void openFilesLimitIsRaisedAndALowOneIsSaid();
 };
 
 void TestHeadless::sigtermStopsGracefullyWithExitZeroAndNoWorkerLeft()
@@ -254,6 +256,53 @@ void TestHeadless::ipv6AddressesAreInBracketsInEveryUrl()
     master.signal(SIGINT);
     const auto status = master.waitExit(15s);
     QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+namespace {
+
+/// "Max open files  SOFT  HARD  files" of a process, from /proc.
+std::pair<std::string, std::string> openFilesOf(int pid)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("Max open files", 0) == 0) {
+            std::istringstream fields(line.substr(14));
+            std::string soft, hard;
+            fields >> soft >> hard;
+            return { soft, hard };
+        }
+    return {};
+}
+
+} // namespace
+
+// Every connection is a descriptor: the master raises the soft open-files limit to the hard
+// one for itself and its workers (Debian's soft default, 1024, would cap a worker at about a
+// thousand connections), and says so plainly when the hard limit itself is low.
+void TestHeadless::openFilesLimitIsRaisedAndALowOneIsSaid()
+{
+    ChildProcess low("/usr/bin/prlimit", { "--nofile=512:2048", "--", clusterscope(), "--headless", "--port", "0",
+                                           "--workers", "1", "--json", "--interval", "100" });
+    QVERIFY(low.start());
+    QVERIFY(cs::test::jsonPort(low) != 0);
+    const auto workers = cs::test::onlineWorkerPids(low, 1);
+    QCOMPARE(workers.size(), std::size_t { 1 });
+    QCOMPARE(openFilesOf(workers.front()), std::make_pair(std::string("2048"), std::string("2048")));
+    QVERIFY2(low.stderrText().find("may open at most 2048 files") != std::string::npos, low.stderrText().c_str());
+    low.signal(SIGTERM);
+    QVERIFY(low.waitExit(15s));
+
+    ChildProcess plenty("/usr/bin/prlimit", { "--nofile=1024:8192", "--", clusterscope(), "--headless", "--port", "0",
+                                              "--workers", "1", "--json", "--interval", "100" });
+    QVERIFY(plenty.start());
+    QVERIFY(cs::test::jsonPort(plenty) != 0);
+    const auto more = cs::test::onlineWorkerPids(plenty, 1);
+    QCOMPARE(more.size(), std::size_t { 1 });
+    QCOMPARE(openFilesOf(more.front()), std::make_pair(std::string("8192"), std::string("8192")));
+    QVERIFY2(plenty.stderrText().find("may open at most") == std::string::npos, plenty.stderrText().c_str());
+    plenty.signal(SIGTERM);
+    QVERIFY(plenty.waitExit(15s));
 }
 
 QTEST_APPLESS_MAIN(TestHeadless)
