@@ -11,19 +11,6 @@
 namespace cs {
 namespace {
 
-std::string formatUptime(double seconds)
-{
-    char buffer[32];
-    const auto total = static_cast<long>(seconds);
-    if (total >= 3600)
-        std::snprintf(buffer, sizeof(buffer), "%ldh%02ldm", total / 3600, (total / 60) % 60);
-    else if (total >= 60)
-        std::snprintf(buffer, sizeof(buffer), "%ldm%02lds", total / 60, total % 60);
-    else
-        std::snprintf(buffer, sizeof(buffer), "%.1fs", seconds);
-    return buffer;
-}
-
 /// Fairness is unknown until the first request: "-" in the table (null in the JSON), never a number.
 std::string fairnessText(const std::optional<double>& index, const char* format, const char* unknown)
 {

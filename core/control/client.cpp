@@ -1,5 +1,7 @@
 #include "control/client.h"
 
+#include "control/jsonfields.h"
+
 #include "scheduling/policy.h"
 
 #include <boost/json.hpp>
@@ -26,22 +28,14 @@ namespace cs::control {
 namespace json = boost::json;
 namespace {
 
-double number(const json::object& o, std::string_view key, double otherwise = 0)
-{
-    const auto* v = o.if_contains(key);
-    return v && v->is_number() ? v->to_number<double>() : otherwise;
-}
+using fields::number;
+using fields::object;
+using fields::text;
 
 std::uint64_t whole(const json::object& o, std::string_view key)
 {
     const double value = number(o, key);
     return value > 0 ? static_cast<std::uint64_t>(value) : 0;
-}
-
-std::string text(const json::object& o, std::string_view key)
-{
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
 std::optional<double> maybe(const json::object& o, std::string_view key)
@@ -61,14 +55,6 @@ WorkerState stateFrom(std::string_view name)
     return WorkerState::Stopped;
 }
 
-std::optional<json::object> object(std::string_view line)
-{
-    json::error_code ec;
-    json::value value = json::parse(line, ec);
-    if (ec || !value.is_object())
-        return std::nullopt;
-    return std::move(value.get_object());
-}
 
 } // namespace
 

@@ -27,13 +27,6 @@ namespace {
 constexpr std::size_t kHistory = 500;
 constexpr std::size_t kMaxQueuedLines = 1024; ///< a subscriber further behind is dropped
 
-template<typename... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template<typename... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
 std::optional<gid_t> clusterscopeGroup()
 {
     group entry {};
@@ -172,36 +165,32 @@ struct ControlServer::Impl {
             return false;
         }
         const Request& request = std::get<Request>(decoded);
-        return std::visit(Overloaded {
-                              [&](const request::Status&) {
-                                  send(session, snapshotLine(handlers.snapshotJson()));
-                                  return true;
-                              },
-                              [&](const request::Subscribe&) {
-                                  for (const Event& e : history)
-                                      send(session, eventLine(e));
-                                  send(session, snapshotLine(handlers.snapshotJson()));
-                                  session->subscribed = true;
-                                  return true;
-                              },
-                              [&](const request::Logs& logs) {
-                                  for (const Event& e : history)
-                                      send(session, eventLine(e));
-                                  if (logs.follow) {
-                                      session->following = true;
-                                      return true;
-                                  }
-                                  session->closing = true;
-                                  flush(session);
-                                  return false;
-                              },
-                              [&](const auto& command) {
-                                  const std::string error = handlers.command(Request { command });
-                                  send(session, error.empty() ? okLine() : errorLine(error));
-                                  return true;
-                              },
-                          },
-                          request);
+        if (std::holds_alternative<request::Status>(request)) {
+            send(session, snapshotLine(handlers.snapshotJson()));
+            return true;
+        }
+        if (std::holds_alternative<request::Subscribe>(request)) {
+            for (const Event& e : history)
+                send(session, eventLine(e));
+            send(session, snapshotLine(handlers.snapshotJson()));
+            session->subscribed = true;
+            return true;
+        }
+        if (const auto* logs = std::get_if<request::Logs>(&request)) {
+            for (const Event& e : history)
+                send(session, eventLine(e));
+            if (logs->follow) {
+                session->following = true;
+                return true;
+            }
+            session->closing = true;
+            flush(session);
+            return false;
+        }
+        // Scale, restart, stop, kill, reset: the front end carries them out.
+        const std::string error = handlers.command(request);
+        send(session, error.empty() ? okLine() : errorLine(error));
+        return true;
     }
 
     void refuse(const std::shared_ptr<Session>& session, const std::string& why)

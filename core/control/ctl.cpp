@@ -1,7 +1,9 @@
 #include "control/ctl.h"
 
 #include "control/client.h"
+#include "control/jsonfields.h"
 #include "control/protocol.h"
+#include "messages/wording.h"
 #include "settings/settingtable.h"
 
 #include <boost/json.hpp>
@@ -20,38 +22,24 @@ namespace {
 
 using Found = RunningCluster;
 
-std::string text(const json::object& o, std::string_view key)
+/// A field for display: a string as it is, a number as JSON writes it, "-" when missing or null.
+std::string shown(const json::object& o, std::string_view key)
 {
     const auto* v = o.if_contains(key);
-    if (!v)
+    if (!v || v->is_null())
         return "-";
     if (v->is_string())
         return std::string(v->get_string());
-    if (v->is_null())
-        return "-";
+    if (v->is_double()) {
+        // Boost.JSON writes 0.0 as "0E0": a reader wants "0".
+        char buffer[32];
+        std::snprintf(buffer, sizeof(buffer), "%.6g", v->get_double());
+        return buffer;
+    }
     return json::serialize(*v);
 }
 
-double number(const json::object& o, std::string_view key)
-{
-    const auto* v = o.if_contains(key);
-    if (!v || !v->is_number())
-        return 0;
-    return v->to_number<double>();
-}
-
-std::string formatUptime(double seconds)
-{
-    const long s = long(seconds);
-    char out[32];
-    if (s >= 3600)
-        std::snprintf(out, sizeof(out), "%ldh %02ldm", s / 3600, (s / 60) % 60);
-    else if (s >= 60)
-        std::snprintf(out, sizeof(out), "%ldm %02lds", s / 60, s % 60);
-    else
-        std::snprintf(out, sizeof(out), "%.1fs", seconds);
-    return out;
-}
+using fields::number;
 
 /// The snapshot as a short table.
 std::string formatStatus(const std::string& name, const json::object& s)
@@ -59,10 +47,10 @@ std::string formatStatus(const std::string& name, const json::object& s)
     std::string out;
     char line[256];
     const bool counted = s.if_contains("requestMetrics") && s.at("requestMetrics").is_bool() && s.at("requestMetrics").get_bool();
-    std::snprintf(line, sizeof(line), "cluster %s: %s:%s, policy %s, up %s, %s req/s, fairness %s\n", name.c_str(),
-                  text(s, "bind").c_str(), text(s, "port").c_str(), text(s, "policy").c_str(),
-                  formatUptime(number(s, "uptime")).c_str(), counted ? text(s, "totalRps").c_str() : "-",
-                  counted ? text(s, "fairness").c_str() : "-");
+    std::snprintf(line, sizeof(line), "cluster %s: %s, policy %s, up %s, %s req/s, fairness %s\n", name.c_str(),
+                  hostPort(fields::text(s, "bind"), unsigned(number(s, "port"))).c_str(), shown(s, "policy").c_str(),
+                  formatUptime(number(s, "uptime")).c_str(), counted ? shown(s, "totalRps").c_str() : "-",
+                  counted ? shown(s, "fairness").c_str() : "-");
     out += line;
     std::snprintf(line, sizeof(line), "%5s %8s %-11s %9s %8s %9s %11s\n", "slot", "pid", "state", "uptime", "restarts",
                   "req/s", "requests");
@@ -72,10 +60,10 @@ std::string formatStatus(const std::string& name, const json::object& s)
             if (!w.is_object())
                 continue;
             const auto& o = w.get_object();
-            std::snprintf(line, sizeof(line), "%5s %8s %-11s %9s %8s %9s %11s\n", ("#" + text(o, "slot")).c_str(),
-                          text(o, "pid").c_str(), text(o, "state").c_str(), formatUptime(number(o, "uptime")).c_str(),
-                          text(o, "restarts").c_str(), counted ? text(o, "rps").c_str() : "-",
-                          counted ? text(o, "requests").c_str() : "-");
+            std::snprintf(line, sizeof(line), "%5s %8s %-11s %9s %8s %9s %11s\n", ("#" + shown(o, "slot")).c_str(),
+                          shown(o, "pid").c_str(), shown(o, "state").c_str(), formatUptime(number(o, "uptime")).c_str(),
+                          shown(o, "restarts").c_str(), counted ? shown(o, "rps").c_str() : "-",
+                          counted ? shown(o, "requests").c_str() : "-");
             out += line;
         }
     return out;
@@ -84,8 +72,8 @@ std::string formatStatus(const std::string& name, const json::object& s)
 std::string formatEventLine(const json::object& e)
 {
     char line[1024];
-    const std::string slot = number(e, "slot") > 0 ? "worker " + text(e, "slot") : std::string("master");
-    std::snprintf(line, sizeof(line), "[%9.3f] %s: %s", number(e, "time"), slot.c_str(), text(e, "message").c_str());
+    const std::string slot = number(e, "slot") > 0 ? "worker " + shown(e, "slot") : std::string("master");
+    std::snprintf(line, sizeof(line), "[%9.3f] %s: %s", number(e, "time"), slot.c_str(), shown(e, "message").c_str());
     return line;
 }
 
@@ -110,15 +98,6 @@ int failure(const std::string& sentence)
     return 1;
 }
 
-/// A line from the master: its type and the whole object; nullopt when it is not one.
-std::optional<json::object> parseLine(const std::string& line)
-{
-    json::error_code ec;
-    json::value value = json::parse(line, ec);
-    if (ec || !value.is_object())
-        return std::nullopt;
-    return value.get_object();
-}
 
 } // namespace
 
@@ -193,7 +172,7 @@ int runCtl(const std::vector<std::string>& args)
                 continue; // left by a master that died, or not ours to open
             c.send(encodeRequest(request::Status {}));
             const auto line = c.readLine(std::chrono::seconds(3));
-            const auto reply = line ? parseLine(*line) : std::nullopt;
+            const auto reply = line ? fields::object(*line) : std::nullopt;
             if (!reply || !reply->if_contains("snapshot"))
                 continue;
             ++live;
@@ -208,10 +187,11 @@ int runCtl(const std::vector<std::string>& args)
             if (const auto* workers = s.if_contains("workers"); workers && workers->is_array())
                 for (const auto& w : workers->get_array()) {
                     ++slots;
-                    online += w.is_object() && text(w.get_object(), "state") == "online" ? 1 : 0;
+                    online += w.is_object() && shown(w.get_object(), "state") == "online" ? 1 : 0;
                 }
-            std::printf("%-16s pid %-8s %s:%s  %s  %d/%d online  up %s\n", f.name.c_str(), std::to_string(c.helloPid()).c_str(),
-                        text(s, "bind").c_str(), text(s, "port").c_str(), text(s, "policy").c_str(), online, slots,
+            std::printf("%-16s pid %-8s %s  %s  %d/%d online  up %s\n", f.name.c_str(), std::to_string(c.helloPid()).c_str(),
+                        hostPort(fields::text(s, "bind"), unsigned(number(s, "port"))).c_str(), shown(s, "policy").c_str(),
+                        online, slots,
                         formatUptime(number(s, "uptime")).c_str());
         }
         if (live == 0 && !asJson)
@@ -296,12 +276,12 @@ int runCtl(const std::vector<std::string>& args)
                 return 0; // the master closes after the history
             return streaming ? 0 : failure("Cluster " + name + " did not answer.");
         }
-        const auto reply = parseLine(*line);
+        const auto reply = fields::object(*line);
         if (!reply)
             return failure("Cluster " + name + " answered something else than the control protocol.");
-        const std::string type = text(*reply, "type");
+        const std::string type = shown(*reply, "type");
         if (type == "error")
-            return failure("Cluster " + name + " refused: " + text(*reply, "message"));
+            return failure("Cluster " + name + " refused: " + shown(*reply, "message"));
         if (asJson) {
             std::printf("%s\n", line->c_str());
             std::fflush(stdout);

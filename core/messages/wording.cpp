@@ -1,5 +1,7 @@
 #include "messages/wording.h"
 
+#include <cstdio>
+
 namespace cs {
 
 std::string counted(std::uint64_t count, std::string_view singular, std::string_view plural)
@@ -28,6 +30,19 @@ std::string hostPort(std::string_view host, unsigned port)
 std::string httpUrl(std::string_view host, unsigned port, std::string_view path)
 {
     return "http://" + hostPort(host, port) + std::string(path);
+}
+
+std::string formatUptime(double seconds)
+{
+    char buffer[32];
+    const auto total = static_cast<long>(seconds);
+    if (total >= 3600)
+        std::snprintf(buffer, sizeof(buffer), "%ldh%02ldm", total / 3600, (total / 60) % 60);
+    else if (total >= 60)
+        std::snprintf(buffer, sizeof(buffer), "%ldm%02lds", total / 60, total % 60);
+    else
+        std::snprintf(buffer, sizeof(buffer), "%.1fs", seconds);
+    return buffer;
 }
 
 } // namespace cs

@@ -16,4 +16,7 @@ std::string hostPort(std::string_view host, unsigned port);
 /// "http://[::1]:8000/metrics"; `path` starts with '/'.
 std::string httpUrl(std::string_view host, unsigned port, std::string_view path);
 
+/// "4.2s", "3m07s", "2h05m": how long something has run, as the terminal tables show it.
+std::string formatUptime(double seconds);
+
 } // namespace cs
