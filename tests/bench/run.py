@@ -212,16 +212,18 @@ class Node(Server):
 class Nginx(Server):
     name = "nginx"
 
-    def __init__(self, cpus, logdir):
+    def __init__(self, cpus, logdir, connections=4096):
         super().__init__(cpus)
         self.prefix = os.path.join(logdir, "nginx")
         self.logdir = logdir
+        self.connections = connections  # worker_connections: each worker's cap
 
     def start(self):
         self.port = free_port()
         os.makedirs(os.path.join(self.prefix, "logs"), exist_ok=True)
         with open(os.path.join(HERE, "nginx.conf.in")) as f:
-            conf = f.read().replace("@PORT@", str(self.port)).replace("@PREFIX@", self.prefix)
+            conf = (f.read().replace("@PORT@", str(self.port)).replace("@PREFIX@", self.prefix)
+                    .replace("@CONNECTIONS@", str(self.connections)))
         path = os.path.join(self.prefix, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)
