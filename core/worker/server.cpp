@@ -51,6 +51,7 @@ Server::Server(asio::io_context& io, const WorkerOptions& options)
     , m_graceTimer(io)
     , m_acceptRetryTimer(io)
     , m_signals(io)
+    , m_scratch(Session::kMaxBuffer)
 {
     if (options.bindAddress.find(':') != std::string::npos)
         m_handoffProtocol = tcp::v6();
@@ -174,13 +175,13 @@ void Server::adopt(int fd, const tcp& protocol)
     // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): the master
     // and openListener() set it there, saving a syscall per connection.
     boost::system::error_code ec;
-    tcp::socket socket(m_io);
+    Session::Socket socket(m_io);
     socket.assign(protocol, fd, ec);
     if (ec) {
         ::close(fd);
         return;
     }
-    std::make_shared<Session>(*this, std::move(socket))->start();
+    Session::Ptr(new Session(*this, std::move(socket)))->start();
 }
 
 void Server::sessionOpened(Session& session)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -37,6 +38,10 @@ public:
     const WorkerOptions& options() const { return m_options; }
     const Responses& responses() const { return m_responses; }
     bool draining() const { return m_draining; }
+    /// Where every session reads and parses; a session copies out what it has to keep before
+    /// it returns to the event loop. One thread runs the server, so one buffer serves all.
+    char* scratch() { return m_scratch.data(); }
+    std::size_t scratchSize() const { return m_scratch.size(); }
     void recordRequest(std::uint64_t nanos) noexcept
     {
         ++m_requests;
@@ -76,6 +81,7 @@ private:
     boost::asio::steady_timer m_acceptRetryTimer;
     boost::asio::signal_set m_signals;
     boost::intrusive::list<Session, boost::intrusive::constant_time_size<false>> m_sessions;
+    std::vector<char> m_scratch;
     LatencyHistogram m_latency;
     RateLimiter m_acceptFailures; // a descriptor shortage fails every accept
     RateLimiter m_lostHandoffs; // and every connection the master hands over

@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 namespace cs::worker {
@@ -19,9 +20,8 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// What a session allocates when it has to keep part of a request (it grows to kMaxBuffer).
 constexpr std::size_t kInitialBuffer = 4096;
-// Beast needs the whole header in one piece; the parser's header limit stays below this.
-constexpr std::size_t kMaxBuffer = 32768;
 // Stop answering a pipelined batch once this much output waits, so a client that sends a
 // flood of requests without reading cannot grow our memory.
 constexpr std::size_t kMaxBatchOutput = 65536;
@@ -59,10 +59,9 @@ std::string_view formatBody(char (&buffer)[64], std::string_view prefix, std::ui
 
 } // namespace
 
-Session::Session(Server& server, asio::ip::tcp::socket socket)
+Session::Session(Server& server, Socket socket)
     : m_server(server)
     , m_socket(std::move(socket))
-    , m_timer(m_socket.get_executor())
 {
 }
 
@@ -75,8 +74,6 @@ Session::~Session()
 
 void Session::start()
 {
-    m_in.resize(kInitialBuffer);
-    m_out.reserve(1024);
     m_readTime = Clock::now();
     // A new connection has to deliver its first header in time, like any other request.
     m_deadline = m_readTime + std::chrono::milliseconds(m_server.options().headerTimeoutMs);
@@ -136,7 +133,7 @@ void Session::drain()
     // An idle kept-alive connection may have a request on its way: it closes after a quiet
     // period (see checkDeadline). A connection that has not yet brought its first request
     // was handed to us (or accepted) before the drain, and gets that request answered.
-    if (idle() && m_served > 0)
+    if (idle() && m_served)
         m_deadline = std::min(m_deadline, Clock::now() + kDrainQuiet);
     // Any response from now on goes out with Connection: close (see handleRequest).
 }
@@ -148,7 +145,8 @@ void Session::forceClose()
     m_closed = true;
     boost::system::error_code ignored;
     m_socket.close(ignored);
-    m_timer.cancel();
+    if (m_timer)
+        m_timer->cancel();
 }
 
 // The connection's state machine; runs whenever no asynchronous operation is in flight.
@@ -161,11 +159,11 @@ void Session::pump()
             parseBuffered();
         if (!m_out.empty()) {
             if (!sendNow())
-                return; // an asynchronous write continues, or the connection failed
+                return keepUnparsed(); // an asynchronous write continues, or the connection failed
             continue; // more pipelined requests may wait in the buffer
         }
         if (m_pendingSleep)
-            return startSleep();
+            return keepUnparsed(), startSleep();
         if (m_closing)
             return finish();
         // Draining with a response just written on a kept-alive connection: its next request
@@ -178,15 +176,15 @@ void Session::parseBuffered()
 {
     while (m_begin < m_end) {
         if (!m_parser) {
-            m_parser.emplace();
+            m_parser = std::make_unique<RequestParser>();
             m_parser->body_limit(m_server.options().maxBodyBytes);
             m_bodyDeadline = Clock::time_point::max();
-            if (m_served > 0) // the first request keeps the deadline set when the connection came
+            if (m_served) // the first request keeps the deadline set when the connection came
                 m_deadline = m_readTime + std::chrono::milliseconds(m_server.options().headerTimeoutMs);
         }
         boost::beast::error_code ec;
-        const std::size_t used = m_parser->put(asio::buffer(m_in.data() + m_begin, m_end - m_begin), ec);
-        m_begin += used;
+        const std::size_t used = m_parser->put(asio::buffer(data() + m_begin, m_end - m_begin), ec);
+        m_begin += static_cast<std::uint32_t>(used);
         if (ec == http::error::need_more) {
             // A request line that can no longer fit is refused before the header limit is reached.
             if (!m_parser->requestLineDone() && firstLineLength() > RequestParser::kMaxTarget + 32)
@@ -213,7 +211,7 @@ void Session::parseBuffered()
 
 std::size_t Session::firstLineLength() const
 {
-    const char* start = m_in.data() + m_begin;
+    const char* start = data() + m_begin;
     const void* newline = std::memchr(start, '\n', m_end - m_begin);
     return newline ? static_cast<std::size_t>(static_cast<const char*>(newline) - start) : m_end - m_begin;
 }
@@ -247,7 +245,7 @@ void Session::respondError(int status)
 
 void Session::recordLatency()
 {
-    ++m_served;
+    m_served = true;
     const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - m_readTime).count();
     m_server.recordRequest(static_cast<std::uint64_t>(std::max<std::int64_t>(nanos, 0)));
 }
@@ -299,8 +297,11 @@ void Session::handleRequest()
 void Session::startSleep()
 {
     m_deadline = Clock::time_point::max(); // the client waits for us, not the other way round
-    m_timer.expires_after(std::chrono::milliseconds(m_sleepMs));
-    m_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    m_drained = false; // bytes may come meanwhile: look before waiting for them
+    if (!m_timer)
+        m_timer = std::make_unique<asio::steady_timer>(m_socket.get_executor());
+    m_timer->expires_after(std::chrono::milliseconds(m_sleepMs));
+    m_timer->async_wait([self = Ptr(this)](const boost::system::error_code& ec) {
         if (ec || self->m_closed)
             return;
         char scratch[64];
@@ -328,9 +329,10 @@ bool Session::sendNow()
         return false;
     }
     const std::size_t offset = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    m_drained = false; // bytes may come meanwhile: look before waiting for them
     m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
     asio::async_write(m_socket, asio::buffer(m_out.data() + offset, m_out.size() - offset),
-                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      [self = Ptr(this)](const boost::system::error_code& ec, std::size_t) {
                           if (ec || self->m_closed)
                               return self->forceClose();
                           self->m_out.clear();
@@ -347,13 +349,16 @@ void Session::read()
         if (m_bodyDeadline == Clock::time_point::max())
             m_bodyDeadline = now + std::chrono::milliseconds(m_server.options().bodyTimeoutMs);
         m_deadline = std::min(now + std::chrono::milliseconds(m_server.options().idleTimeoutMs), m_bodyDeadline);
-    } else if (!m_parser && m_begin == m_end && m_served > 0) {
+    } else if (!m_parser && m_begin == m_end && m_served) {
         m_deadline = now + (m_server.draining() ? std::chrono::duration_cast<Clock::duration>(kDrainQuiet)
                                                 : std::chrono::milliseconds(m_server.options().idleTimeoutMs));
     }
     // Otherwise a header is on its way and the deadline set when it began stands.
-    if (m_end == m_in.size()) {
-        if (m_begin > 0) {
+    if (m_begin == m_end) {
+        releaseBuffers(); // idle between requests: nothing is kept
+    } else {
+        keepUnparsed();
+        if (m_end == m_in.size() && m_begin > 0) {
             std::memmove(m_in.data(), m_in.data() + m_begin, m_end - m_begin);
             m_end -= m_begin;
             m_begin = 0;
@@ -365,22 +370,109 @@ void Session::read()
             return pump();
         }
     }
+    if (!m_drained) {
+        // Bytes may be here already (a new connection's request, a pipelined one, one sent
+        // while we wrote or slept): read now, without a trip through epoll. A client that
+        // keeps the buffer full would nest read -> receive -> pump -> read without end, so
+        // past a few levels the read goes through the event loop.
+        if (m_nested >= 4)
+            return asio::post(m_socket.get_executor(), [self = Ptr(this)] { self->receive(); });
+        ++m_nested;
+        receive();
+        --m_nested;
+        return;
+    }
+    // asio re-arms the socket in epoll when it queues this wait, so bytes that came since
+    // the recv that drained it wake it too.
     m_reading = true;
-    m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
-                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                 self->m_reading = false;
-                                 if (self->m_timedOut && !self->m_closed) {
-                                     self->m_timedOut = false;
-                                     self->m_begin = self->m_end = 0;
-                                     self->respondError(408);
-                                     return self->pump();
-                                 }
-                                 if (ec || self->m_closed)
-                                     return self->forceClose(); // EOF included: a normal close
-                                 self->m_end += n;
-                                 self->m_readTime = Clock::now();
-                                 self->pump();
-                             });
+    m_socket.async_wait(asio::socket_base::wait_read, [self = Ptr(this)](const boost::system::error_code& ec) {
+        self->m_reading = false;
+        if (self->m_timedOut && !self->m_closed) {
+            self->m_timedOut = false;
+            self->m_begin = self->m_end = 0;
+            self->respondError(408);
+            return self->pump();
+        }
+        if (ec || self->m_closed)
+            return self->forceClose();
+        self->m_drained = false;
+        self->receive();
+    });
+}
+
+const char* Session::data() const
+{
+    return m_inScratch ? m_server.scratch() : m_in.data();
+}
+
+void intrusive_ptr_add_ref(Session* session) noexcept
+{
+    ++session->m_references;
+}
+
+void intrusive_ptr_release(Session* session) noexcept
+{
+    if (--session->m_references == 0)
+        delete session;
+}
+
+// One recv: into the server's scratch buffer when nothing is kept, else after what is.
+void Session::receive()
+{
+    char* target;
+    std::size_t room;
+    if (m_in.empty()) {
+        m_inScratch = true;
+        m_begin = m_end = 0;
+        target = m_server.scratch();
+        room = m_server.scratchSize();
+    } else {
+        target = m_in.data() + m_end;
+        room = m_in.size() - m_end;
+    }
+    ssize_t n;
+    do
+        n = ::recv(m_socket.native_handle(), target, room, MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return forceClose(); // the client closed: a normal end
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return forceClose();
+        m_drained = true;
+        return read();
+    }
+    // Less than asked for: the socket was empty at that moment; a full read may have left more.
+    m_drained = static_cast<std::size_t>(n) < room;
+    m_end += static_cast<std::uint32_t>(n);
+    m_readTime = Clock::now();
+    pump();
+}
+
+// Before going back to the event loop: the rest of a request still in the scratch buffer
+// (which the next session to read overwrites) moves into the session's own buffer.
+void Session::keepUnparsed()
+{
+    if (!m_inScratch)
+        return;
+    const std::uint32_t size = m_end - m_begin;
+    if (size > 0) {
+        m_in.resize(std::max<std::size_t>(kInitialBuffer, size));
+        std::memcpy(m_in.data(), m_server.scratch() + m_begin, size);
+    }
+    m_inScratch = false;
+    m_begin = 0;
+    m_end = size;
+}
+
+// An idle kept-alive connection costs its socket and this object, not buffers: thousands of
+// them wait at once.
+void Session::releaseBuffers()
+{
+    decltype(m_in)().swap(m_in);
+    std::string().swap(m_out);
+    m_inScratch = false;
+    m_begin = m_end = 0;
 }
 
 void Session::finish()
@@ -395,7 +487,7 @@ void Session::finish()
             return forceClose();
     }
     boost::system::error_code ignored;
-    m_socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    m_socket.shutdown(Socket::shutdown_send, ignored);
     m_lingering = true;
     m_deadline = Clock::now() + kLinger;
     m_begin = m_end = 0;
@@ -404,14 +496,21 @@ void Session::finish()
 
 void Session::linger()
 {
+    // Reads and discards until the client closes, the socket is empty, or the deadline.
+    for (;;) {
+        const ssize_t n = ::recv(m_socket.native_handle(), m_server.scratch(), m_server.scratchSize(), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return forceClose();
+        if (n < 0 && errno != EINTR)
+            break;
+    }
     m_reading = true;
-    m_socket.async_read_some(asio::buffer(m_in.data(), m_in.size()),
-                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                                 self->m_reading = false;
-                                 if (ec || self->m_closed)
-                                     return self->forceClose();
-                                 self->linger();
-                             });
+    m_socket.async_wait(asio::socket_base::wait_read, [self = Ptr(this)](const boost::system::error_code& ec) {
+        self->m_reading = false;
+        if (ec || self->m_closed)
+            return self->forceClose();
+        self->linger();
+    });
 }
 
 } // namespace cs::worker

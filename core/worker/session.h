@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list_hook.hpp>
+#include <boost/smart_ptr/intrusive_ptr.hpp>
 
 namespace cs::worker {
 
@@ -19,15 +21,26 @@ class Server;
 
 using SessionHook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
-/// One HTTP connection. It keeps exactly one asynchronous operation in flight (a read, a
-/// write or a /sleep timer), which holds a shared_ptr to it; when none is left it is gone.
-/// Requests are answered in order: every complete request already buffered is answered
-/// into one output buffer, which goes out with one send.
-class Session : public std::enable_shared_from_this<Session>, public SessionHook {
+/// One HTTP connection. It keeps exactly one asynchronous operation in flight (a wait for
+/// bytes, a write or a /sleep timer), which holds a reference to it; when none is left it
+/// is gone (an intrusive count: no control block and no weak pointer per connection). Requests are answered in order: every complete request already buffered is
+/// answered into one output buffer, which goes out with one send.
+/// An idle kept-alive connection holds no buffer: bytes are read into the server's scratch
+/// buffer and parsed there, and only the unparsed rest of a request (a header split over
+/// reads, a pipelined request behind a slow answer) is copied into the session's own.
+class Session : public SessionHook {
 public:
     using Clock = std::chrono::steady_clock;
+    /// Bound to the io_context's own executor, not the type-erased default: the socket and
+    /// every operation pending on it are smaller (an idle connection is one pending wait).
+    using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+    /// The most a session buffers of one request's header; also the server's scratch size.
+    /// Beast needs the whole header in one piece; the parser's header limit stays below this.
+    static constexpr std::size_t kMaxBuffer = 32768;
 
-    Session(Server& server, boost::asio::ip::tcp::socket socket);
+    using Ptr = boost::intrusive_ptr<Session>;
+
+    Session(Server& server, Socket socket);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -51,6 +64,10 @@ private:
     std::size_t firstLineLength() const;
     bool sendNow();
     void read();
+    void receive();
+    void keepUnparsed();
+    void releaseBuffers();
+    const char* data() const; ///< where the unparsed bytes are
     void startSleep();
     void finish();
     void linger();
@@ -60,10 +77,13 @@ private:
     bool closeAfterThis() const;
     void timeOut();
 
+    friend void intrusive_ptr_add_ref(Session* session) noexcept;
+    friend void intrusive_ptr_release(Session* session) noexcept;
+
     Server& m_server;
-    boost::asio::ip::tcp::socket m_socket;
-    boost::asio::steady_timer m_timer; ///< /sleep only
-    std::optional<RequestParser> m_parser; ///< engaged while a request is being read
+    Socket m_socket;
+    std::unique_ptr<boost::asio::steady_timer> m_timer; ///< made for the first /sleep
+    std::unique_ptr<RequestParser> m_parser; ///< while a request is being read
     /// Like std::allocator, but resize() leaves new bytes uninitialised: the read buffer is
     /// written by recv before it is read, and zero-filling 4 KiB per connection showed up as
     /// a fifth of the worker's instructions under new-connection load.
@@ -81,23 +101,29 @@ private:
         template <typename U, typename... Args>
         void construct(U* p, Args&&... args) { ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...); }
     };
-    std::vector<char, UninitialisedAllocator<char>> m_in; ///< flat read buffer, bytes [m_begin, m_end) are unparsed
-    std::size_t m_begin = 0;
-    std::size_t m_end = 0;
+    std::vector<char, UninitialisedAllocator<char>> m_in; ///< unparsed bytes kept between reads; empty when idle
+    std::uint32_t m_begin = 0; ///< bytes [m_begin, m_end) of data() are unparsed
+    std::uint32_t m_end = 0;
     std::string m_out; ///< responses of the current batch, sent with one syscall
     Clock::time_point m_readTime; ///< when the latest bytes arrived: a request's start
     Clock::time_point m_deadline;
     Clock::time_point m_bodyDeadline = Clock::time_point::max(); ///< set once a body is expected
-    std::uint64_t m_served = 0;
+
     std::uint32_t m_sleepMs = 0;
-    bool m_sleepKeepAlive = false;
-    bool m_sleepHead = false;
-    bool m_pendingSleep = false;
-    bool m_reading = false;
-    bool m_closing = false; ///< close once m_out is sent
-    bool m_lingering = false;
-    bool m_closed = false;
-    bool m_timedOut = false; ///< a request was not received in time: answer 408 once the read stops
+    std::uint32_t m_references = 0;
+    std::uint8_t m_nested = 0; ///< receive() calls on the stack
+    // One bit each: ten thousand idle connections are ten thousand of these objects.
+    bool m_sleepKeepAlive : 1 = false;
+    bool m_sleepHead : 1 = false;
+    bool m_pendingSleep : 1 = false;
+    bool m_served : 1 = false; ///< a request has been answered on this connection
+    bool m_inScratch : 1 = false; ///< the unparsed bytes are in the server's scratch buffer, not m_in
+    bool m_reading : 1 = false;
+    bool m_drained : 1 = false; ///< the last recv emptied the socket, and nothing was waited for since
+    bool m_closing : 1 = false; ///< close once m_out is sent
+    bool m_lingering : 1 = false;
+    bool m_closed : 1 = false;
+    bool m_timedOut : 1 = false; ///< a request was not received in time: answer 408 once the read stops
 };
 
 } // namespace cs::worker

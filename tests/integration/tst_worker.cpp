@@ -6,9 +6,12 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -135,6 +138,30 @@ std::string helloBody(int slot, int pid)
     return "Hello from worker " + std::to_string(slot) + " (pid " + std::to_string(pid) + ")\n";
 }
 
+// True once the worker has read everything this client sent: the server side of the
+// connection (local port `serverPort`, remote port the client's) shows an empty receive
+// queue in /proc/net/tcp.
+bool serverReadEverything(std::uint16_t serverPort, int clientFd)
+{
+    sockaddr_in self {};
+    socklen_t length = sizeof(self);
+    if (::getsockname(clientFd, reinterpret_cast<sockaddr*>(&self), &length) != 0)
+        return false;
+    char local[16], remote[16];
+    std::snprintf(local, sizeof(local), ":%04X", serverPort);
+    std::snprintf(remote, sizeof(remote), ":%04X", ntohs(self.sin_port));
+    std::ifstream table("/proc/net/tcp");
+    std::string line;
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, localAddress, remoteAddress, state, queues;
+        fields >> slot >> localAddress >> remoteAddress >> state >> queues;
+        if (localAddress.ends_with(local) && remoteAddress.ends_with(remote))
+            return queues.ends_with(":00000000");
+    }
+    return false;
+}
+
 } // namespace
 
 class TestWorker : public QObject {
@@ -251,6 +278,25 @@ private Q_SLOTS:
         for (int i = 0; i < kCount; ++i)
             QCOMPARE(responses[i].body, expected[i]);
         QVERIFY(raw.empty());
+    }
+
+    // The worker stops reading while a /sleep answer is pending, and reads into a buffer it
+    // shares with every connection: a request that arrives during the sleep must be read
+    // once the sleep ends and answered after it (not lost, not left waiting for the idle
+    // timeout).
+    void aRequestSentDuringASleepIsAnswered()
+    {
+        Connection client(m_worker.port);
+        QVERIFY(client.ok());
+        QVERIFY(client.send("GET /sleep?ms=400 HTTP/1.1\r\nHost: x\r\n\r\n"));
+        QTRY_VERIFY_WITH_TIMEOUT(serverReadEverything(m_worker.port, client.fd()), 2000);
+        QVERIFY(client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        std::string raw = client.readUntil([](const std::string&) { return false; }, 3000ms);
+        QVERIFY2(client.closedByPeer(), "the request sent during the sleep was never answered");
+        const auto responses = splitResponses(raw);
+        QCOMPARE(responses.size(), std::size_t(2));
+        QCOMPARE(responses[0].body, std::string("slept 400 ms\n"));
+        QCOMPARE(responses[1].body, helloBody(7, m_worker.process->pid()));
     }
 
     void keepAliveReusesTheConnection()
