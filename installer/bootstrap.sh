@@ -34,6 +34,8 @@ test_packages=(
     dpkg-dev file desktop-file-utils appstream lintian
     # systemd-analyze verify checks the shipped units (no running systemd needed)
     systemd
+    # integration.tst_prometheusserver: a real Prometheus scrapes a master (label prometheus)
+    prometheus
     # tst_package reads the installed man pages with man itself (man-db is not in minbase)
     man-db
     # the sanitized build and the libFuzzer targets (tests/fuzz/run.sh builds with clang)
