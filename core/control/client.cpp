@@ -401,4 +401,28 @@ std::string ControlClient::name() const
     return m_impl->connection.helloName();
 }
 
+std::optional<Snapshot> requestStatus(const std::string& path, std::chrono::milliseconds deadline, std::string* why)
+{
+    auto fail = [why](std::string reason) -> std::optional<Snapshot> {
+        if (why)
+            *why = std::move(reason);
+        return std::nullopt;
+    };
+    Connection connection;
+    if (std::string error = connection.open(path); !error.empty())
+        return fail(std::move(error));
+    if (!connection.send(encodeRequest(request::Status {})))
+        return fail("the master closed the connection");
+    const auto line = connection.readLine(deadline);
+    if (!line)
+        return fail("the master did not answer");
+    const auto reply = object(*line);
+    if (!reply || !reply->if_contains("snapshot"))
+        return fail("the master answered something else than its status");
+    auto snapshot = snapshotFromJson(json::serialize(reply->at("snapshot")));
+    if (!snapshot)
+        return fail("the master's status could not be read");
+    return snapshot;
+}
+
 } // namespace cs::control

@@ -59,6 +59,11 @@ std::optional<Snapshot> snapshotFromJson(std::string_view json);
 /// An event line's "event" object as an Event; nullopt when it is not one.
 std::optional<Event> eventFromJson(std::string_view json);
 
+/// Asks the master at `path` for its snapshot once. nullopt when it cannot be opened, does
+/// not answer within `deadline` or answers something else; `why` (if given) then says why.
+std::optional<Snapshot> requestStatus(const std::string& path, std::chrono::milliseconds deadline,
+                                      std::string* why = nullptr);
+
 /// A viewer of a running master: connects to its control socket, subscribes (the master
 /// sends its recent events first, then snapshots and events as they come) and hands what
 /// arrives to the callbacks, on a thread of its own. Commands go the other way. Detaching

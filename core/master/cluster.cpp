@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace cs {
@@ -233,6 +234,12 @@ bool Cluster::running() const
     return !state->finished;
 }
 
+int Cluster::duplicateListener() const
+{
+    if (!running() || !m_master || m_master->config().policy == Policy::ReusePort || m_master->listenFd() < 0)
+        return -1;
+    return ::fcntl(m_master->listenFd(), F_DUPFD_CLOEXEC, 3);
+}
 
 void Cluster::scale(int workers) { command(input::Scale { workers }); }
 void Cluster::addWorker() { command(input::ScaleBy { +1 }); }

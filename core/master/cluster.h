@@ -58,6 +58,10 @@ public:
     /// Blocks until the master thread has finished; true if it did within the timeout.
     bool waitStopped(std::chrono::milliseconds timeout);
     bool running() const;
+    /// A duplicate of the listening socket it serves (close-on-exec; the caller closes it), for
+    /// a master that takes over from this one; -1 when it does not run, and under reuseport
+    /// (each worker listens on a socket of its own there).
+    int duplicateListener() const;
 
     void scale(int workers);
     void addWorker();

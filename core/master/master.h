@@ -49,6 +49,9 @@ public:
     void post(std::function<void()> task);
     std::shared_ptr<const Snapshot> snapshot() const;
     std::vector<Event> takeEvents();
+    /// The socket it serves (bound only, under reuseport); open until the master is destroyed.
+    int listenFd() const { return m_listenFd; }
+    const ClusterConfig& config() const { return m_config; }
 
 private:
     // ProcessEvents

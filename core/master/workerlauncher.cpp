@@ -64,6 +64,7 @@ struct ChildPlan {
     int above = 10; ///< past every target: copies made at or above it never sit on one
     int report = -1; ///< write end of the CLOEXEC pipe the parent reads
     pid_t parent = -1;
+    bool detach = false; ///< a session of its own, and it outlives us
 };
 
 void writeDecimal(char* into, long value)
@@ -102,8 +103,14 @@ void writeDecimal(char* into, long value)
     // Die with the master. The signal fires when the forking *thread* ends, which is why
     // workers are forked from the master's one long-lived thread; if the master is already
     // gone, getppid() has changed and we stop here.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != plan.parent)
+    // A detached child (a master that carries on the window's cluster) instead leads a
+    // session of its own: no terminal hang-up or process-group signal of ours reaches it.
+    if (plan.detach) {
+        if (::setsid() < 0)
+            failInChild(plan, Stage::Parent, errno);
+    } else if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != plan.parent) {
         failInChild(plan, Stage::Parent, ESRCH);
+    }
     // Copy every source above all targets first, since a source may sit on another's target.
     // A copy is never its own target, so dup2 below always clears CLOEXEC (dup2(fd, fd)
     // would not).
@@ -237,6 +244,7 @@ SpawnResult forkAndWait(const SpawnRequest& request, ChildPlan& plan, const Desc
 {
     plan.report = reportWrite.get();
     plan.parent = ::getpid();
+    plan.detach = request.detach;
     // fork, not vfork or clone(CLONE_VM): the child then has its own copy of our memory, so
     // nothing it does before exec (a signal, the LISTEN_PID digits) can touch the master's.
     // All signals stay blocked across it, so no handler of ours runs in the child before

@@ -21,6 +21,9 @@ struct SpawnRequest {
     int stdoutFd = -1; ///< the child's stdout/stderr; -1 keeps ours
     int stderrFd = -1;
     std::string workingDirectory; ///< empty: ours
+    /// Its own session and no parent-death signal: the child outlives us (a headless master
+    /// that carries on the window's cluster). It may then be started from any thread.
+    bool detach = false;
 };
 
 struct SpawnResult {

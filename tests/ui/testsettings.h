@@ -7,6 +7,16 @@
 
 namespace cs::test {
 
+/// Forgets every saved setting, as on a first start, except one: closing a window that runs
+/// its cluster stops it unasked, since a question box would wait offscreen for ever (a test
+/// of that question sets "cluster/whenWindowCloses" back to "ask" itself).
+inline void resetSettings()
+{
+    QSettings settings;
+    settings.clear();
+    settings.setValue(QStringLiteral("cluster/whenWindowCloses"), QStringLiteral("stop"));
+}
+
 /// Points this test process's QSettings at a folder of its own, removed at exit. Qt's test
 /// mode alone puts them in ~/.qttest, shared by every run of the same test executable, so a
 /// second suite running at the same time (a sanitized build, another checkout) could change
@@ -18,6 +28,7 @@ inline void isolateSettings()
     QStandardPaths::setTestModeEnabled(true);
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, folder.path());
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, folder.path());
+    resetSettings();
 }
 
 } // namespace cs::test

@@ -1,11 +1,16 @@
 #include "adapter/clusteradapter.h"
 
+#include "scheduling/policy.h"
 #include "testsupport.h"
 
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -217,6 +222,110 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!adapter.running(), 15000);
         QVERIFY(adapter.controlSocket().isEmpty());
         QVERIFY(!std::filesystem::exists(socket));
+        ::unsetenv("XDG_RUNTIME_DIR");
+    }
+
+    void leaveRunningServesOnAndCanBeAttached_data()
+    {
+        QTest::addColumn<QString>("policy");
+        QTest::newRow("round-robin") << QStringLiteral("round-robin");
+        QTest::newRow("shared") << QStringLiteral("shared");
+    }
+
+    // Closing the window can leave its cluster running: a headless master takes over the
+    // listening socket, ours drains, and a client connecting all the while is never refused;
+    // the new master answers on the same port and can be attached to under the same name.
+    void leaveRunningServesOnAndCanBeAttached()
+    {
+        QFETCH(QString, policy);
+        QTemporaryDir runtime;
+        QVERIFY(runtime.isValid());
+        ::setenv("XDG_RUNTIME_DIR", runtime.path().toUtf8().constData(), 1);
+        struct Stopper { // the detached master goes at the end, also when a check failed
+            int pid = -1;
+            ~Stopper()
+            {
+                if (pid <= 0)
+                    return;
+                ::kill(pid, SIGTERM);
+                if (!cs::test::waitFor([&] { return ::waitpid(pid, nullptr, WNOHANG) == pid; }, 10s)) {
+                    ::kill(pid, SIGKILL);
+                    ::waitpid(pid, nullptr, 0);
+                }
+            }
+        } stopper;
+        ClusterAdapter adapter;
+        Recorder record(&adapter);
+        ClusterConfig config = testConfig(2);
+        config.policy = *parsePolicy(policy.toStdString());
+        adapter.start(config);
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2), 15000);
+        const std::uint16_t port = record.latest->port;
+        const std::vector<int> oldWorkers = { record.latest->workers[0].pid, record.latest->workers[1].pid };
+
+        // A client that opens a new connection for every request, until told to stop.
+        std::atomic<bool> done { false };
+        std::atomic<int> served { 0 }, failed { 0 };
+        std::mutex mutex;
+        std::set<int> answeredBy;
+        std::string firstFailure;
+        std::thread client([&] {
+            while (!done) {
+                const auto response = cs::test::httpGet(port, "/", 3s);
+                if (response.status != 200) {
+                    std::lock_guard lock(mutex);
+                    if (failed++ == 0)
+                        firstFailure = response.error;
+                    continue;
+                }
+                ++served;
+                const auto at = response.body.find("(pid ");
+                std::lock_guard lock(mutex);
+                answeredBy.insert(at == std::string::npos ? 0 : std::atoi(response.body.c_str() + at + 5));
+            }
+        });
+        struct Joiner {
+            std::atomic<bool>& done;
+            std::thread& thread;
+            ~Joiner()
+            {
+                done = true;
+                if (thread.joinable())
+                    thread.join();
+            }
+        } joiner { done, client };
+        QTRY_VERIFY_WITH_TIMEOUT(served > 20, 10000);
+
+        adapter.setMasterProgram(QString::fromStdString(cs::test::binDir() + "/clusterscope"));
+        const QString error = adapter.leaveRunning();
+        stopper.pid = adapter.leftPid();
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(adapter.leftName(), QString::number(port));
+        QTRY_VERIFY_WITH_TIMEOUT(!adapter.running(), 15000);
+        for (const int pid : oldWorkers)
+            QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 10000);
+        // The new master's workers answer now, on the same port.
+        const auto newWorkers = cs::test::childrenOf(adapter.leftPid());
+        QCOMPARE(newWorkers.size(), std::size_t(2));
+        const int before = served;
+        QTRY_VERIFY_WITH_TIMEOUT(served > before + 50, 10000);
+        done = true;
+        client.join();
+        QVERIFY2(failed == 0, (std::to_string(failed) + " requests failed, the first: " + firstFailure).c_str());
+        {
+            std::lock_guard lock(mutex);
+            for (const int pid : newWorkers)
+                QVERIFY2(answeredBy.count(pid), "a worker of the new master never answered");
+        }
+
+        // Attach to it under the name the window's cluster had, and leave it running again.
+        record.latest.reset();
+        const QString attached = adapter.attach(runtime.path() + QStringLiteral("/clusterscope/") + QString::number(port) + QStringLiteral(".sock"));
+        QVERIFY2(attached.isEmpty(), qPrintable(attached));
+        QTRY_VERIFY_WITH_TIMEOUT(record.online(2), 10000);
+        QCOMPARE(record.latest->port, port);
+        adapter.detach();
+        QVERIFY(cs::test::processAlive(adapter.leftPid()));
         ::unsetenv("XDG_RUNTIME_DIR");
     }
 

@@ -73,7 +73,6 @@ private Q_SLOTS:
     void initTestCase()
     {
         cs::test::isolateSettings();
-        QSettings().clear();
         // One cluster serving requests for every size, so the charts carry their live titles,
         // legends and axes (the share chart's title grows with the fairness index).
         m_window = std::make_unique<MainWindow>(testOptions());

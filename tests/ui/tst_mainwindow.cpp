@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <sys/wait.h>
@@ -46,6 +47,9 @@
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QAbstractButton>
+#include <QTimer>
+#include <QMessageBox>
 #include <QToolButton>
 
 using namespace cs;
@@ -185,11 +189,10 @@ private Q_SLOTS:
     void initTestCase()
     {
         cs::test::isolateSettings();
-        QSettings().clear();
     }
 
     // Every test starts from the same launcher, whatever the previous one saved.
-    void init() { QSettings().clear(); }
+    void init() { cs::test::resetSettings(); }
 
     void startKillAndWatchTheRespawn()
     {
@@ -864,6 +867,80 @@ private Q_SLOTS:
         QVERIFY(master.running());
         master.signal(SIGTERM);
         QVERIFY(master.waitExit(std::chrono::seconds(15)));
+    }
+
+    // The first close of a window that runs its own cluster asks whether to keep it running;
+    // "Keep it running" hands it to a headless master that serves on the same port, and the
+    // choice is remembered (and shown in the Cluster menu).
+    void closingAsksOnceAndCanLeaveTheClusterRunning()
+    {
+        QTemporaryDir runtime;
+        QVERIFY(runtime.isValid());
+        ::setenv("XDG_RUNTIME_DIR", runtime.path().toUtf8().constData(), 1);
+        int leftPid = -1;
+        auto cleanup = qScopeGuard([&] {
+            ::unsetenv("XDG_RUNTIME_DIR");
+            if (leftPid > 0) {
+                ::kill(leftPid, SIGTERM);
+                if (!cs::test::waitFor([&] { return ::waitpid(leftPid, nullptr, WNOHANG) == leftPid; }, std::chrono::seconds(10))) {
+                    ::kill(leftPid, SIGKILL);
+                    ::waitpid(leftPid, nullptr, 0);
+                }
+            }
+        });
+        QSettings().setValue(QStringLiteral("cluster/whenWindowCloses"), QStringLiteral("ask"));
+        MainWindow window(testOptions());
+        window.adapter()->setMasterProgram(QString::fromStdString(cs::test::binDir() + "/clusterscope"));
+        window.resize(1280, 720);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* keep = window.findChild<QAction*>(QStringLiteral("keepRunningAction"));
+        QVERIFY(keep && keep->isCheckable() && !keep->isChecked());
+        window.startCluster();
+        QVERIFY2(window.adapter()->running(), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(rows->rowCount() == 2 && onlineRows(rows) == 2, 15000);
+        const std::uint16_t port = window.models()->snapshot()->port;
+
+        // Answers the question box once it is up; counts how many were asked.
+        int asked = 0;
+        QString question;
+        QTimer answer;
+        answer.setInterval(20);
+        connect(&answer, &QTimer::timeout, this, [&] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box)
+                return;
+            ++asked;
+            question = box->text();
+            for (QAbstractButton* button : box->buttons())
+                if (button->text() == QStringLiteral("Keep it running"))
+                    button->click();
+        });
+        answer.start();
+        QVERIFY(window.close());
+        answer.stop();
+        QCOMPARE(asked, 1);
+        QVERIFY2(question.contains(QString::number(port)), qPrintable(question));
+        leftPid = window.adapter()->leftPid();
+        QVERIFY(leftPid > 0);
+        QVERIFY(!window.adapter()->running());
+        QCOMPARE(QSettings().value(QStringLiteral("cluster/whenWindowCloses")).toString(), QStringLiteral("leave"));
+        QVERIFY(keep->isChecked());
+        // The headless master serves the port, with workers of its own.
+        const auto workers = cs::test::childrenOf(leftPid);
+        QCOMPARE(workers.size(), std::size_t { 2 });
+        const auto response = cs::test::httpGet(port, "/");
+        QCOMPARE(response.status, 200);
+        const auto at = response.body.find("(pid ");
+        QVERIFY(at != std::string::npos);
+        const int pid = std::atoi(response.body.c_str() + at + 5);
+        QVERIFY2(std::find(workers.begin(), workers.end(), pid) != workers.end(), response.body.c_str());
+        QVERIFY(std::filesystem::exists(runtime.path().toStdString() + "/clusterscope/" + std::to_string(port) + ".sock"));
+
+        // Remembered: a new window shows the choice in its menu.
+        MainWindow second(testOptions());
+        QVERIFY(second.findChild<QAction*>(QStringLiteral("keepRunningAction"))->isChecked());
     }
 
     void commandLineBeatsSettings()

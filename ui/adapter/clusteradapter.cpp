@@ -1,5 +1,6 @@
 #include "adapter/clusteradapter.h"
 
+#include "cli/handover.h"
 #include "cli/report.h"
 #include "control/client.h"
 #include "control/clustercommands.h"
@@ -10,6 +11,8 @@
 
 #include <chrono>
 #include <csignal>
+
+#include <unistd.h>
 
 #include <QMetaObject>
 #include <QMetaType>
@@ -252,6 +255,37 @@ void ClusterAdapter::stop()
     }
     if (m_cluster->running())
         m_cluster->stop(Cluster::StopMode::Graceful);
+}
+
+QString ClusterAdapter::masterProgram() const
+{
+    return m_masterProgram.isEmpty() ? QString::fromStdString(defaultMasterProgram()) : m_masterProgram;
+}
+
+QString ClusterAdapter::leaveRunning()
+{
+    if (m_client || !m_cluster->running())
+        return tr("No cluster of this window runs, so none can be left running.");
+    const auto snapshot = m_cluster->snapshot();
+    ClusterConfig config = m_config;
+    config.workers = int(snapshot->workers.size()); // as scaled since the start
+    const std::string name = std::to_string(snapshot->port);
+    const int listener = m_cluster->duplicateListener();
+    stopControl(); // the new master opens NAME.sock under the same name
+    const Handover handover = continueHeadless(config, snapshot->port, listener, name,
+                                               masterProgram().toStdString(),
+                                               std::chrono::seconds(15));
+    if (listener >= 0)
+        ::close(listener);
+    if (handover.pid < 0) {
+        startControl();
+        return QString::fromStdString(handover.error);
+    }
+    m_leftName = QString::fromStdString(handover.name);
+    m_leftPid = handover.pid;
+    stopMetrics();
+    m_cluster->stop(Cluster::StopMode::Graceful); // drains: what it had accepted is answered
+    return {};
 }
 
 bool ClusterAdapter::shutdown(int timeoutMs)

@@ -52,6 +52,21 @@ public:
     /// The config of the last successful start.
     const ClusterConfig& config() const { return m_config; }
 
+    /// Leaves this window's own cluster running when the window goes: a headless master
+    /// (masterProgram()) takes over its listening socket and
+    /// its control socket name, and once every slot of it serves, ours drains and stops; no
+    /// connection is refused on the way. Empty when done (leftName() says what to attach to),
+    /// else one sentence, and ours goes on as before.
+    QString leaveRunning();
+    /// The clusterscope executable that leaveRunning() starts headless: by default the one
+    /// beside this program (or on PATH).
+    void setMasterProgram(const QString& program) { m_masterProgram = program; }
+    QString masterProgram() const;
+    /// The control socket name of the cluster last left running; empty before.
+    QString leftName() const { return m_leftName; }
+    /// Its master's pid; -1 before.
+    int leftPid() const { return m_leftPid; }
+
     /// Graceful stop, waiting at most `timeoutMs` before escalating to a fast stop.
     /// Returns true when the master had finished in time. Used when the window closes.
     bool shutdown(int timeoutMs);
@@ -121,6 +136,9 @@ private:
     bool m_running = false;
     int m_metricsPort = -1;
     QString m_metricsUrl;
+    QString m_masterProgram;
+    QString m_leftName;
+    int m_leftPid = -1;
 };
 
 /// Registers the types the signals carry (idempotent).

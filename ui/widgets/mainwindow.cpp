@@ -24,6 +24,7 @@
 #include "widgets/workertableview.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include <QAction>
@@ -37,6 +38,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPointer>
+#include <QCheckBox>
+#include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -52,6 +55,9 @@ namespace {
 
 constexpr int kRefreshMs = 250; // charts redraw at most 4 times a second, only when new data came
 constexpr int kShutdownMs = 6000;
+// What closing the window does to a cluster it launched: "ask" (until the user chose and
+// kept the choice), "leave" it running headless, or "stop" it.
+const QString kWhenClosingKey = QStringLiteral("cluster/whenWindowCloses");
 constexpr int kLogMinWidth = 320; // the log beside the table is worth it from this width on
 
 QLabel* statusLabel(QWidget* parent, const QString& tip)
@@ -361,8 +367,20 @@ void MainWindow::buildMenus()
                          tr("Stop watching the attached cluster; it goes on running"), [this] { m_adapter->detach(); });
     m_attachAction->setObjectName(QStringLiteral("attachAction"));
     m_detachAction->setObjectName(QStringLiteral("detachAction"));
+    QAction* keep = cluster->addAction(tr("&Keep the cluster running when the window closes"));
+    keep->setObjectName(QStringLiteral("keepRunningAction"));
+    keep->setCheckable(true);
+    keep->setToolTip(tr("A headless master takes the cluster over when the window closes; "
+                        "Attach reaches it later, and clusterscope ctl too"));
+    keep->setStatusTip(keep->toolTip());
+    keep->setChecked(QSettings().value(kWhenClosingKey).toString() == QLatin1String("leave"));
+    connect(keep, &QAction::toggled, this, [](bool on) {
+        QSettings().setValue(kWhenClosingKey, on ? QStringLiteral("leave") : QStringLiteral("stop"));
+    });
+    m_keepRunningAction = keep;
     cluster->addSeparator();
-    add(tr("&Quit"), QKeySequence::Quit, tr("Stop the cluster and close the window"), [this] { close(); });
+    add(tr("&Quit"), QKeySequence::Quit, tr("Close the window (the cluster stops, or goes on if it is to be kept running)"),
+        [this] { close(); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* policies = help->addAction(tr("&Scheduling policies"));
@@ -558,8 +576,58 @@ bool MainWindow::saveDefinition(const QString& path)
     return true;
 }
 
+bool MainWindow::leaveClusterRunning()
+{
+    const QString left = m_adapter->leaveRunning();
+    if (left.isEmpty()) {
+        std::fprintf(stderr, "clusterscope: the cluster goes on under a headless master (pid %d); "
+                             "clusterscope ctl --name %s, or Cluster > Attach, reach it.\n",
+                     m_adapter->leftPid(), qPrintable(m_adapter->leftName()));
+        return true;
+    }
+    QMessageBox box(QMessageBox::Warning, tr("Leave the cluster running"), left, QMessageBox::NoButton, this);
+    QPushButton* stop = box.addButton(tr("Stop it and close"), QMessageBox::DestructiveRole);
+    box.addButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == stop;
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    // A cluster this window launched: stop it, or leave it running headless (asked once).
+    if (!m_closing && m_adapter->running() && !m_adapter->attached()) {
+        QSettings settings;
+        QString choice = settings.value(kWhenClosingKey, QStringLiteral("ask")).toString();
+        if (choice != QLatin1String("leave") && choice != QLatin1String("stop")) {
+            QMessageBox box(QMessageBox::Question, tr("Close the window"),
+                            tr("The cluster on port %1 is running. Keep it running without the window?")
+                                .arg(m_models->snapshot() ? m_models->snapshot()->port : 0),
+                            QMessageBox::NoButton, this);
+            box.setInformativeText(tr("Kept running, it goes on under a headless master: Cluster → Attach reaches it "
+                                      "later, and so does clusterscope ctl."));
+            QPushButton* leave = box.addButton(tr("Keep it running"), QMessageBox::AcceptRole);
+            QPushButton* stop = box.addButton(tr("Stop it"), QMessageBox::DestructiveRole);
+            box.addButton(QMessageBox::Cancel);
+            auto* remember = new QCheckBox(tr("Remember my choice (Cluster menu)"), &box);
+            remember->setChecked(true);
+            box.setCheckBox(remember);
+            box.exec();
+            if (box.clickedButton() != leave && box.clickedButton() != stop) {
+                event->ignore();
+                return;
+            }
+            choice = box.clickedButton() == leave ? QStringLiteral("leave") : QStringLiteral("stop");
+            if (remember->isChecked()) {
+                settings.setValue(kWhenClosingKey, choice);
+                if (m_keepRunningAction)
+                    m_keepRunningAction->setChecked(choice == QLatin1String("leave"));
+            }
+        }
+        if (choice == QLatin1String("leave") && !leaveClusterRunning()) {
+            event->ignore(); // cancelled after it could not be left running: the window stays
+            return;
+        }
+    }
     if (!m_closing) {
         m_closing = true;
         QSettings settings;

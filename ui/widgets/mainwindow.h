@@ -96,6 +96,9 @@ private:
     void showRequestMetricsNote(bool known);
     void applyActions(const ClusterActions& actions);
     void showFailedSlots(const QList<int>& failed);
+    /// Hands the window's cluster to a headless master; false when that failed and the user
+    /// cancelled (then the window stays open).
+    bool leaveClusterRunning();
 
     ClusterAdapter* m_adapter;
     ClusterModels* m_models;
@@ -131,6 +134,7 @@ private:
     QAction* m_removeAction = nullptr;
     QAction* m_attachAction = nullptr;
     QAction* m_detachAction = nullptr;
+    QAction* m_keepRunningAction = nullptr;
 
     bool m_chartsDirty = false;
     bool m_closing = false;
