@@ -35,7 +35,8 @@ void onTerminate(int)
 }
 
 /// SIGINT/SIGTERM (Ctrl+C in the terminal, a session logout) close the window like its
-/// close button does, so the cluster stops gracefully instead of dying with the process.
+/// close button does, so the cluster stops gracefully instead of dying with the process;
+/// nobody is asked then whether to keep it running (a remembered "keep" is honoured).
 void closeOnTerminationSignals(MainWindow* window)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_signalPipe) != 0)
@@ -45,7 +46,7 @@ void closeOnTerminationSignals(MainWindow* window)
         char byte;
         [[maybe_unused]] const auto ignored = ::read(g_signalPipe[0], &byte, 1);
         notifier->setEnabled(false);
-        window->close();
+        window->closeWithoutAsking();
     });
     struct sigaction action {};
     action.sa_handler = onTerminate;

@@ -943,6 +943,39 @@ private Q_SLOTS:
         QVERIFY(second.findChild<QAction*>(QStringLiteral("keepRunningAction"))->isChecked());
     }
 
+    // A termination signal closes the window without the question (nobody may be there to
+    // answer it): the cluster stops.
+    void aSignalClosesWithoutAsking()
+    {
+        QSettings().setValue(QStringLiteral("cluster/whenWindowCloses"), QStringLiteral("ask"));
+        MainWindow window(testOptions());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.startCluster();
+        QVERIFY2(window.adapter()->running(), qPrintable(window.launcher()->errorText()));
+        const QAbstractItemModel* rows = window.workerView()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(onlineRows(rows) == 2, 15000);
+        const auto workers = cs::test::childrenOf(::getpid());
+        bool asked = false;
+        QTimer watch;
+        watch.setInterval(10);
+        connect(&watch, &QTimer::timeout, this, [&] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                asked = true;
+                box->reject();
+            }
+        });
+        watch.start();
+        window.closeWithoutAsking();
+        watch.stop();
+        QVERIFY(!asked);
+        QVERIFY(!window.isVisible());
+        QVERIFY(!window.adapter()->running());
+        QCOMPARE(window.adapter()->leftPid(), -1);
+        for (const int pid : workers)
+            QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 10000);
+    }
+
     void commandLineBeatsSettings()
     {
         {

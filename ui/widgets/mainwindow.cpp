@@ -576,6 +576,12 @@ bool MainWindow::saveDefinition(const QString& path)
     return true;
 }
 
+void MainWindow::closeWithoutAsking()
+{
+    m_noQuestion = true;
+    close();
+}
+
 bool MainWindow::leaveClusterRunning()
 {
     const QString left = m_adapter->leaveRunning();
@@ -585,6 +591,9 @@ bool MainWindow::leaveClusterRunning()
                      m_adapter->leftPid(), qPrintable(m_adapter->leftName()));
         return true;
     }
+    std::fprintf(stderr, "clusterscope: %s\n", qPrintable(left));
+    if (m_noQuestion)
+        return false; // closing on a signal: the cluster stops
     QMessageBox box(QMessageBox::Warning, tr("Leave the cluster running"), left, QMessageBox::NoButton, this);
     QPushButton* stop = box.addButton(tr("Stop it and close"), QMessageBox::DestructiveRole);
     box.addButton(QMessageBox::Cancel);
@@ -598,6 +607,8 @@ void MainWindow::closeEvent(QCloseEvent* event)
     if (!m_closing && m_adapter->running() && !m_adapter->attached()) {
         QSettings settings;
         QString choice = settings.value(kWhenClosingKey, QStringLiteral("ask")).toString();
+        if (m_noQuestion && choice != QLatin1String("leave"))
+            choice = QStringLiteral("stop");
         if (choice != QLatin1String("leave") && choice != QLatin1String("stop")) {
             QMessageBox box(QMessageBox::Question, tr("Close the window"),
                             tr("The cluster on port %1 is running. Keep it running without the window?")
@@ -623,7 +634,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
                     m_keepRunningAction->setChecked(choice == QLatin1String("leave"));
             }
         }
-        if (choice == QLatin1String("leave") && !leaveClusterRunning()) {
+        if (choice == QLatin1String("leave") && !leaveClusterRunning() && !m_noQuestion) {
             event->ignore(); // cancelled after it could not be left running: the window stays
             return;
         }

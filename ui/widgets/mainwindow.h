@@ -81,6 +81,10 @@ public:
     /// the user picked one); a failure is shown in the banner. True when attached.
     bool attachTo(const QString& path);
 
+    /// Closes as the close button does, but without the question whether to keep the cluster
+    /// running: the remembered choice, else stop (a termination signal, a logout).
+    void closeWithoutAsking();
+
 public Q_SLOTS:
     void startCluster();
 
@@ -138,6 +142,7 @@ private:
 
     bool m_chartsDirty = false;
     bool m_closing = false;
+    bool m_noQuestion = false; ///< closing on a signal: nobody is there to answer
     bool m_bottomTurnedOnce = false; ///< the table and log have been stacked before (their sizes set)
 };
 
