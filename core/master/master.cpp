@@ -329,7 +329,10 @@ void Master::sample()
     std::vector<SlotReading> slots;
     for (const auto& [id, slot] : m_supervisor.slots())
         slots.push_back({ id, slot.state, slot.restarts });
-    auto snapshot = std::make_shared<const Snapshot>(m_snapshots.build(cluster, slots, processes));
+    Snapshot built = m_snapshots.build(cluster, slots, processes);
+    built.sampleMicros = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count());
+    auto snapshot = std::make_shared<const Snapshot>(std::move(built));
     {
         std::lock_guard lock(m_mutex);
         m_snapshot = std::move(snapshot);

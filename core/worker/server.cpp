@@ -223,22 +223,22 @@ void Server::channelReady()
         if (!decoded.message) {
             std::fprintf(stderr, "clusterscope-worker %d: ignored a message from the master: %s\n",
                          m_options.slot, ipc::describe(decoded.error));
-            if (received.fd >= 0)
-                ::close(received.fd);
+            ipc::closeDescriptors(received);
             continue;
         }
-        if (std::holds_alternative<ipc::Connection>(*decoded.message)) {
-            if (received.fd < 0)
+        if (const auto* connection = std::get_if<ipc::Connection>(&*decoded.message)) {
+            // One message may carry several connections (the master batches what it accepted
+            // for us in one wake-up); adopt() closes each at once while draining.
+            for (std::size_t i = 0; i < received.fdCount; ++i)
+                adopt(received.fds[i], m_handoffProtocol);
+            if (received.fdCount < connection->count)
                 warn(m_lostHandoffs, received.descriptorLost
                          ? "a connection handed over by the master was lost: no file descriptor was left for it; "
                            "raise ulimit -n"
                          : "a connection hand-off came without a socket");
-            else
-                adopt(received.fd, m_handoffProtocol); // closes it at once while draining
             continue;
         }
-        if (received.fd >= 0)
-            ::close(received.fd);
+        ipc::closeDescriptors(received);
         if (const auto* drain = std::get_if<ipc::Drain>(&*decoded.message))
             beginDrain(drain->graceMs);
         if (m_stopped)
