@@ -241,6 +241,7 @@ void Session::respondError(int status)
     }
     m_server.responses().append(m_out, status, body, false, false);
     m_closing = true;
+    m_drained = false; // the client may be sending still: finish() looks before it closes
     m_parser.reset();
     recordLatency();
 }
@@ -366,21 +367,51 @@ void Session::read()
         }
     }
     m_reading = true;
-    m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
-                             [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                 self->m_reading = false;
-                                 if (self->m_timedOut && !self->m_closed) {
-                                     self->m_timedOut = false;
-                                     self->m_begin = self->m_end = 0;
-                                     self->respondError(408);
-                                     return self->pump();
-                                 }
-                                 if (ec || self->m_closed)
-                                     return self->forceClose(); // EOF included: a normal close
-                                 self->m_end += n;
-                                 self->m_readTime = Clock::now();
-                                 self->pump();
-                             });
+    if (!m_drained) {
+        // The last read filled the buffer: more is likely there, read at once.
+        m_socket.async_read_some(asio::buffer(m_in.data() + m_end, m_in.size() - m_end),
+                                 [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                     self->readDone(ec, ec ? 0 : n);
+                                 });
+        return;
+    }
+    // The last read drained the socket (or none was made yet): wait for readiness, then read,
+    // as nginx does. A read tried at once would fail with EAGAIN after nearly every keep-alive
+    // response (the client has not sent its next request yet), a wasted syscall per request;
+    // and the raw recv needs no non-blocking mode on the socket (no ioctl per connection).
+    m_socket.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+        if (ec || self->m_closed || self->m_timedOut)
+            return self->readDone(ec ? ec : asio::error::operation_aborted, 0);
+        const std::size_t space = self->m_in.size() - self->m_end;
+        ssize_t n;
+        do {
+            n = ::recv(self->m_socket.native_handle(), self->m_in.data() + self->m_end, space, MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            self->m_reading = false;
+            return self->read(); // a spurious wake-up
+        }
+        if (n <= 0)
+            return self->readDone(n == 0 ? asio::error::eof : boost::system::error_code(errno, boost::system::system_category()), 0);
+        self->m_drained = static_cast<std::size_t>(n) < space;
+        self->readDone({}, static_cast<std::size_t>(n));
+    });
+}
+
+void Session::readDone(const boost::system::error_code& ec, std::size_t n)
+{
+    m_reading = false;
+    if (m_timedOut && !m_closed) {
+        m_timedOut = false;
+        m_begin = m_end = 0;
+        respondError(408);
+        return pump();
+    }
+    if (ec || m_closed)
+        return forceClose(); // EOF included: a normal close
+    m_end += n;
+    m_readTime = Clock::now();
+    pump();
 }
 
 void Session::finish()
@@ -388,7 +419,11 @@ void Session::finish()
     // With nothing unread a plain close sends FIN (no shutdown call needed); unread bytes
     // would make it a reset that can destroy the response before the client reads it, so
     // then we shut our side and drain what the client still sends.
+    // Whether anything is unread is known without asking the kernel when the last read came
+    // short of the buffer (it took everything there was), as nginx judges it; else a peek tells.
     if (m_begin == m_end && !m_parser) {
+        if (m_drained)
+            return forceClose();
         int pending = 0;
         if (::recv(m_socket.native_handle(), &pending, sizeof(pending), MSG_DONTWAIT | MSG_PEEK) < 0
             && (errno == EAGAIN || errno == EWOULDBLOCK))

@@ -51,6 +51,7 @@ private:
     std::size_t firstLineLength() const;
     bool sendNow();
     void read();
+    void readDone(const boost::system::error_code& ec, std::size_t n);
     void startSleep();
     void finish();
     void linger();
@@ -94,6 +95,9 @@ private:
     bool m_sleepHead = false;
     bool m_pendingSleep = false;
     bool m_reading = false;
+    /// The last read took less than the room it had, so the socket held no more: the next
+    /// read waits for readiness first (and a close needs no peek). True before the first.
+    bool m_drained = true;
     bool m_closing = false; ///< close once m_out is sent
     bool m_lingering = false;
     bool m_closed = false;
