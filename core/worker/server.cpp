@@ -4,6 +4,7 @@
 #include "ipc/message.h"
 #include "messages/wording.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -54,6 +55,11 @@ Server::Server(asio::io_context& io, const WorkerOptions& options)
 {
     if (options.bindAddress.find(':') != std::string::npos)
         m_handoffProtocol = tcp::v6();
+    // A quarter of the heartbeat leaves the master three more chances before it calls a
+    // silent worker hung; never less often than today's period, never more than 1 s apart.
+    if (options.heartbeatMs > 0)
+        m_quietPeriod = std::clamp(std::chrono::milliseconds(options.heartbeatMs / 4), kTelemetryPeriod,
+                                   std::chrono::milliseconds(1000));
 }
 
 Server::~Server() = default;
@@ -259,6 +265,16 @@ void Server::sendTelemetry()
     telemetry.latencySum = m_latency.sum();
     // EAGAIN just drops one report: the next one carries the same cumulative counters.
     ipc::sendMessage(m_options.ipcFd, telemetry);
+    m_reported = { m_requests, m_open, m_accepted };
+    m_reportedAt = std::chrono::steady_clock::now();
+}
+
+void Server::reportIfDue()
+{
+    if (Reported { m_requests, m_open, m_accepted } == m_reported
+        && std::chrono::steady_clock::now() - m_reportedAt < m_quietPeriod)
+        return;
+    sendTelemetry();
 }
 
 void Server::scheduleTelemetry()
@@ -267,7 +283,7 @@ void Server::scheduleTelemetry()
     m_telemetryTimer.async_wait([this](const boost::system::error_code& ec) {
         if (ec || m_stopped)
             return;
-        sendTelemetry();
+        reportIfDue();
         scheduleTelemetry();
     });
 }
