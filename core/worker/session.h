@@ -95,9 +95,9 @@ private:
     bool m_sleepHead = false;
     bool m_pendingSleep = false;
     bool m_reading = false;
-    /// The last read took less than the room it had, so the socket held no more: the next
-    /// read waits for readiness first (and a close needs no peek). True before the first.
-    bool m_drained = true;
+    /// The last read took less than the room it had, so the socket held no more then: a
+    /// close needs no MSG_PEEK to know nothing is unread (nginx's judgement too).
+    bool m_drained = false;
     bool m_closing = false; ///< close once m_out is sent
     bool m_lingering = false;
     bool m_closed = false;

@@ -116,7 +116,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--counts", default="2,16,64,256")
     ap.add_argument("--reps", type=int, default=6)
-    ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--idle", type=float, default=10)
     ap.add_argument("--no-pin", action="store_true")
     args = ap.parse_args()

@@ -52,7 +52,9 @@ def traced(server, mode, seconds, wrk_cpus, tmp):
     for who, pids in (("master", [server.master_pid]), ("workers", workers)):
         cmd = ["strace", "-c", "-o", files[who]]
         for p in pids:
-            cmd += ["-p", str(p)]
+            # Every thread: the master's event loop is not its main thread.
+            for tid in os.listdir(f"/proc/{p}/task"):
+                cmd += ["-p", tid]
         procs.append(subprocess.Popen(cmd, stderr=subprocess.DEVNULL))
     time.sleep(0.5)  # strace attaches
     r = run.wrk(server.port, seconds, mode == "close", wrk_cpus)
@@ -82,7 +84,7 @@ def fmt(per):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--no-pin", action="store_true")
     args = ap.parse_args()
     server_cpus, wrk_cpus = (None, None) if args.no_pin else ("0", "1")
