@@ -57,6 +57,7 @@ private:
     /// hundreds of idle workers, a report from each every 100 ms was most of the master's
     /// CPU at rest.
     void reportIfDue();
+    bool resting() const;
     void scheduleTelemetry();
     void scheduleSweep();
     void waitSignals();
@@ -95,6 +96,7 @@ private:
     Reported m_reported; ///< the counters of the last telemetry sent
     std::chrono::steady_clock::time_point m_reportedAt;
     std::chrono::milliseconds m_quietPeriod { 100 };
+    bool m_resting = false; ///< no connection, nothing new: the timers run at the quiet period
     bool m_draining = false;
     bool m_stopped = false;
 };
