@@ -260,10 +260,15 @@ void Master::onExit(WorkerProcess& process, int waitStatus)
 void Master::housekeeping()
 {
     const auto t = Clock::now();
-    for (const auto& [id, process] : std::map(m_live)) {
+    // Ten times a second for every process: read the silences first (feeding may end a
+    // process and change m_live), into a reused vector rather than a copy of the map.
+    m_silences.clear();
+    for (const auto& [id, process] : m_live) {
         const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(t - process->lastHeard());
-        feed(input::Silent { id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
+        m_silences.push_back({ id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
     }
+    for (const auto& silence : m_silences)
+        feed(silence);
     checkExecListening();
     m_dispatcher.summariseFailures(t);
     m_housekeepingTimer.expires_after(kHousekeepingInterval);
@@ -330,6 +335,7 @@ void Master::sample()
         cluster.master = parseProcPidStat(*text);
 
     std::vector<ProcessReading> processes;
+    processes.reserve(m_live.size());
     for (const auto& [id, process] : m_live) {
         ProcessReading reading { .process = id, .slot = process->slot(), .pid = process->pid(),
                                  .telemetry = process->telemetry(), .handedOff = process->handedOff() };
