@@ -76,6 +76,7 @@ std::string snapshotJson(const Snapshot& s)
     master.integer("pid", s.masterPid);
     master.number("cpu", s.masterCpuPercent, 1);
     master.unsignedInteger("rss", s.masterRssBytes);
+    master.unsignedInteger("sampleMicros", s.sampleMicros);
     master.close();
     top.number("totalRps", s.totalRequestsPerSecond, 1);
     top.unsignedInteger("totalRequests", s.totalRequests);

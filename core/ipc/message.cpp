@@ -67,6 +67,8 @@ void encode(const Message& message, std::vector<std::byte>& out)
             put(out, count);
         put(out, telemetry->latencySum.seconds);
         put(out, telemetry->latencySum.nanos);
+    } else if (const auto* connection = std::get_if<Connection>(&message)) {
+        put(out, connection->count);
     } else if (const auto* drain = std::get_if<Drain>(&message)) {
         put(out, drain->graceMs);
     }
@@ -139,9 +141,12 @@ Decoded decode(std::span<const std::byte> packet)
         result.message = telemetry;
         break;
     }
-    case Type::Connection:
-        result.message = Connection {};
+    case Type::Connection: {
+        Connection connection;
+        ok = body.get(connection.count) && connection.count >= 1 && connection.count <= kMaxHandoffFds;
+        result.message = connection;
         break;
+    }
     case Type::Drain: {
         Drain drain;
         ok = body.get(drain.graceMs);

@@ -1,9 +1,11 @@
 #pragma once
 
+#include "ipc/message.h"
 #include "master/workerprocess.h"
 #include "messages/ratelimiter.h"
 #include "scheduling/scheduler.h"
 
+#include <array>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -22,6 +24,12 @@ namespace cs {
 /// the worker's channel. Connections no worker can take yet wait in a bounded queue, and
 /// accepting pauses until one can. Under shared and reuseport it does nothing (the kernel
 /// picks). Master thread only.
+///
+/// Connections accepted in one wake-up that go to the same worker travel together: one
+/// SCM_RIGHTS message of up to ipc::kMaxHandoffFds sockets (a worker's group is sent when
+/// full and at the end of the wake-up). The scheduler still picks per connection, in order.
+/// Bench knob: CLUSTERSCOPE_HANDOFF_BATCH=N (1..16) caps the sockets per message; 1 is the
+/// one-message-per-connection hand-off, for before/after comparisons.
 class Dispatcher {
 public:
     /// `listenFd` stays the caller's; the dispatcher watches a duplicate of it.
@@ -44,9 +52,18 @@ public:
     void summariseFailures(RateLimiter::Clock::time_point now);
 
 private:
+    struct Group {
+        std::array<int, ipc::kMaxHandoffFds> fds {};
+        std::size_t count = 0;
+    };
+
     void armAccept();
     void acceptBatch();
-    bool handOff(int fd);
+    void refreshCandidates();
+    bool place(int fd);
+    void sendGroup(std::size_t index);
+    void sendGroups();
+    void endWakeUp();
     void flushPending();
 
     int m_listenFd;
@@ -58,7 +75,11 @@ private:
     std::function<void(std::string)> m_note;
     Scheduler m_scheduler;
     std::vector<std::shared_ptr<WorkerProcess>> m_targets; // one per slot
-    std::vector<Candidate> m_candidates; // m_candidates[i] is m_targets[i]
+    std::vector<Candidate> m_candidates; // m_candidates[i] is m_targets[i]; sorted by slot
+    std::vector<Group> m_groups; // m_groups[i]: sockets picked for m_targets[i], not sent yet
+    std::vector<std::size_t> m_touched; // indices of groups holding sockets
+    std::vector<std::size_t> m_refused; // a send to them failed in this wake-up: not ready till its end
+    std::size_t m_batchLimit = ipc::kMaxHandoffFds;
     std::deque<int> m_pending; // accepted sockets no worker has taken yet
     std::vector<std::byte> m_connectionPacket;
 };

@@ -2,7 +2,9 @@
 
 #include "metrics/procnet.h"
 
+#include <algorithm>
 #include <csignal>
+#include <ctime>
 #include <exception>
 #include <utility>
 
@@ -258,10 +260,15 @@ void Master::onExit(WorkerProcess& process, int waitStatus)
 void Master::housekeeping()
 {
     const auto t = Clock::now();
-    for (const auto& [id, process] : std::map(m_live)) {
+    // Ten times a second for every process: read the silences first (feeding may end a
+    // process and change m_live), into a reused vector rather than a copy of the map.
+    m_silences.clear();
+    for (const auto& [id, process] : m_live) {
         const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(t - process->lastHeard());
-        feed(input::Silent { id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
+        m_silences.push_back({ id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
     }
+    for (const auto& silence : m_silences)
+        feed(silence);
     checkExecListening();
     m_dispatcher.summariseFailures(t);
     m_housekeepingTimer.expires_after(kHousekeepingInterval);
@@ -296,8 +303,20 @@ void Master::checkExecListening()
             feed(input::Listening { id });
 }
 
+namespace {
+// CPU time of the calling thread: what making a snapshot costs the master, not counting the
+// time it waited for a CPU on a busy machine.
+std::int64_t threadCpuMicros()
+{
+    timespec ts {};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+} // namespace
+
 void Master::sample()
 {
+    const auto cpuStart = threadCpuMicros();
     const auto t = Clock::now();
     ClusterReading cluster;
     cluster.uptimeSeconds = now();
@@ -316,6 +335,7 @@ void Master::sample()
         cluster.master = parseProcPidStat(*text);
 
     std::vector<ProcessReading> processes;
+    processes.reserve(m_live.size());
     for (const auto& [id, process] : m_live) {
         ProcessReading reading { .process = id, .slot = process->slot(), .pid = process->pid(),
                                  .telemetry = process->telemetry(), .handedOff = process->handedOff() };
@@ -329,7 +349,9 @@ void Master::sample()
     std::vector<SlotReading> slots;
     for (const auto& [id, slot] : m_supervisor.slots())
         slots.push_back({ id, slot.state, slot.restarts });
-    auto snapshot = std::make_shared<const Snapshot>(m_snapshots.build(cluster, slots, processes));
+    Snapshot built = m_snapshots.build(cluster, slots, processes);
+    built.sampleMicros = static_cast<std::uint32_t>(std::max<std::int64_t>(0, threadCpuMicros() - cpuStart));
+    auto snapshot = std::make_shared<const Snapshot>(std::move(built));
     {
         std::lock_guard lock(m_mutex);
         m_snapshot = std::move(snapshot);

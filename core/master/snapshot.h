@@ -53,6 +53,8 @@ struct Snapshot {
     bool requestMetrics = true;
     double masterCpuPercent = 0;
     std::uint64_t masterRssBytes = 0;
+    /// The master's CPU time for making this snapshot (its /proc reads and the build), in µs.
+    std::uint32_t sampleMicros = 0;
     std::vector<WorkerSample> workers; ///< ordered by slot
     std::vector<CoreSample> cores;
     double totalRequestsPerSecond = 0;

@@ -6,6 +6,13 @@
 
 namespace cs {
 
+namespace {
+struct BySlot {
+    bool operator()(const ProcessReading* reading, int slot) const { return reading->slot < slot; }
+    bool operator()(int slot, const ProcessReading* reading) const { return slot < reading->slot; }
+};
+} // namespace
+
 SnapshotBuilder::SnapshotBuilder(long ticksPerSecond, long pageSize)
     : m_ticksPerSecond(std::max(1L, ticksPerSecond))
     , m_pageSize(std::max(1L, pageSize))
@@ -33,10 +40,22 @@ Snapshot SnapshotBuilder::build(const ClusterReading& cluster, const std::vector
     readMaster(cluster, snapshot);
     readProcesses(processes, cluster.elapsedSeconds);
 
+    // Each slot's processes, found by a binary search over them sorted by slot: a scan of
+    // every process per slot would make a sample O(workers²).
+    std::vector<const ProcessReading*> bySlot;
+    bySlot.reserve(processes.size());
+    for (const auto& reading : processes)
+        bySlot.push_back(&reading);
+    std::stable_sort(bySlot.begin(), bySlot.end(), [](const auto* a, const auto* b) { return a->slot < b->slot; });
     std::vector<double> requestShares, connectionShares;
+    requestShares.reserve(slots.size());
+    connectionShares.reserve(slots.size());
+    snapshot.workers.reserve(slots.size());
     for (const auto& slot : slots) {
         LatencyHistogram interval;
-        auto worker = workerSample(slot, processes, cluster.elapsedSeconds, interval);
+        const auto [first, last] = std::equal_range(bySlot.begin(), bySlot.end(), slot.slot, BySlot {});
+        auto worker = workerSample(slot, std::span<const ProcessReading* const>(first, last), cluster.elapsedSeconds,
+                                   interval);
         snapshot.latency.add(interval);
         snapshot.totalRequests += worker.requests;
         snapshot.totalRequestsPerSecond += worker.requestsPerSecond;
@@ -79,7 +98,7 @@ void SnapshotBuilder::readProcesses(const std::vector<ProcessReading>& processes
     }
 }
 
-WorkerSample SnapshotBuilder::workerSample(const SlotReading& slot, const std::vector<ProcessReading>& processes,
+WorkerSample SnapshotBuilder::workerSample(const SlotReading& slot, std::span<const ProcessReading* const> processes,
                                            double elapsed, LatencyHistogram& interval)
 {
     auto& totals = m_slots[slot.slot];
@@ -92,9 +111,8 @@ WorkerSample SnapshotBuilder::workerSample(const SlotReading& slot, const std::v
     worker.connectionsHandedOff = totals.handedOff;
     worker.cpuSecondsTotal = totals.cpuSeconds;
     worker.latencyTotal = totals.latency;
-    for (const auto& reading : processes) {
-        if (reading.slot != slot.slot)
-            continue;
+    for (const ProcessReading* each : processes) {
+        const ProcessReading& reading = *each;
         auto& memory = m_processes[reading.process];
         worker.requests += reading.telemetry.requests;
         worker.connectionsAccepted += reading.telemetry.connectionsAccepted;

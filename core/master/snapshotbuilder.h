@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace cs {
@@ -78,7 +79,8 @@ private:
     };
 
     void readProcesses(const std::vector<ProcessReading>& processes, double elapsed);
-    WorkerSample workerSample(const SlotReading& slot, const std::vector<ProcessReading>& processes,
+    /// `processes`: the slot's own.
+    WorkerSample workerSample(const SlotReading& slot, std::span<const ProcessReading* const> processes,
                               double elapsed, LatencyHistogram& interval);
     void readMaster(const ClusterReading& cluster, Snapshot& snapshot);
 

@@ -115,6 +115,7 @@ SpawnRequest spawnRequestFor(const ClusterConfig& config, int slot, std::uint16_
             request.args.push_back("--chaos");
         request.args.insert(request.args.end(), config.workerArgs.begin(), config.workerArgs.end());
         request.extraEnvironment.push_back("CLUSTERSCOPE_IPC_FD=3");
+        request.extraEnvironment.push_back("CLUSTERSCOPE_HEARTBEAT_MS=" + std::to_string(config.heartbeatTimeoutMs));
         request.fds.push_back({ channelFd, 3 });
         if (config.policy == Policy::Shared) {
             request.fds.push_back({ listenFd, 4 });

@@ -135,8 +135,7 @@ void WorkerProcess::readChannel()
 bool WorkerProcess::receive(std::span<std::byte> buffer)
 {
     const auto received = ipc::receivePacket(m_channel.native_handle(), buffer);
-    if (received.fd >= 0)
-        ::close(received.fd); // workers never send descriptors
+    ipc::closeDescriptors(received); // workers never send descriptors
     if (received.error == EAGAIN) {
         readChannel();
         return false;

@@ -60,7 +60,7 @@ public:
     Clock::time_point lastHeard() const { return m_lastHeard; }
     const ipc::Telemetry& telemetry() const { return m_telemetry; }
     std::uint64_t handedOff() const { return m_handedOff; }
-    void countHandOff() { ++m_handedOff; }
+    void countHandOff(std::uint64_t connections = 1) { m_handedOff += connections; }
 
 private:
     void watchExit();

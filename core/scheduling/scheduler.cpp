@@ -1,5 +1,6 @@
 #include "scheduling/scheduler.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace cs {
@@ -67,6 +68,28 @@ int Scheduler::pick(std::span<const Candidate> candidates, std::span<const int> 
     if (chosen >= 0)
         m_lastSlot = candidates[static_cast<std::size_t>(chosen)].slot;
     return chosen;
+}
+
+int Scheduler::pickInSlotOrder(std::span<const Candidate> candidates, std::span<const int> skip)
+{
+    if (m_policy == Policy::LeastConnections)
+        return pick(candidates, skip);
+    const std::size_t count = candidates.size();
+    // The first candidate after the previous pick; from there on in slot order, wrapping to
+    // the smallest slot: what nextAfter() finds by scanning them all.
+    const auto after = std::upper_bound(candidates.begin(), candidates.end(), m_lastSlot,
+                                        [](int slot, const Candidate& c) { return slot < c.slot; });
+    const auto start = static_cast<std::size_t>(after - candidates.begin());
+    for (std::size_t step = 0; step < count; ++step) {
+        std::size_t i = start + step;
+        if (i >= count)
+            i -= count;
+        if (eligible(candidates, skip, static_cast<int>(i))) {
+            m_lastSlot = candidates[i].slot;
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
 }
 
 } // namespace cs

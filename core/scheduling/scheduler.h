@@ -27,6 +27,11 @@ public:
     /// Index into `candidates` of the pick, or -1 when none is ready. `skip` lists indices to
     /// leave out (a hand-off to them just failed).
     int pick(std::span<const Candidate> candidates, std::span<const int> skip = {});
+    /// The same pick as pick(), for `candidates` sorted by slot (ascending, each slot once).
+    /// Round-robin then costs a binary search plus the run of unready candidates it steps
+    /// over, not a scan of every worker: the master's per-connection cost stays flat as the
+    /// worker count grows. Least-connections still scans them all (it looks for the fewest).
+    int pickInSlotOrder(std::span<const Candidate> candidates, std::span<const int> skip = {});
 
 private:
     Policy m_policy;

@@ -58,6 +58,11 @@ private:
     void waitChannel();
     void channelReady();
     void sendTelemetry();
+    /// Sends telemetry when a counter moved, else only once the quiet period is over: with
+    /// hundreds of idle workers, a report from each every 100 ms was most of the master's
+    /// CPU at rest.
+    void reportIfDue();
+    bool resting() const;
     void scheduleTelemetry();
     void scheduleSweep();
     void waitSignals();
@@ -88,6 +93,16 @@ private:
     std::uint64_t m_requests = 0;
     std::uint32_t m_open = 0;
     std::uint32_t m_accepted = 0;
+    struct Reported {
+        std::uint64_t requests = 0;
+        std::uint32_t open = 0;
+        std::uint32_t accepted = 0;
+        bool operator==(const Reported&) const = default;
+    };
+    Reported m_reported; ///< the counters of the last telemetry sent
+    std::chrono::steady_clock::time_point m_reportedAt;
+    std::chrono::milliseconds m_quietPeriod { 100 };
+    bool m_resting = false; ///< no connection, nothing new: the timers run at the quiet period
     bool m_draining = false;
     bool m_stopped = false;
 };

@@ -239,6 +239,7 @@ void Session::respondError(int status)
     }
     m_server.responses().append(m_out, status, body, false, false);
     m_closing = true;
+    m_drained = false; // the client may be sending still: finish() looks before it closes
     m_parser.reset();
     recordLatency();
 }
@@ -480,7 +481,11 @@ void Session::finish()
     // With nothing unread a plain close sends FIN (no shutdown call needed); unread bytes
     // would make it a reset that can destroy the response before the client reads it, so
     // then we shut our side and drain what the client still sends.
+    // Whether anything is unread is known without asking the kernel when the last read came
+    // short of the buffer (it took everything there was), as nginx judges it; else a peek tells.
     if (m_begin == m_end && !m_parser) {
+        if (m_drained)
+            return forceClose();
         int pending = 0;
         if (::recv(m_socket.native_handle(), &pending, sizeof(pending), MSG_DONTWAIT | MSG_PEEK) < 0
             && (errno == EAGAIN || errno == EWOULDBLOCK))

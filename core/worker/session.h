@@ -119,7 +119,10 @@ private:
     bool m_served : 1 = false; ///< a request has been answered on this connection
     bool m_inScratch : 1 = false; ///< the unparsed bytes are in the server's scratch buffer, not m_in
     bool m_reading : 1 = false;
-    bool m_drained : 1 = false; ///< the last recv emptied the socket, and nothing was waited for since
+    /// The last recv took less than the room it had, so the socket held no more then, and
+    /// nothing was written or slept on since: a read may wait for readiness, and a close needs
+    /// no MSG_PEEK to know nothing is unread (nginx's judgement too).
+    bool m_drained : 1 = false;
     bool m_closing : 1 = false; ///< close once m_out is sent
     bool m_lingering : 1 = false;
     bool m_closed : 1 = false;

@@ -28,7 +28,8 @@ extern "C" void quitAtOnce(int)
 std::map<std::string, std::string> workerEnvironment()
 {
     std::map<std::string, std::string> env;
-    for (const char* name : { "CLUSTERSCOPE_WORKER_ID", "CLUSTERSCOPE_IPC_FD", "CLUSTERSCOPE_LISTEN_FD" }) {
+    for (const char* name : { "CLUSTERSCOPE_WORKER_ID", "CLUSTERSCOPE_IPC_FD", "CLUSTERSCOPE_LISTEN_FD",
+                              "CLUSTERSCOPE_HEARTBEAT_MS" }) {
         if (const char* value = std::getenv(name))
             env[name] = value;
     }

@@ -59,6 +59,13 @@ ParsedOptions parseWorkerOptions(const std::vector<std::string>& args,
         o.listenFd = static_cast<int>(*fd);
     }
 
+    if (auto it = env.find("CLUSTERSCOPE_HEARTBEAT_MS"); it != env.end() && !it->second.empty()) {
+        auto ms = parseInteger(it->second, 1, 86400000);
+        if (!ms)
+            return fail("CLUSTERSCOPE_HEARTBEAT_MS must be a number of milliseconds, not \"" + it->second + "\".");
+        o.heartbeatMs = static_cast<std::uint32_t>(*ms);
+    }
+
     bool modeGiven = false;
     // The table has checked the numbers' ranges and the mode's choices.
     for (const GivenSetting& given : line.given) {

@@ -29,6 +29,9 @@ struct WorkerOptions {
     std::uint32_t maxConnections = 10000;
     std::uint64_t maxBodyBytes = 1048576;
     int ipcFd = -1; ///< -1: standalone
+    /// The master's heartbeat timeout (CLUSTERSCOPE_HEARTBEAT_MS); 0 when not told. A worker
+    /// with nothing new to report stays quiet for up to a quarter of it (at most 1 s).
+    std::uint32_t heartbeatMs = 0;
     int listenFd = -1; ///< mode Shared only
     bool help = false;
     bool version = false;

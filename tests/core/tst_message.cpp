@@ -33,6 +33,8 @@ private Q_SLOTS:
     void rejectsEveryTruncation();
     void channelCarriesADescriptor();
     void channelReportsEofAndExtraDescriptorsAreClosed();
+    void channelCarriesAFullBatchInOrder();
+    void channelDropsDescriptorsBeyondABatch();
 };
 
 void TestMessage::roundTrip()
@@ -56,8 +58,9 @@ void TestMessage::roundTrip()
     QCOMPARE(std::get<Ready>(*decode(encoded(Ready { 4321 })).message).pid, 4321);
     QCOMPARE(std::get<Drain>(*decode(encoded(Drain { 2500 })).message).graceMs, 2500u);
     QVERIFY(std::holds_alternative<Listening>(*decode(encoded(Listening {})).message));
-    QVERIFY(std::holds_alternative<Connection>(*decode(encoded(Connection {})).message));
-    QVERIFY(encoded(Connection {}).size() == kHeaderSize);
+    QCOMPARE(std::get<Connection>(*decode(encoded(Connection {})).message).count, std::uint16_t(1));
+    QCOMPARE(std::get<Connection>(*decode(encoded(Connection { 16 })).message).count, std::uint16_t(16));
+    QVERIFY(encoded(Connection {}).size() == kHeaderSize + 2);
 }
 
 void TestMessage::rejectsMalformed_data()
@@ -91,9 +94,12 @@ void TestMessage::rejectsMalformed_data()
     std::memset(zeroPid.data() + kHeaderSize, 0, 4);
     QTest::newRow("ready with pid 0") << zeroPid << DecodeError::BadPayload;
     QByteArray connectionWithPayload = bytes(encoded(Connection {})) + QByteArray(4, '\0');
-    const std::uint32_t four = 4;
-    std::memcpy(connectionWithPayload.data() + 4, &four, 4);
-    QTest::newRow("connection with payload") << connectionWithPayload << DecodeError::BadPayload;
+    const std::uint32_t six = 6;
+    std::memcpy(connectionWithPayload.data() + 4, &six, 4);
+    QTest::newRow("connection with more payload") << connectionWithPayload << DecodeError::BadPayload;
+    QTest::newRow("connection of no socket") << bytes(encoded(Connection { 0 })) << DecodeError::BadPayload;
+    QTest::newRow("connection of more sockets than a message carries")
+        << bytes(encoded(Connection { static_cast<std::uint16_t>(kMaxHandoffFds + 1) })) << DecodeError::BadPayload;
     // The latency sum's nanoseconds are the last four bytes and stay below a second.
     QByteArray badNanos = bytes(encoded(Telemetry {}));
     const std::uint32_t aSecond = 1'000'000'000;
@@ -156,6 +162,103 @@ void TestMessage::channelReportsEofAndExtraDescriptorsAreClosed()
     const auto received = receivePacket(pair.worker, buffer);
     QVERIFY(received.eof);
     ::close(pair.worker);
+}
+
+namespace {
+int openDescriptors()
+{
+    int count = 0;
+    for (int fd = 0; fd < 1024; ++fd)
+        if (::fcntl(fd, F_GETFD) >= 0)
+            ++count;
+    return count;
+}
+
+// A raw SCM_RIGHTS send of `fds`, bypassing sendPacket's limit (a hostile master).
+int sendRaw(int channel, std::span<const std::byte> packet, const std::vector<int>& fds)
+{
+    iovec iov { const_cast<std::byte*>(packet.data()), packet.size() };
+    std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+    msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
+    return ::sendmsg(channel, &msg, MSG_DONTWAIT) >= 0 ? 0 : errno;
+}
+} // namespace
+
+void TestMessage::channelCarriesAFullBatchInOrder()
+{
+    std::error_code ec;
+    const auto pair = makeChannel(ec);
+    QVERIFY(!ec);
+    // kMaxHandoffFds pipes; each write end travels, and what is written through the i-th
+    // received descriptor comes out of the i-th pipe: the order is kept.
+    std::vector<std::array<int, 2>> pipes(kMaxHandoffFds);
+    std::vector<int> writeEnds;
+    for (auto& p : pipes) {
+        QCOMPARE(::pipe(p.data()), 0);
+        writeEnds.push_back(p[1]);
+    }
+    std::vector<std::byte> packet;
+    encode(Connection { static_cast<std::uint16_t>(kMaxHandoffFds) }, packet);
+    QCOMPARE(sendPacket(pair.master, packet, std::span<const int>(writeEnds)), 0);
+    std::array<std::byte, kMaxPacket> buffer;
+    const auto received = receivePacket(pair.worker, buffer);
+    QCOMPARE(received.error, 0);
+    QVERIFY(!received.descriptorLost);
+    QCOMPARE(received.fdCount, kMaxHandoffFds);
+    QCOMPARE(received.fd, received.fds[0]);
+    QCOMPARE(std::get<Connection>(*decode(std::span(buffer.data(), received.size)).message).count,
+             std::uint16_t(kMaxHandoffFds));
+    for (std::size_t i = 0; i < kMaxHandoffFds; ++i) {
+        QVERIFY(::fcntl(received.fds[i], F_GETFD) & FD_CLOEXEC);
+        const char c = static_cast<char>('a' + i);
+        QCOMPARE(::write(received.fds[i], &c, 1), ssize_t(1));
+        char back = 0;
+        QCOMPARE(::read(pipes[i][0], &back, 1), ssize_t(1));
+        QCOMPARE(back, c);
+    }
+    // More than a message carries is refused before anything is sent.
+    writeEnds.push_back(writeEnds.front());
+    QCOMPARE(sendPacket(pair.master, packet, std::span<const int>(writeEnds)), EINVAL);
+    closeDescriptors(received);
+    for (auto& p : pipes)
+        for (int fd : p)
+            ::close(fd);
+    ::close(pair.master);
+    ::close(pair.worker);
+}
+
+void TestMessage::channelDropsDescriptorsBeyondABatch()
+{
+    std::error_code ec;
+    const auto pair = makeChannel(ec);
+    QVERIFY(!ec);
+    int pipeFds[2];
+    QCOMPARE(::pipe(pipeFds), 0);
+    const int before = openDescriptors();
+    // A peer attaching 40 descriptors: the receiver keeps a batch's worth and owns them; the
+    // kernel drops the rest (nothing leaks into the receiver).
+    std::vector<int> many(40, pipeFds[1]);
+    std::vector<std::byte> packet;
+    encode(Connection { 1 }, packet);
+    QCOMPARE(sendRaw(pair.master, packet, many), 0);
+    std::array<std::byte, kMaxPacket> buffer;
+    const auto received = receivePacket(pair.worker, buffer);
+    QCOMPARE(received.error, 0);
+    QVERIFY(received.descriptorLost);
+    QVERIFY(received.fdCount <= kMaxHandoffFds);
+    closeDescriptors(received);
+    QCOMPARE(openDescriptors(), before);
+    for (int fd : { pipeFds[0], pipeFds[1], pair.master, pair.worker })
+        ::close(fd);
 }
 
 QTEST_APPLESS_MAIN(TestMessage)

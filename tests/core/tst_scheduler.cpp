@@ -1,5 +1,6 @@
 #include "scheduling/scheduler.h"
 
+#include <random>
 #include <vector>
 
 #include <QList>
@@ -39,6 +40,7 @@ private Q_SLOTS:
     void respawnedSlotKeepsItsTurn();
     void leastConnectionsFollowsLoad();
     void policyCanChange();
+    void pickInSlotOrderPicksAsPick();
 };
 
 void TestScheduler::sequence_data()
@@ -172,6 +174,39 @@ void TestScheduler::policyCanChange()
     QCOMPARE(scheduler.policy(), Policy::RoundRobin);
     QCOMPARE(scheduler.pick(workers), 0);
     QCOMPARE(scheduler.pick(workers), 1);
+}
+
+// The dispatcher's fast pick (binary search over candidates sorted by slot) must choose what
+// the scan chooses, for every policy, readiness, skip list, respawn and change of the set.
+void TestScheduler::pickInSlotOrderPicksAsPick()
+{
+    std::mt19937 random(20261201);
+    for (Policy policy : { Policy::RoundRobin, Policy::LeastConnections }) {
+        for (int run = 0; run < 2000; ++run) {
+            Scheduler scan(policy);
+            Scheduler fast(policy);
+            std::vector<Candidate> workers;
+            for (int step = 0; step < 40; ++step) {
+                if (workers.empty() || random() % 8 == 0) {
+                    // A new set: 0..40 slots out of 1..60, ascending, some not ready.
+                    workers.clear();
+                    for (int slot = 1; slot <= 60; ++slot)
+                        if (random() % 3 == 0 && workers.size() < 40)
+                            workers.push_back({ slot, random() % 4 != 0, std::uint32_t(random() % 3) });
+                }
+                if (!workers.empty() && random() % 4 == 0)
+                    workers[random() % workers.size()].ready ^= true;
+                std::vector<int> skip;
+                if (!workers.empty() && random() % 3 == 0)
+                    skip.push_back(int(random() % workers.size()));
+                const int expected = scan.pick(workers, skip);
+                const int got = fast.pickInSlotOrder(workers, skip);
+                QCOMPARE(got, expected);
+                if (got >= 0)
+                    ++workers[std::size_t(got)].openConnections;
+            }
+        }
+    }
 }
 
 QTEST_APPLESS_MAIN(TestScheduler)

@@ -3,6 +3,8 @@
 // latency histograms' exact sums, carried across a respawn and into the interval window.
 #include "master/snapshotbuilder.h"
 
+#include <algorithm>
+
 #include <QList>
 #include <QTest>
 
@@ -47,7 +49,55 @@ private Q_SLOTS:
     void fairnessOverEverySlot();
     void noFairnessForProgramsWithoutRequestCounts();
     void latencySumSurvivesRespawns();
+    void eachSlotSumsItsOwnProcessesInAnyOrder();
 };
+
+// The builder finds a slot's processes by a search over them sorted by slot (not a scan of
+// every process per slot): each slot must still get exactly its own, also two at once (the
+// old and the new process during a rolling restart), whatever order they come in.
+void TestSnapshotBuilder::eachSlotSumsItsOwnProcessesInAnyOrder()
+{
+    constexpr int kSlots = 300;
+    SnapshotBuilder builder(100, 4096);
+    ClusterReading cluster;
+    cluster.elapsedSeconds = 1;
+    std::vector<SlotReading> slots;
+    std::vector<ProcessReading> processes;
+    for (int slot = 1; slot <= kSlots; ++slot) {
+        if (slot % 7 != 0) // every seventh slot has no process (backing off)
+            slots.push_back({ slot, WorkerState::Online, 0 });
+        else
+            slots.push_back({ slot, WorkerState::BackingOff, 1 });
+        const int count = slot % 7 == 0 ? 0 : slot % 5 == 0 ? 2 : 1;
+        for (int k = 0; k < count; ++k) {
+            ProcessReading r;
+            r.process = std::uint64_t(slot * 10 + k);
+            r.slot = slot;
+            r.current = k == count - 1;
+            r.pid = 100000 + slot * 10 + k;
+            r.telemetry.requests = std::uint64_t(slot * 1000 + k);
+            r.telemetry.openConnections = std::uint32_t(k + 1);
+            processes.push_back(r);
+        }
+    }
+    // Reversed and interleaved: by process id descending, then every other one moved back.
+    std::reverse(processes.begin(), processes.end());
+    std::stable_partition(processes.begin(), processes.end(), [](const ProcessReading& r) { return r.pid % 2 == 0; });
+    const auto snapshot = builder.build(cluster, slots, processes);
+    QCOMPARE(int(snapshot.workers.size()), kSlots);
+    for (const auto& w : snapshot.workers) {
+        const int count = w.slot % 7 == 0 ? 0 : w.slot % 5 == 0 ? 2 : 1;
+        std::uint64_t requests = 0;
+        std::uint32_t open = 0;
+        for (int k = 0; k < count; ++k) {
+            requests += std::uint64_t(w.slot * 1000 + k);
+            open += std::uint32_t(k + 1);
+        }
+        QCOMPARE(w.requests, requests);
+        QCOMPARE(w.openConnections, open);
+        QCOMPARE(w.pid, count ? 100000 + w.slot * 10 + count - 1 : 0);
+    }
+}
 
 void TestSnapshotBuilder::latencySumSurvivesRespawns()
 {

@@ -1,0 +1,132 @@
+// Batched hand-off: when the master accepts a burst, the connections that go to one worker
+// travel together in one SCM_RIGHTS message. Every connection of a burst must be served
+// exactly once, by the worker the policy picks (round-robin keeps its order), none lost, and
+// the master must close its copy of every socket.
+#include "reliabilitysupport.h"
+
+#include <cstdlib>
+#include <map>
+
+#include <unistd.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace std::chrono_literals;
+using namespace cs::test;
+
+namespace {
+
+struct Sockets {
+    std::vector<int> fds;
+    ~Sockets()
+    {
+        for (int fd : fds)
+            ::close(fd);
+    }
+};
+
+// Sets an environment variable for the children started while it lives.
+struct ScopedEnv {
+    ScopedEnv(const char* name, const QByteArray& value) : m_name(name)
+    {
+        if (!value.isEmpty())
+            ::setenv(name, value.constData(), 1);
+    }
+    ~ScopedEnv() { ::unsetenv(m_name); }
+    const char* m_name;
+};
+
+int xWorker(const std::string& response)
+{
+    const auto at = response.find("X-Worker: ");
+    return at == std::string::npos ? 0 : std::atoi(response.c_str() + at + 10);
+}
+
+} // namespace
+
+class TestHandoffBatch : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void burstIsServedOnceEach_data();
+    void burstIsServedOnceEach();
+};
+
+void TestHandoffBatch::burstIsServedOnceEach_data()
+{
+    QTest::addColumn<QByteArray>("policy");
+    QTest::addColumn<QByteArray>("batch"); // CLUSTERSCOPE_HANDOFF_BATCH; empty: the default (16)
+    QTest::newRow("round-robin") << QByteArray("round-robin") << QByteArray();
+    QTest::newRow("round-robin, 3 per message") << QByteArray("round-robin") << QByteArray("3");
+    QTest::newRow("round-robin, 1 per message") << QByteArray("round-robin") << QByteArray("1");
+    QTest::newRow("least-connections") << QByteArray("least-connections") << QByteArray();
+}
+
+void TestHandoffBatch::burstIsServedOnceEach()
+{
+    QFETCH(QByteArray, policy);
+    QFETCH(QByteArray, batch);
+    constexpr int kWorkers = 4;
+    constexpr int kConnections = 600;
+    const ScopedEnv env("CLUSTERSCOPE_HANDOFF_BATCH", batch);
+    ChildProcess master(clusterscopeProgram(), { "--headless", "--port", "0", "--workers", std::to_string(kWorkers),
+                                                 "--json", "--interval", "100", "--policy", policy.toStdString() });
+    QVERIFY(master.start());
+    const auto port = jsonPort(master);
+    QVERIFY(port != 0);
+    QCOMPARE(onlineWorkerPids(master, kWorkers).size(), std::size_t { kWorkers });
+    const auto fdsBefore = openFds(master.pid());
+
+    // Connect them all first: the kernel completes each handshake into the accept queue, so
+    // the master finds many waiting per wake-up and batches them. Then one request on each.
+    Sockets clients;
+    for (int i = 0; i < kConnections; ++i) {
+        const int fd = connectLoopback(port);
+        QVERIFY2(fd >= 0, qPrintable(QStringLiteral("connection %1 refused").arg(i)));
+        clients.fds.push_back(fd);
+    }
+    for (int fd : clients.fds)
+        QVERIFY(sendAll(fd, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    std::map<int, int> perWorker;
+    for (std::size_t i = 0; i < clients.fds.size(); ++i) {
+        bool closed = false;
+        const auto response = readUntilClose(clients.fds[i], 10s, &closed);
+        QVERIFY2(closed, qPrintable(QStringLiteral("connection %1 got no whole answer: %2")
+                                        .arg(i).arg(QString::fromStdString(response))));
+        QCOMPARE(statusesIn(response), std::vector<int> { 200 });
+        const int slot = xWorker(response);
+        QVERIFY2(slot >= 1 && slot <= kWorkers, response.c_str());
+        ++perWorker[slot];
+    }
+    // Each worker its share: round-robin hands out in slot order, batches or not; least-
+    // connections levels the counts it sees. A send refused by a full channel moves a
+    // connection on to the next worker, so allow a little slack, not a skew.
+    QCOMPARE(int(perWorker.size()), kWorkers);
+    for (const auto& [slot, count] : perWorker)
+        QVERIFY2(count >= kConnections / kWorkers * 8 / 10 && count <= kConnections / kWorkers * 12 / 10,
+                 qPrintable(QStringLiteral("worker %1 served %2 of %3").arg(slot).arg(count).arg(kConnections)));
+
+    // The master's counts agree: every connection handed off once, and taken by its worker.
+    auto totals = [&]() {
+        const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(lastJsonLine(master)));
+        qint64 handedOff = 0, accepted = 0;
+        for (const auto& w : doc.object().value(QStringLiteral("workers")).toArray()) {
+            handedOff += w.toObject().value(QStringLiteral("handedOff")).toInteger();
+            accepted += w.toObject().value(QStringLiteral("accepted")).toInteger();
+        }
+        return std::pair { handedOff, accepted };
+    };
+    QVERIFY2(waitFor([&] { return totals() == std::pair<qint64, qint64> { kConnections, kConnections }; }, 5s),
+             qPrintable(QStringLiteral("handed off %1, accepted %2 of %3")
+                            .arg(totals().first).arg(totals().second).arg(kConnections)));
+    // And it kept no copy of any socket.
+    QVERIFY2(waitFor([&] { return openFds(master.pid()).size() == fdsBefore.size(); }, 5s),
+             qPrintable(QStringLiteral("master fds %1 before, %2 after")
+                            .arg(fdsBefore.size()).arg(openFds(master.pid()).size())));
+    QVERIFY(master.running());
+}
+
+QTEST_APPLESS_MAIN(TestHandoffBatch)
+#include "tst_handoffbatch.moc"
