@@ -21,6 +21,7 @@ struct SpawnRequest {
     int stdoutFd = -1; ///< the child's stdout/stderr; -1 keeps ours
     int stderrFd = -1;
     std::string workingDirectory; ///< empty: ours
+    std::vector<int> cpus; ///< the CPUs it may run on (sched_setaffinity before exec); empty: ours
 };
 
 struct SpawnResult {
