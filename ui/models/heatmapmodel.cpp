@@ -25,6 +25,10 @@ void HeatMapModel::apply(const Snapshot& s)
         return;
     m_seen = true;
     m_sequence = s.sequence;
+    // A cluster always has a slot: a snapshot without any is the stopped cluster's last
+    // word, and the picture of where its workers ran stays until the next start.
+    if (s.workers.empty())
+        return;
     int slots = 0;
     int cores = int(s.cores.size());
     for (const WorkerSample& w : s.workers) {

@@ -78,7 +78,7 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     , m_explanation(new QLabel(this))
     , m_chaos(new QCheckBox(tr("Chaos: allow GET /crash"), this))
     , m_cpus(new QLineEdit(this))
-    , m_pin(new QCheckBox(tr("Pin each worker to one CPU"), this))
+    , m_pin(new QCheckBox(tr("Pin workers"), this))
     , m_workerKind(new QComboBox(this))
     , m_programBox(new QWidget(this))
     , m_program(new QLineEdit(m_programBox))
@@ -126,7 +126,7 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     m_cpus->setToolTip(tr("The CPUs the workers may run on, e.g. 0,2-3 (empty: all of them). The master itself "
                           "is not restricted."));
     m_pin->setObjectName(QStringLiteral("pinCheck"));
-    m_pin->setToolTip(tr("Worker N runs on one CPU only: the N-th of the CPUs above (or of all), round again "
+    m_pin->setToolTip(tr("Worker N runs on one CPU only: the N-th of the CPUs beside it (or of all), round again "
                          "when there are more workers than CPUs. A respawned worker gets its slot's CPU again. "
                          "Watch the \"Where each worker ran\" chart: unpinned workers move between cores."));
 
@@ -210,9 +210,13 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     form->addRow(QString(), m_fieldErrors[ConfigField::Policy]);
     form->addRow(QString(), m_explanation);
     form->addRow(QString(), m_chaos);
-    form->addRow(tr("CP&Us"), m_cpus);
+    // One row for both: the form's height is what decides whether the left column folds.
+    auto* cpusRow = new QHBoxLayout;
+    cpusRow->setContentsMargins(0, 0, 0, 0);
+    cpusRow->addWidget(m_cpus, 1);
+    cpusRow->addWidget(m_pin);
+    form->addRow(tr("CP&Us"), cpusRow);
     form->addRow(QString(), m_fieldErrors[ConfigField::Cpus]);
-    form->addRow(QString(), m_pin);
     form->addRow(tr("Wor&ker program"), m_workerKind);
     form->addRow(QString(), m_fieldErrors[ConfigField::WorkerProgram]);
     form->addRow(m_programBox); // full width: its own labels line up under the outer ones
