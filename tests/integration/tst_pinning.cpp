@@ -235,20 +235,20 @@ void TestPinning::headlessPinShowsInTheJson()
 
 void TestPinning::badCpuListsAreOneSentenceNamingTheFlag_data()
 {
-    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArrayList>("args");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("not a list") << QStringList { "--cpus", "zero" }
+    QTest::newRow("not a list") << QByteArrayList { "--cpus", "zero" }
                                 << "The value 'zero' of --cpus is not valid; use CPU numbers and ranges such as 0,2-3.";
-    QTest::newRow("backwards") << QStringList { "--cpus=1-0", "--pin" } << "The value '1-0' of --cpus is not valid";
-    QTest::newRow("no such cpu") << QStringList { "--cpus", "1000" } << "CPU 1000 does not exist on this machine";
+    QTest::newRow("backwards") << QByteArrayList { "--cpus=1-0", "--pin" } << "The value '1-0' of --cpus is not valid";
+    QTest::newRow("no such cpu") << QByteArrayList { "--cpus", "1000" } << "CPU 1000 does not exist on this machine";
 }
 
 void TestPinning::badCpuListsAreOneSentenceNamingTheFlag()
 {
-    QFETCH(QStringList, args);
+    QFETCH(QByteArrayList, args);
     QFETCH(QString, expected);
     std::vector<std::string> argv { "--headless", "--port", "0", "--workers", "1" };
-    for (const QString& arg : args)
+    for (const QByteArray& arg : args)
         argv.push_back(arg.toStdString());
     cs::test::ChildProcess master(cs::test::binDir() + "/clusterscope", argv);
     QVERIFY(master.start());
