@@ -58,21 +58,26 @@ HeatMapChart::Layout HeatMapChart::layout() const
     const QFontMetrics title(titleFont(font()));
     const QFontMetrics small(smallFont(font()));
     l.title = QRect(inner.left(), inner.top(), inner.width(), title.height() + kGap);
-    l.overview = QRect(inner.left(), inner.bottom() - small.height() - kGap + 1, inner.width(), small.height() + kGap);
+    const int overviewHeight = small.height() + kGap;
     const int slots = std::max(m_model->slotCount(), 1);
     const int cores = std::max(m_model->coreCount(), 1);
     // Row labels: a colour chip and "#N".
     const int chip = small.height() / 2 + 2;
     const int labelWidth = chip + 4 + small.horizontalAdvance(QStringLiteral("#%1").arg(slots)) + kGap;
     const int headerHeight = small.height() + 2;
-    QRect body(inner.left() + labelWidth, l.title.bottom() + 1 + headerHeight, inner.width() - labelWidth,
-               l.overview.top() - l.title.bottom() - 1 - headerHeight - kGap);
-    l.cellWidth = std::max(1, body.width() / cores);
-    // Rows no taller than a comfortable band: two workers do not fill a tall chart with two slabs.
-    l.cellHeight = std::clamp(body.height() / slots, 1, 3 * small.height());
-    l.grid = QRect(body.left(), body.top(), l.cellWidth * cores, l.cellHeight * slots);
-    l.columnLabels = QRect(l.grid.left(), l.grid.top() - headerHeight, l.grid.width(), headerHeight);
+    const int room = inner.bottom() + 1 - (l.title.bottom() + 1) - headerHeight - kGap - overviewHeight;
+    l.cellWidth = std::max(1, (inner.width() - labelWidth) / cores);
+    // Rows no taller than a comfortable band: two workers do not fill a tall chart with two
+    // slabs. The grid and the line under it sit in the middle of what is left.
+    l.cellHeight = std::clamp(room / slots, 1, 4 * small.height());
+    const int block = headerHeight + l.cellHeight * slots + kGap + overviewHeight;
+    const int top = l.title.bottom() + 1 + std::max(0, (inner.bottom() + 1 - (l.title.bottom() + 1) - block) / 2);
+    l.columnLabels = QRect(inner.left() + labelWidth, top, l.cellWidth * cores, headerHeight);
+    l.grid = QRect(l.columnLabels.left(), l.columnLabels.bottom() + 1, l.cellWidth * cores, l.cellHeight * slots);
     l.rowLabels = QRect(inner.left(), l.grid.top(), labelWidth - kGap, l.grid.height());
+    l.overview = QRect(inner.left(), l.grid.bottom() + 1 + kGap, inner.width(), overviewHeight);
+    if (m_model->slotCount() == 0) // nothing to draw but the sentence: in the middle
+        l.overview.moveTop(inner.top() + (inner.height() - overviewHeight) / 2);
     const int label = small.horizontalAdvance(QStringLiteral("cpu%1").arg(cores - 1)) + small.averageCharWidth();
     l.labelStep = std::max(1, (label + l.cellWidth - 1) / l.cellWidth);
     return l;

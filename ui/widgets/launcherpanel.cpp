@@ -213,9 +213,15 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     // One row for both: the form's height is what decides whether the left column folds.
     auto* cpusRow = new QHBoxLayout;
     cpusRow->setContentsMargins(0, 0, 0, 0);
+    // The checkbox beside it must not widen the left column (its width comes from the
+    // fields' size hints): the edit asks for no width of its own and takes what is left.
+    m_cpus->setMinimumWidth(m_cpus->fontMetrics().horizontalAdvance(QStringLiteral("0,2-3")) + 16);
+    m_cpus->setSizePolicy(QSizePolicy::Ignored, m_cpus->sizePolicy().verticalPolicy());
     cpusRow->addWidget(m_cpus, 1);
     cpusRow->addWidget(m_pin);
-    form->addRow(tr("CP&Us"), cpusRow);
+    auto* cpusLabel = new QLabel(tr("CP&Us"), this);
+    cpusLabel->setBuddy(m_cpus);
+    form->addRow(cpusLabel, cpusRow);
     form->addRow(QString(), m_fieldErrors[ConfigField::Cpus]);
     form->addRow(tr("Wor&ker program"), m_workerKind);
     form->addRow(QString(), m_fieldErrors[ConfigField::WorkerProgram]);
