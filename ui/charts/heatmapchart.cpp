@@ -58,7 +58,9 @@ HeatMapChart::Layout HeatMapChart::layout() const
     const QFontMetrics title(titleFont(font()));
     const QFontMetrics small(smallFont(font()));
     l.title = QRect(inner.left(), inner.top(), inner.width(), title.height() + kGap);
-    const int overviewHeight = small.height() + kGap;
+    // The sentence under the grid wraps onto a second line in a narrow chart rather than be cut.
+    const int lines = small.horizontalAdvance(m_model->overview()) > inner.width() ? 2 : 1;
+    const int overviewHeight = lines * small.height() + kGap;
     const int slots = std::max(m_model->slotCount(), 1);
     const int cores = std::max(m_model->coreCount(), 1);
     // Row labels: a colour chip and "#N".
@@ -142,8 +144,7 @@ void HeatMapChart::paintEvent(QPaintEvent*)
     const QFontMetrics metrics(small);
     p.setFont(small);
     p.setPen(pal.color(QPalette::Text));
-    p.drawText(l.overview, Qt::AlignHCenter | Qt::AlignVCenter,
-               metrics.elidedText(m_model->overview(), Qt::ElideRight, l.overview.width()));
+    p.drawText(l.overview, Qt::AlignHCenter | Qt::AlignVCenter | Qt::TextWordWrap, m_model->overview());
 
     const int slots = m_model->slotCount();
     const int cores = m_model->coreCount();
