@@ -68,7 +68,7 @@ struct ChildPlan {
     int report = -1; ///< write end of the CLOEXEC pipe the parent reads
     pid_t parent = -1;
     bool setAffinity = false; ///< false: the child keeps the master's CPUs
-    cpu_set_t affinity {}; ///< filled before the fork: CPU_SET may not be called after it
+    cpu_set_t affinity {}; ///< filled before the fork; the child only reads it
 };
 
 void writeDecimal(char* into, long value)
@@ -125,7 +125,8 @@ void writeDecimal(char* into, long value)
     if (plan.workingDirectory && ::chdir(plan.workingDirectory) != 0)
         failInChild(plan, Stage::WorkingDirectory, errno);
     // Pinning: one system call on a set made before the fork (glibc's wrapper is the bare
-    // syscall). Here and not after exec, so the worker never runs a cycle on another CPU.
+    // syscall). Before exec, so the program starts on its CPUs and every thread it makes
+    // inherits them; a set the kernel refuses (a CPU gone offline) fails the spawn, reported.
     if (plan.setAffinity && ::sched_setaffinity(0, sizeof(plan.affinity), &plan.affinity) != 0)
         failInChild(plan, Stage::Affinity, errno);
     if (plan.listenPidDigits)
