@@ -1,5 +1,6 @@
 #include "cli/configfile.h"
 
+#include "affinity/cpulist.h"
 #include "json/jsontext.h"
 #include "settings/settingtable.h"
 #include "metrics/procstat.h"
@@ -437,6 +438,28 @@ private:
         need(value, Value::Kind::String);
         return value.text;
     }
+    /// The --cpus syntax as a string ("0,2-3"; "" for all), or a list of CPU numbers ([0, 2, 3]).
+    static CpuList cpus(const Value& value)
+    {
+        const char* use = "; use a list such as \"0,2-3\" or [0, 2, 3] (\"\" for all).";
+        if (value.kind == Value::Kind::String) {
+            if (value.text.empty())
+                return {};
+            if (auto list = parseCpuList(value.text))
+                return *list;
+            fail(value, "'cpus' is not a list of CPU numbers and ranges: '" + value.text + "'" + use);
+        }
+        if (value.kind != Value::Kind::Array)
+            fail(value, "'cpus' must be a string or a list, not " + kindName(value) + use);
+        CpuList list;
+        for (const auto& item : value.items) {
+            if (item.kind != Value::Kind::Integer || item.integer < 0 || item.integer > maxCpuNumber())
+                fail(item, "'cpus' must hold CPU numbers from 0 to " + std::to_string(maxCpuNumber()) + use);
+            if (std::find(list.begin(), list.end(), int(item.integer)) == list.end())
+                list.push_back(int(item.integer));
+        }
+        return list;
+    }
 
     void top(const Value& v)
     {
@@ -486,6 +509,11 @@ private:
         } else if (key == "chaos") {
             need(v, Value::Kind::Bool);
             m_config.chaos = v.boolean;
+        } else if (key == "pin") {
+            need(v, Value::Kind::Bool);
+            m_config.pin = v.boolean;
+        } else if (key == "cpus") {
+            m_config.cpus = cpus(v);
         } else if (key == "grace_ms") {
             m_config.gracefulTimeoutMs = tableNumber(v, "grace_ms");
         } else if (key == "heartbeat_ms") {
@@ -501,8 +529,8 @@ private:
                 restart(item);
         } else {
             fail(v, "unknown key '" + key
-                     + "'; known keys are program, args, cwd, env, workers, policy, port, bind, chaos, grace_ms, "
-                       "heartbeat_ms, memory_limit_mb and [restart].");
+                     + "'; known keys are program, args, cwd, env, workers, policy, port, bind, chaos, pin, cpus, "
+                       "grace_ms, heartbeat_ms, memory_limit_mb and [restart].");
         }
         if (m_pendingArgs && !m_config.execCommand.empty()) {
             m_config.execCommand.resize(1);
@@ -636,6 +664,8 @@ std::string formatToml(const ClusterConfig& config)
         << "port = " << config.port << "\n"
         << "bind = " << tomlString(config.bindAddress) << "\n"
         << "chaos = " << (config.chaos ? "true" : "false") << "\n"
+        << "pin = " << (config.pin ? "true" : "false") << "\n"
+        << "cpus = " << tomlString(formatCpuList(config.cpus)) << "   # empty: all\n"
         << "grace_ms = " << config.gracefulTimeoutMs << "\n"
         << "heartbeat_ms = " << config.heartbeatTimeoutMs << "\n"
         << "memory_limit_mb = " << (config.memoryLimitBytes >> 20) << "\n"
@@ -669,6 +699,8 @@ std::string formatJson(const ClusterConfig& config)
         << "  \"port\": " << config.port << ",\n"
         << "  \"bind\": " << jsonString(config.bindAddress) << ",\n"
         << "  \"chaos\": " << (config.chaos ? "true" : "false") << ",\n"
+        << "  \"pin\": " << (config.pin ? "true" : "false") << ",\n"
+        << "  \"cpus\": " << jsonString(formatCpuList(config.cpus)) << ",\n"
         << "  \"grace_ms\": " << config.gracefulTimeoutMs << ",\n"
         << "  \"heartbeat_ms\": " << config.heartbeatTimeoutMs << ",\n"
         << "  \"memory_limit_mb\": " << (config.memoryLimitBytes >> 20) << ",\n"

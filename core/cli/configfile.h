@@ -19,6 +19,8 @@ namespace cs {
 ///     port = 8000
 ///     bind = "127.0.0.1"
 ///     chaos = false
+///     pin = false                   # each worker on one CPU (--pin)
+///     cpus = "0,2-3"                # or [0, 2, 3]; "" or absent: all (--cpus)
 ///     grace_ms = 10000
 ///     heartbeat_ms = 5000
 ///     memory_limit_mb = 0

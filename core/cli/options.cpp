@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include "affinity/cpulist.h"
 #include "cli/configfile.h"
 #include "settings/commandline.h"
 
@@ -56,6 +57,7 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
         config = std::get<ClusterConfig>(std::move(loaded));
         options.configFile = given.text;
         options.portGiven = options.bindGiven = options.workersGiven = options.policyGiven = options.chaosGiven = true;
+        options.cpusGiven = true;
     }
     const bool execFromFile = !config.execCommand.empty();
     // The table has checked every number's range and every choice; what is left is to store them.
@@ -70,6 +72,15 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
         } else if (flag == "--chaos") {
             config.chaos = true;
             options.chaosGiven = true;
+        } else if (flag == "--pin") {
+            config.pin = true;
+            options.cpusGiven = true;
+        } else if (flag == "--cpus") {
+            const auto cpus = parseCpuList(given.text);
+            if (!cpus)
+                return CliError { invalidValue(given, "CPU numbers and ranges such as 0,2-3") };
+            config.cpus = *cpus;
+            options.cpusGiven = true;
         } else if (flag == "--json") {
             options.json = true;
         } else if (flag == "--port") {
@@ -134,6 +145,7 @@ std::string commandLineMessage(const std::string& message, ConfigField field)
     case ConfigField::Program: flag = "--exec"; break;
     case ConfigField::Environment: flag = "--env"; break;
     case ConfigField::WorkerProgram: flag = "--worker-program"; break;
+    case ConfigField::Cpus: flag = "--cpus"; break;
     case ConfigField::Limits:
     case ConfigField::None: return message;
     }

@@ -21,6 +21,7 @@ struct CliOptions {
     std::string configFile; ///< the --config file, if one was given
     /// Which cluster fields were given on the command line (the window fills the rest from settings).
     bool portGiven = false, bindGiven = false, workersGiven = false, policyGiven = false, chaosGiven = false;
+    bool cpusGiven = false; ///< --pin or --cpus (the launcher's CPU fields)
 
     bool operator==(const CliOptions&) const = default;
 };

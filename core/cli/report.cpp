@@ -1,5 +1,6 @@
 #include "cli/report.h"
 
+#include "affinity/cpulist.h"
 #include "json/jsonobjectwriter.h"
 #include "json/jsontext.h"
 #include "messages/wording.h"
@@ -35,23 +36,24 @@ std::string formatTable(const Snapshot& s)
                   counted(s.totalRequests, "request").c_str(), fairnessText(s.fairness, "%.3f", "-").c_str(),
                   s.latencyP50Ms, s.latencyP99Ms);
     out += line;
-    std::snprintf(line, sizeof(line), "%4s %8s %-11s %8s %8s %9s %11s %6s %6s %9s %4s\n", "slot", "pid", "state",
-                  "uptime", "restarts", "req/s", "total", "conns", "cpu%", "rss", "core");
+    std::snprintf(line, sizeof(line), "%4s %8s %-11s %8s %8s %9s %11s %6s %6s %9s %4s %s\n", "slot", "pid", "state",
+                  "uptime", "restarts", "req/s", "total", "conns", "cpu%", "rss", "core", "cpus");
     out += line;
     for (const auto& w : s.workers) {
+        const std::string cpus = w.allowedCpus.empty() ? std::string("-") : formatCpuList(w.allowedCpus);
         if (!s.requestMetrics) {
             // A program we did not write: its requests are unknown, not zero.
-            std::snprintf(line, sizeof(line), "%4d %8d %-11s %8s %8d %9s %11s %6s %6.1f %8.1fM %4d\n", w.slot, w.pid,
+            std::snprintf(line, sizeof(line), "%4d %8d %-11s %8s %8d %9s %11s %6s %6.1f %8.1fM %4d %s\n", w.slot, w.pid,
                           std::string(stateName(w.state)).c_str(), w.pid ? formatUptime(w.uptimeSeconds).c_str() : "-",
                           w.restarts, "n/a", "n/a", "n/a", w.cpuPercent,
-                          static_cast<double>(w.rssBytes) / (1024.0 * 1024.0), w.core);
+                          static_cast<double>(w.rssBytes) / (1024.0 * 1024.0), w.core, cpus.c_str());
             out += line;
             continue;
         }
-        std::snprintf(line, sizeof(line), "%4d %8d %-11s %8s %8d %9.0f %11llu %6u %6.1f %8.1fM %4d\n", w.slot, w.pid,
+        std::snprintf(line, sizeof(line), "%4d %8d %-11s %8s %8d %9.0f %11llu %6u %6.1f %8.1fM %4d %s\n", w.slot, w.pid,
                       std::string(stateName(w.state)).c_str(), w.pid ? formatUptime(w.uptimeSeconds).c_str() : "-",
                       w.restarts, w.requestsPerSecond, static_cast<unsigned long long>(w.requests), w.openConnections,
-                      w.cpuPercent, static_cast<double>(w.rssBytes) / (1024.0 * 1024.0), w.core);
+                      w.cpuPercent, static_cast<double>(w.rssBytes) / (1024.0 * 1024.0), w.core, cpus.c_str());
         out += line;
     }
     return out;
@@ -112,6 +114,7 @@ std::string snapshotJson(const Snapshot& s)
         worker.number("cpu", w.cpuPercent, 1);
         worker.unsignedInteger("rss", w.rssBytes);
         worker.integer("core", w.core);
+        worker.string("cpus", formatCpuList(w.allowedCpus)); // the kernel's list syntax, as Cpus_allowed_list
         worker.number("p50Ms", w.latencyP50Ms, 3);
         worker.number("p99Ms", w.latencyP99Ms, 3);
         worker.close();

@@ -1,5 +1,6 @@
 #include "control/client.h"
 
+#include "affinity/cpulist.h"
 #include "control/jsonfields.h"
 
 #include "scheduling/policy.h"
@@ -246,6 +247,7 @@ std::optional<Snapshot> snapshotFromJson(std::string_view line)
             sample.cpuPercent = number(w, "cpu");
             sample.rssBytes = whole(w, "rss");
             sample.core = static_cast<int>(number(w, "core", -1));
+            sample.allowedCpus = parseCpuList(text(w, "cpus")).value_or(CpuList {}); // absent (older master): unknown
             sample.latencyP50Ms = number(w, "p50Ms");
             sample.latencyP99Ms = number(w, "p99Ms");
             s.workers.push_back(sample);

@@ -1,5 +1,6 @@
 #include "master/clusterconfig.h"
 
+#include "affinity/cpulist.h"
 #include "master/workerlauncher.h"
 #include "settings/settingtable.h"
 
@@ -45,6 +46,7 @@ bool isLoopbackAddress(const std::string& address)
 
 namespace {
 std::optional<ConfigProblem> validateLimits(const ClusterConfig& config);
+std::optional<ConfigProblem> validateCpus(const ClusterConfig& config);
 }
 
 std::optional<ConfigProblem> validate(const ClusterConfig& config)
@@ -61,6 +63,8 @@ std::optional<ConfigProblem> validate(const ClusterConfig& config)
     if (config.workers < workers.minimum || config.workers > workers.maximum)
         return ConfigProblem { F::Workers, "The worker count " + std::to_string(config.workers)
                                    + " is out of range; use " + expectedValue(workers) + "." };
+    if (auto problem = validateCpus(config))
+        return problem;
     if (!usesBuiltInWorker(config)) {
         const std::string& program = config.execCommand.front();
         if (findProgram(program).empty())
@@ -88,6 +92,17 @@ std::optional<ConfigProblem> validate(const ClusterConfig& config)
 }
 
 namespace {
+std::optional<ConfigProblem> validateCpus(const ClusterConfig& config)
+{
+    // Judged against this machine and the master's own set (taskset, a cgroup's cpuset), which
+    // the workers could not leave: the kernel would refuse the affinity in every child.
+    if (config.cpus.empty())
+        return std::nullopt;
+    if (auto problem = cpuListProblem(config.cpus, allowedCpus(), configuredCpuCount()))
+        return ConfigProblem { ConfigField::Cpus, *problem };
+    return std::nullopt;
+}
+
 std::optional<ConfigProblem> validateLimits(const ClusterConfig& config)
 {
     auto limits = [](std::string message) { return ConfigProblem { ConfigField::Limits, std::move(message) }; };

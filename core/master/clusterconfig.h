@@ -17,6 +17,12 @@ struct ClusterConfig {
     int workers = 0; ///< 0 means one per core
     Policy policy = Policy::RoundRobin;
     bool chaos = false; ///< enables /crash in the built-in worker
+    /// --pin: each worker on one CPU, slot N on the ((N - 1) mod size)-th of `cpus`, else of
+    /// the CPUs the master may use. Set in the child before exec; a respawn keeps its slot's CPU.
+    bool pin = false;
+    /// --cpus: the CPUs the workers may run on, in the order given (see parseCpuList); empty:
+    /// all of the master's. Never the master's own affinity.
+    std::vector<int> cpus;
     std::string workerProgram; ///< empty: the built-in worker next to this executable
     std::vector<std::string> workerArgs; ///< extra arguments for the built-in worker
     /// --exec: run this program (first) with these arguments, as given and without a shell,
@@ -45,7 +51,7 @@ inline bool usesBuiltInWorker(const ClusterConfig& config) { return config.execC
 ClusterConfig withDefaults(ClusterConfig config);
 /// The part of a cluster definition a problem is about, so that each front end points at it
 /// in its own terms: the command line names the flag, the window marks the field.
-enum class ConfigField { None, Port, Bind, Workers, Policy, Program, Environment, WorkerProgram, Limits };
+enum class ConfigField { None, Port, Bind, Workers, Policy, Program, Environment, WorkerProgram, Limits, Cpus };
 
 /// One clear sentence in neutral words (no flag names) and what it is about.
 struct ConfigProblem {

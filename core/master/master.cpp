@@ -1,5 +1,6 @@
 #include "master/master.h"
 
+#include "affinity/cpulist.h"
 #include "metrics/procnet.h"
 
 #include <algorithm>
@@ -344,6 +345,8 @@ void Master::sample()
         reading.uptimeSeconds = std::chrono::duration<double>(t - process->started()).count();
         if (const auto text = readSmallFile("/proc/" + std::to_string(process->pid()) + "/stat"))
             reading.stat = parseProcPidStat(*text);
+        if (reading.current)
+            reading.allowedCpus = allowedCpus(process->pid()); // one syscall: what the kernel enforces now
         processes.push_back(std::move(reading));
     }
     std::vector<SlotReading> slots;

@@ -27,6 +27,7 @@ struct WorkerSample {
     double cpuPercent = 0; ///< 100 = one whole core
     std::uint64_t rssBytes = 0;
     int core = -1; ///< the core it last ran on
+    std::vector<int> allowedCpus; ///< the CPUs it may run on (its affinity), ascending; empty when unknown
     double latencyP50Ms = 0; ///< over the last sample interval
     double latencyP99Ms = 0;
     double cpuSecondsTotal = 0; ///< CPU time of this slot's processes since the cluster started

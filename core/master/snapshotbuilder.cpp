@@ -130,6 +130,7 @@ WorkerSample SnapshotBuilder::workerSample(const SlotReading& slot, std::span<co
             worker.uptimeSeconds = reading.uptimeSeconds;
             worker.rssBytes = reading.stat ? rssBytes(*reading.stat) : 0;
             worker.core = reading.stat ? reading.stat->processor : -1;
+            worker.allowedCpus = reading.allowedCpus;
         }
     }
     worker.requestsPerSecond = elapsed > 0 && worker.requests >= totals.requestsAtSample

@@ -22,6 +22,7 @@ struct ProcessReading {
     ipc::Telemetry telemetry; ///< as last reported (zero for programs we did not write)
     std::uint64_t handedOff = 0; ///< connections the master gave it
     std::optional<ProcessStat> stat; ///< /proc/<pid>/stat, when it could be read
+    std::vector<int> allowedCpus; ///< its affinity (sched_getaffinity); empty when unknown
 };
 
 /// One slot as the supervisor has it.

@@ -1,5 +1,6 @@
 #include "master/spawner.h"
 
+#include "affinity/cpulist.h"
 #include "ipc/channel.h"
 
 #include <cerrno>
@@ -140,6 +141,10 @@ SpawnRequest spawnRequestFor(const ClusterConfig& config, int slot, std::uint16_
                                     config.environment.end());
     request.stdoutFd = outFd;
     request.stderrFd = errFd;
+    // The master is never pinned, so its own set is the machine's (or what taskset or a
+    // cgroup left it) on every spawn: a respawn and a slot added by scaling get the same CPU.
+    if (config.pin || !config.cpus.empty())
+        request.cpus = cpusForSlot(config.pin, config.cpus, config.cpus.empty() ? allowedCpus() : CpuList {}, slot);
     return request;
 }
 

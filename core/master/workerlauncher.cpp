@@ -1,5 +1,7 @@
 #include "master/workerlauncher.h"
 
+#include "affinity/cpulist.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -12,6 +14,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,7 +48,7 @@ private:
 };
 
 /// Which step of the child failed; sent to the parent with its errno.
-enum class Stage : int { Parent, Descriptors, WorkingDirectory, Exec };
+enum class Stage : int { Parent, Descriptors, WorkingDirectory, Affinity, Exec };
 struct ChildReport {
     Stage stage;
     int error;
@@ -65,6 +68,8 @@ struct ChildPlan {
     int report = -1; ///< write end of the CLOEXEC pipe the parent reads
     pid_t parent = -1;
     bool detach = false; ///< a session of its own, and it outlives us
+    bool setAffinity = false; ///< false: the child keeps the master's CPUs
+    cpu_set_t affinity {}; ///< filled before the fork; the child only reads it
 };
 
 void writeDecimal(char* into, long value)
@@ -126,6 +131,11 @@ void writeDecimal(char* into, long value)
             failInChild(plan, Stage::Descriptors, errno);
     if (plan.workingDirectory && ::chdir(plan.workingDirectory) != 0)
         failInChild(plan, Stage::WorkingDirectory, errno);
+    // Pinning: one system call on a set made before the fork (glibc's wrapper is the bare
+    // syscall). Before exec, so the program starts on its CPUs and every thread it makes
+    // inherits them; a set the kernel refuses (a CPU gone offline) fails the spawn, reported.
+    if (plan.setAffinity && ::sched_setaffinity(0, sizeof(plan.affinity), &plan.affinity) != 0)
+        failInChild(plan, Stage::Affinity, errno);
     if (plan.listenPidDigits)
         writeDecimal(plan.listenPidDigits, ::getpid());
     sigset_t none;
@@ -154,6 +164,9 @@ SpawnResult childStageFailure(const SpawnRequest& request, const ChildReport& re
                  "Could not start the worker program '" + request.program + "' in '" + request.workingDirectory
                      + "': " + reason + ".",
                  "'" + request.program + "' in '" + request.workingDirectory + "': " + reason };
+    case Stage::Affinity:
+        return failure(request.program, "it could not be put on CPUs " + formatCpuList(request.cpus) + " (" + reason
+                           + "; a CPU may have gone offline)");
     case Stage::Exec:
         break;
     }
@@ -286,6 +299,15 @@ SpawnResult spawn(const SpawnRequest& request)
     prepareEnvironment(request, strings, plan);
     prepareArguments(request, strings, plan);
     plan.workingDirectory = request.workingDirectory.empty() ? nullptr : request.workingDirectory.c_str();
+    if (!request.cpus.empty()) {
+        plan.setAffinity = true;
+        CPU_ZERO(&plan.affinity);
+        for (const int cpu : request.cpus) {
+            if (cpu < 0 || cpu >= CPU_SETSIZE)
+                return failure(request.program, "CPU " + std::to_string(cpu) + " is not a CPU number");
+            CPU_SET(cpu, &plan.affinity);
+        }
+    }
     const Descriptor devNull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (devNull.get() < 0)
         return failure(request.program, std::string("/dev/null could not be opened (") + std::strerror(errno) + ")");

@@ -24,6 +24,7 @@ struct SpawnRequest {
     /// Its own session and no parent-death signal: the child outlives us (a headless master
     /// that carries on the window's cluster). It may then be started from any thread.
     bool detach = false;
+    std::vector<int> cpus; ///< the CPUs it may run on (sched_setaffinity before exec); empty: ours
 };
 
 struct SpawnResult {

@@ -1,5 +1,6 @@
 // Cluster definitions in TOML and JSON: what they set, what they refuse (with file, line, key).
 #include "cli/configfile.h"
+#include "affinity/cpulist.h"
 
 #include <random>
 
@@ -60,6 +61,10 @@ std::string settingText(const cs::ClusterConfig& c, const std::string& key)
         return std::to_string(c.restart.maxCrashes);
     if (key == "restart.window_ms")
         return std::to_string(c.restart.crashWindowMs);
+    if (key == "pin")
+        return c.pin ? "true" : "false";
+    if (key == "cpus")
+        return cs::formatCpuList(c.cpus);
     return "no such key in the test: " + key;
 }
 
@@ -79,6 +84,8 @@ policy = "reuseport"
 port = 9000
 bind = "0.0.0.0"   # everywhere
 chaos = true
+pin = true
+cpus = "1,0"
 grace_ms = 2500
 heartbeat_ms = 900
 memory_limit_mb = 128
@@ -94,6 +101,7 @@ stable_after_ms = 20000
   "program": "node", "args": ["server.js", "--flag=a b"], "cwd": "/srv/app",
   "env": {"NODE_ENV": "production", "QUOTED": "x\"y"},
   "workers": 3, "policy": "reuseport", "port": 9000, "bind": "0.0.0.0", "chaos": true,
+  "pin": true, "cpus": "1,0",
   "grace_ms": 2500, "heartbeat_ms": 900, "memory_limit_mb": 128,
   "restart": {"limit": 7, "window_ms": 60000, "backoff_initial_ms": 50, "backoff_max_ms": 4000,
               "stable_after_ms": 20000}
@@ -116,6 +124,8 @@ void TestConfigFile::readsEveryKey()
     QCOMPARE(c.port, std::uint16_t(9000));
     QCOMPARE(c.bindAddress, std::string("0.0.0.0"));
     QVERIFY(c.chaos);
+    QVERIFY(c.pin);
+    QCOMPARE(c.cpus, (std::vector<int> { 1, 0 }));
     QCOMPARE(c.gracefulTimeoutMs, 2500);
     QCOMPARE(c.heartbeatTimeoutMs, 900);
     QCOMPARE(c.memoryLimitBytes, std::uint64_t(128) << 20);
@@ -164,6 +174,11 @@ void TestConfigFile::acceptsWhatTheFormatsAllow_data()
     toml("toml args before program", "args = [\"s.js\"]\nprogram = \"node\"\n", "program", "node|s.js");
     toml("toml [restart] at the end", "port = 1\n[restart]\nlimit = 3\n", "restart.limit", "3");
     toml("toml empty file keeps defaults", "", "workers", "0");
+    toml("toml cpus as a list", "cpus = [2, 0, 2]\n", "cpus", "2,0");
+    toml("toml cpus empty is all", "cpus = \"\"\n", "cpus", "");
+    toml("toml cpus range", "cpus = \"0-3\"\n", "cpus", "0-3");
+    json("json cpus as a list", R"({"cpus": [0, 1]})", "cpus", "0-1");
+    json("json pin", R"({"pin": true})", "pin", "true");
     json("json 4.0 is 4", R"({"workers": 4.0})", "workers", "4");
     json("json 4e0 is 4", R"({"workers": 4e0})", "workers", "4");
     json("json 400e-2 is 4", R"({"workers": 400e-2})", "workers", "4");
@@ -207,6 +222,8 @@ void TestConfigFile::roundTrips()
     config.port = 0;
     config.restart.maxCrashes = 9;
     config.memoryLimitBytes = std::uint64_t(64) << 20;
+    config.pin = true;
+    config.cpus = { 3, 0, 1 };
     const auto text = cs::formatConfig(config, fileName.toStdString());
     const auto parsed = cs::parseConfig(text, fileName.toStdString());
     if (const auto* error = std::get_if<cs::ConfigError>(&parsed))
@@ -219,6 +236,8 @@ void TestConfigFile::roundTrips()
     QCOMPARE(back.port, std::uint16_t(0));
     QCOMPARE(back.restart.maxCrashes, 9);
     QCOMPARE(back.memoryLimitBytes, config.memoryLimitBytes);
+    QVERIFY(back.pin);
+    QCOMPARE(back.cpus, config.cpus);
     // The built-in worker saves as an empty program and reads back as the built-in worker.
     const auto builtIn = cs::parseConfig(cs::formatConfig(cs::ClusterConfig {}, fileName.toStdString()),
                                          fileName.toStdString());
@@ -396,6 +415,12 @@ void TestConfigFile::refusesWithFileLineAndKey_data()
         "c.json:3: 'args' must be a list of strings.");
     row("json string item", "c.json", "{\"env\": {\n\"A\": \"1\",\n\"B\": true\n}}",
         "c.json:3: the environment variable 'B' must be a string.");
+    row("toml cpus not a list", "c.toml", "port = 1\ncpus = \"0,,1\"\n",
+        "c.toml:2: 'cpus' is not a list of CPU numbers and ranges: '0,,1'; use a list such as \"0,2-3\" or [0, 2, 3] (\"\" for all).");
+    row("toml cpus negative", "c.toml", "cpus = [0, -1]\n", "c.toml:1: 'cpus' must hold CPU numbers from 0 to 1023;");
+    row("toml cpus a number", "c.toml", "cpus = 3\n", "c.toml:1: 'cpus' must be a string or a list, not a number;");
+    row("toml pin a string", "c.toml", "pin = \"yes\"\n", "c.toml:1: 'pin' must be true or false, not a string.");
+    row("json cpus strings", "c.json", "{\"cpus\": [\"0\"]}", "c.json:1: 'cpus' must hold CPU numbers");
     row("json empty file", "c.json", "", "c.json:1: not valid JSON: the file ends before the JSON object is complete");
 }
 

@@ -77,6 +77,7 @@ private Q_SLOTS:
         a.connectionsAccepted = 10;
         a.openConnections = 3;
         a.core = 1;
+        a.allowedCpus = { 1 }; // pinned
         WorkerSample b;
         b.slot = 2;
         b.state = WorkerState::Failed;
@@ -104,6 +105,8 @@ private Q_SLOTS:
         QCOMPARE(back->workers[0].connectionsAccepted, std::uint64_t(10));
         QCOMPARE(back->workers[0].openConnections, 3u);
         QCOMPARE(back->workers[0].core, 1);
+        QCOMPARE(back->workers[0].allowedCpus, std::vector<int> { 1 }); // the attached window shows the pinning
+        QVERIFY(back->workers[1].allowedCpus.empty()); // no process: unknown
         QCOMPARE(back->workers[1].state, WorkerState::Failed);
         QVERIFY(!snapshotFromJson("[]"));
     }

@@ -1,5 +1,6 @@
 // The clusterscope command line: every flag of DESIGN.md, and one clear sentence for bad values.
 #include "cli/options.h"
+#include "affinity/cpulist.h"
 #include "cli/report.h"
 
 #include <QtTest>
@@ -71,6 +72,12 @@ void TestOptions::everyFlag()
     QCOMPARE(std::get<cs::CliOptions>(parse("--worker-arg --idle-timeout-ms --worker-arg 500")).config.workerArgs,
              (std::vector<std::string> { "--idle-timeout-ms", "500" }));
     QCOMPARE(std::get<cs::CliOptions>(parse("--start --workers 2")).mode, cs::CliOptions::Mode::WindowAndStart);
+    QVERIFY(!options.config.pin && options.config.cpus.empty() && !options.cpusGiven);
+    const auto pinned = std::get<cs::CliOptions>(parse("--pin --cpus 1,0"));
+    QVERIFY(pinned.config.pin && pinned.cpusGiven);
+    QCOMPARE(pinned.config.cpus, (std::vector<int> { 1, 0 }));
+    QCOMPARE(std::get<cs::CliOptions>(parse("--cpus=0-1")).config.cpus, (std::vector<int> { 0, 1 }));
+    QVERIFY(std::get<cs::CliOptions>(parse("--pin")).config.pin);
     QCOMPARE(std::get<cs::CliOptions>(parse("--help")).mode, cs::CliOptions::Mode::Help);
     for (auto policy : cs::kAllPolicies)
         QCOMPARE(cs::parsePolicy(cs::policyName(policy)), std::optional(policy));
@@ -113,6 +120,10 @@ void TestOptions::badValues_data()
     QTest::newRow("operand") << QByteArray("--headless stray") << QByteArray("Unexpected argument 'stray': clusterscope takes options only; see clusterscope --help.");
     QTest::newRow("operand after --") << QByteArray("--headless -- --port") << QByteArray("Unexpected argument '--port'");
     QTest::newRow("metrics port") << QByteArray("--metrics-port 99999") << QByteArray("The value '99999' of --metrics-port is not valid");
+    QTest::newRow("cpus not a list") << QByteArray("--cpus 0,,1") << QByteArray("The value '0,,1' of --cpus is not valid; use CPU numbers and ranges such as 0,2-3.");
+    QTest::newRow("cpus backwards") << QByteArray("--cpus=3-1") << QByteArray("The value '3-1' of --cpus is not valid");
+    QTest::newRow("cpus empty") << QByteArray("--cpus=") << QByteArray("of --cpus is not valid");
+    QTest::newRow("pin with value") << QByteArray("--pin=1") << QByteArray("Option --pin takes no value; see clusterscope --help.");
     QTest::newRow("config missing") << QByteArray("--config /nonexistent/cluster.toml") << QByteArray("The config file '/nonexistent/cluster.toml' does not exist; check the path.");
 }
 
@@ -140,6 +151,7 @@ void TestOptions::jsonIsOneLineWithEveryWorker()
         worker.pid = 1000 + slot;
         worker.state = cs::WorkerState::Online;
         worker.requests = 10u * slot;
+        worker.allowedCpus = { slot - 1 };
         snapshot.workers.push_back(worker);
     }
     const auto json = cs::snapshotJson(snapshot);
@@ -149,6 +161,7 @@ void TestOptions::jsonIsOneLineWithEveryWorker()
     QVERIFY(json.find("\"cores\":[12.5,80.0]") != std::string::npos);
     QVERIFY(json.find("{\"slot\":2,\"pid\":1002,\"state\":\"online\"") != std::string::npos);
     QVERIFY(json.find("\"requests\":20") != std::string::npos);
+    QVERIFY2(json.find("\"core\":-1,\"cpus\":\"1\"") != std::string::npos, json.c_str()); // slot 2's pinned CPU
     const auto table = cs::formatTable(snapshot);
     QCOMPARE(std::count(table.begin(), table.end(), '\n'), 4L); // summary, header, two workers
 }
@@ -169,6 +182,15 @@ void TestOptions::problemsNameTheirFlag()
     QVERIFY(problem.has_value());
     QCOMPARE(problem->field, cs::ConfigField::Program);
     QVERIFY2(problem->message.find("--") == std::string::npos, problem->message.c_str());
+    // A CPU this machine does not have: validate() says which, the command line adds --cpus.
+    cs::ClusterConfig cpus;
+    cpus.cpus = { cs::maxCpuNumber() };
+    const auto noSuchCpu = cs::validate(cs::withDefaults(cpus));
+    QVERIFY(noSuchCpu.has_value());
+    QCOMPARE(noSuchCpu->field, cs::ConfigField::Cpus);
+    const std::string said = cs::commandLineMessage(noSuchCpu->message, noSuchCpu->field);
+    QVERIFY2(said.rfind("CPU " + std::to_string(cs::maxCpuNumber()) + " does not exist on this machine", 0) == 0, said.c_str());
+    QVERIFY2(said.ends_with("; choose from " + cs::formatCpuList(cs::allowedCpus()) + " (--cpus)."), said.c_str());
 }
 
 void TestOptions::fairnessBeforeAnyRequestIsNoNumber()

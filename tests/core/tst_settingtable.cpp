@@ -102,7 +102,7 @@ std::string sampleValue(const cs::Setting& row)
         return std::string(choices.substr(first + 1, choices.find('|', first + 1) - first - 1));
     }
     case cs::ValueType::Directory: return "/tmp";
-    default: return "::1";
+    default: return row.metavar == "LIST" ? "1,0" : "::1"; // a CPU list, else an address
     }
 }
 

@@ -3,6 +3,7 @@
 // the old launcher's allocation between fork and exec hung the child), errors as sentences,
 // and the child's descriptors, environment, directory and signal state.
 #include "master/workerlauncher.h"
+#include "affinity/cpulist.h"
 #include "metrics/procstat.h"
 #include "testsupport.h"
 
@@ -242,6 +243,7 @@ private Q_SLOTS:
     void onlyMappedDescriptorsAreInherited();
     void standardStreams();
     void workingDirectoryApplies();
+    void affinityApplies();
     void signalStateIsFresh();
 };
 
@@ -277,16 +279,21 @@ void TestWorkerLauncher::failuresAreOneSentence_data()
     QTest::addColumn<QByteArray>("workingDirectory");
     QTest::addColumn<QByteArray>("reason");
     QTest::addColumn<QByteArray>("named"); // what the sentence must name
+    QTest::addColumn<int>("cpu"); // -1: none asked for
     QTest::newRow("missing program") << QByteArray("/nonexistent/cs-no-such-program") << QByteArray()
                                      << QByteArray("No such file or directory")
-                                     << QByteArray("/nonexistent/cs-no-such-program");
+                                     << QByteArray("/nonexistent/cs-no-such-program") << -1;
     QTest::newRow("not executable") << QByteArray("@file") << QByteArray() << QByteArray("Permission denied")
-                                    << QByteArray("@file");
+                                    << QByteArray("@file") << -1;
     QTest::newRow("a directory") << QByteArray("@dir") << QByteArray() << QByteArray("Permission denied")
-                                 << QByteArray("@dir");
+                                 << QByteArray("@dir") << -1;
     QTest::newRow("missing working directory") << QByteArray("/bin/true") << QByteArray("/nonexistent/cs-no-such-dir")
                                                << QByteArray("No such file or directory")
-                                               << QByteArray("/nonexistent/cs-no-such-dir");
+                                               << QByteArray("/nonexistent/cs-no-such-dir") << -1;
+    // A CPU the kernel will not give (none has this number here): refused in the child, said.
+    QTest::newRow("cpu refused") << QByteArray("/bin/true") << QByteArray()
+                                 << QByteArray("it could not be put on CPUs 1023 (Invalid argument") << QByteArray("/bin/true")
+                                 << 1023;
 }
 
 void TestWorkerLauncher::failuresAreOneSentence()
@@ -295,6 +302,7 @@ void TestWorkerLauncher::failuresAreOneSentence()
     QFETCH(QByteArray, workingDirectory);
     QFETCH(QByteArray, reason);
     QFETCH(QByteArray, named);
+    QFETCH(int, cpu);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const std::string file = dir.filePath(QStringLiteral("not-executable")).toStdString();
@@ -307,6 +315,8 @@ void TestWorkerLauncher::failuresAreOneSentence()
     cs::SpawnRequest request;
     request.program = substitute(program);
     request.workingDirectory = workingDirectory.toStdString();
+    if (cpu >= 0)
+        request.cpus = { cpu };
     Children children;
     const auto result = cs::spawnWorker(request);
     if (result.pid > 0)
@@ -449,6 +459,25 @@ void TestWorkerLauncher::workingDirectoryApplies()
     QCOMPARE(readToEnd(out.read, 10s).value_or("(timeout)"),
              std::filesystem::canonical(dir.path().toStdString()).string() + "\n");
     QVERIFY(children.reap(result.pid, 10s));
+}
+
+// The set is in force from exec on: the program reads its own Cpus_allowed_list.
+void TestWorkerLauncher::affinityApplies()
+{
+    const cs::CpuList allowed = cs::allowedCpus();
+    QVERIFY(!allowed.empty());
+    Pipe out;
+    auto request = shell("grep Cpus_allowed_list /proc/self/status >&3");
+    request.fds.push_back({ out.write, 3 });
+    request.cpus = { allowed.back() };
+    Children children;
+    const auto result = cs::spawnWorker(request);
+    QVERIFY2(result.pid > 0, result.error.c_str());
+    children.add(result.pid);
+    out.closeWrite();
+    QCOMPARE(readToEnd(out.read, 10s).value_or("(timeout)"), "Cpus_allowed_list:\t" + std::to_string(allowed.back()) + "\n");
+    QVERIFY(children.reap(result.pid, 10s));
+    QCOMPARE(cs::allowedCpus(), allowed); // ours unchanged
 }
 
 void TestWorkerLauncher::signalStateIsFresh()

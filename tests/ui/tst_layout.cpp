@@ -1,5 +1,6 @@
 #include "adapter/clusteradapter.h"
 #include "charts/coreloadchart.h"
+#include "charts/heatmapchart.h"
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
 #include "charts/timechart.h"
@@ -146,6 +147,14 @@ private Q_SLOTS:
                     QVERIFY2(!r.intersects(inWindow(other, &window)),
                              qPrintable(QStringLiteral("%1 overlaps %2").arg(name, other->objectName())));
         }
+        // The heat map (painted, not a Qt chart) as whole, at its own least size, beside them.
+        const QRect heat = inWindow(window.heatMapChart(), &window);
+        QVERIFY(window.heatMapChart()->isVisible());
+        QVERIFY2(heat.width() >= HeatMapChart::kMinimumSize.width() && heat.height() >= kLeastChart.height(),
+                 qPrintable(QStringLiteral("the heat map is %1x%2").arg(heat.width()).arg(heat.height())));
+        QVERIFY2(view.contains(heat), "the heat map is not all in view");
+        for (QChartView* other : all)
+            QVERIFY2(!heat.intersects(inWindow(other, &window)), qPrintable(other->objectName()));
         QVERIFY(!scroll->verticalScrollBar()->isVisible());
 
         // The left column shows what it holds without scrolling (as tabs if need be) and

@@ -5,6 +5,8 @@
 #include <QSortFilterProxyModel>
 #include <QTest>
 
+Q_DECLARE_METATYPE(std::vector<int>)
+
 using namespace cs;
 using namespace cs::ui;
 
@@ -135,6 +137,40 @@ private Q_SLOTS:
         QCOMPARE(proxy.index(0, 0).data(WorkerTableModel::SlotRole).toInt(), 2);
         QCOMPARE(proxy.index(1, 0).data(WorkerTableModel::SlotRole).toInt(), 3);
         QCOMPARE(proxy.index(2, 0).data(WorkerTableModel::SlotRole).toInt(), 1);
+    }
+
+    // The Core column says when a worker is held: "1 (pinned)", "3 (of 2-3)", else the core alone.
+    void coreShowsThePinning_data()
+    {
+        QTest::addColumn<std::vector<int>>("allowed");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("tip");
+        QTest::newRow("unknown") << std::vector<int> {} << QStringLiteral("1") << QString();
+        QTest::newRow("every cpu") << std::vector<int> { 0, 1, 2, 3 } << QStringLiteral("1")
+                                   << QStringLiteral("Worker slot 1 last ran on core 1; it may run on every CPU (0-3)");
+        QTest::newRow("pinned") << std::vector<int> { 1 } << QStringLiteral("1 (pinned)")
+                                << QStringLiteral("Worker slot 1 last ran on core 1; it is pinned to CPU 1");
+        QTest::newRow("a set") << std::vector<int> { 1, 2 } << QStringLiteral("1 (of 1-2)")
+                               << QStringLiteral("Worker slot 1 last ran on core 1; it may run on CPUs 1-2 only");
+    }
+    void coreShowsThePinning()
+    {
+        QFETCH(std::vector<int>, allowed);
+        QFETCH(QString, text);
+        QFETCH(QString, tip);
+        auto s = std::make_shared<Snapshot>();
+        s->running = true;
+        s->cores = { { 0, 0 }, { 1, 0 }, { 2, 0 }, { 3, 0 } };
+        WorkerSample w = worker(1, 0, 0);
+        w.core = 1;
+        w.allowedCpus = allowed;
+        s->workers = { w };
+        WorkerTableModel model;
+        model.setSnapshot(s);
+        const QModelIndex core = model.index(0, WorkerTableModel::Core);
+        QCOMPARE(core.data().toString(), text);
+        if (!tip.isEmpty())
+            QCOMPARE(core.data(Qt::ToolTipRole).toString(), tip);
     }
 
     void formatsForPeople_data()

@@ -1,5 +1,6 @@
 #include "charts/chartstyle.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QAbstractAxis>
@@ -51,6 +52,24 @@ void applyAxisStyle(QAbstractAxis* axis, const QPalette& palette)
     line.setAlpha(110);
     axis->setLinePenColor(line);
     axis->setMinorGridLineVisible(false);
+}
+
+QColor heatColor(const QPalette& palette, double share)
+{
+    const QColor base = palette.color(QPalette::Base);
+    const QColor hot = palette.color(QPalette::Highlight);
+    // Anything seen at all gets a visible tint (a 2 % cell is not the empty one).
+    const double t = share <= 0 ? 0.0 : 0.15 + 0.85 * std::min(share, 1.0);
+    const auto mix = [t](int a, int b) { return int(std::lround(a + (b - a) * t)); };
+    return QColor(mix(base.red(), hot.red()), mix(base.green(), hot.green()), mix(base.blue(), hot.blue()));
+}
+
+QColor textOn(const QPalette& palette, const QColor& background)
+{
+    const QColor text = palette.color(QPalette::Text);
+    const QColor highlighted = palette.color(QPalette::HighlightedText);
+    const auto distance = [&](const QColor& c) { return std::abs(c.lightness() - background.lightness()); };
+    return distance(text) >= distance(highlighted) ? text : highlighted;
 }
 
 double niceCeiling(double value, double floor)

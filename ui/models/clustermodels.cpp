@@ -2,6 +2,7 @@
 
 #include "messages/wording.h"
 #include "models/eventtimelinemodel.h"
+#include "models/heatmapmodel.h"
 #include "models/logmodel.h"
 #include "models/sharemodel.h"
 #include "models/timeseriesmodel.h"
@@ -22,6 +23,7 @@ ClusterModels::ClusterModels(QObject* parent)
     , m_latency(new TimeSeriesModel(this))
     , m_timeline(new EventTimelineModel(this))
     , m_share(new ShareModel(this))
+    , m_heatMap(new HeatMapModel(this))
 {
     m_latency->setSeriesNames({ tr("p50"), tr("p99") });
     connect(m_share, &ShareModel::changed, this, [this] {
@@ -50,6 +52,7 @@ void ClusterModels::setRunning(bool running)
         m_latency->clear();
         m_timeline->clear();
         m_share->clear();
+        m_heatMap->clear();
         m_slotCount = 0;
         m_timeline->setSlotCount(0);
     }
@@ -66,6 +69,7 @@ void ClusterModels::apply(const std::shared_ptr<const Snapshot>& snapshot)
     const double t = s.clusterUptimeSeconds;
     m_workers->setSnapshot(snapshot);
     m_share->setSnapshot(s);
+    m_heatMap->apply(s);
 
     QStringList coreNames;
     std::vector<double> coreLoad;

@@ -12,6 +12,7 @@
 namespace cs::ui {
 
 class EventTimelineModel;
+class HeatMapModel;
 class LogModel;
 class ShareModel;
 class TimeSeriesModel;
@@ -46,6 +47,7 @@ public:
     TimeSeriesModel* latencySeries() const { return m_latency; } ///< p50, p99 of server time, in ms; NaN: no request
     EventTimelineModel* timeline() const { return m_timeline; }
     ShareModel* share() const { return m_share; }
+    HeatMapModel* heatMap() const { return m_heatMap; } ///< samples per slot per core: where workers ran
 
     /// A cluster was started (everything starts afresh) or has stopped.
     void setRunning(bool running);
@@ -87,6 +89,7 @@ private:
     TimeSeriesModel* m_latency;
     EventTimelineModel* m_timeline;
     ShareModel* m_share;
+    HeatMapModel* m_heatMap;
 
     std::shared_ptr<const Snapshot> m_snapshot;
     bool m_running = false;

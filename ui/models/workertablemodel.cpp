@@ -1,5 +1,6 @@
 #include "models/workertablemodel.h"
 
+#include "affinity/cpulist.h"
 #include "models/slotpalette.h"
 
 #include <cmath>
@@ -127,7 +128,16 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
         case OpenConnections: return uint(w.openConnections);
         case Cpu: return alive ? QStringLiteral("%1 %").arg(w.cpuPercent, 0, 'f', 1) : QStringLiteral("–");
         case Rss: return formatBytes(w.rssBytes);
-        case Core: return w.core >= 0 && alive ? QString::number(w.core) : QStringLiteral("–");
+        case Core: {
+            if (w.core < 0 || !alive)
+                return QStringLiteral("–");
+            // Pinning shows beside the core: "1 (pinned)", or the set a worker is held to.
+            if (w.allowedCpus.size() == 1)
+                return tr("%1 (pinned)").arg(w.core);
+            if (!w.allowedCpus.empty() && int(w.allowedCpus.size()) < m_cores)
+                return tr("%1 (of %2)").arg(w.core).arg(QString::fromStdString(formatCpuList(w.allowedCpus)));
+            return QString::number(w.core);
+        }
         default: return {};
         }
     case Qt::DecorationRole:
@@ -145,6 +155,13 @@ QVariant WorkerTableModel::data(const QModelIndex& index, int role) const
             return int(Qt::AlignLeft | Qt::AlignVCenter);
         return int(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ToolTipRole:
+        if (index.column() == Core && alive && !w.allowedCpus.empty()) {
+            const QString cpus = QString::fromStdString(formatCpuList(w.allowedCpus));
+            const QString held = w.allowedCpus.size() == 1 ? tr("it is pinned to CPU %1")
+                : int(w.allowedCpus.size()) < m_cores      ? tr("it may run on CPUs %1 only")
+                                                           : tr("it may run on every CPU (%1)");
+            return tr("Worker slot %1 last ran on core %2; %3").arg(w.slot).arg(w.core).arg(held.arg(cpus));
+        }
         if (unknown)
             return tr("Request counts come from the built-in worker only: this slot runs your own program");
         if (!m_requestMetrics)
@@ -197,7 +214,8 @@ QVariant WorkerTableModel::headerData(int section, Qt::Orientation orientation, 
         case OpenConnections: return tr("Connections the worker holds open right now");
         case Cpu: return tr("CPU use of the worker; 100 % is one whole core");
         case Rss: return tr("Resident memory of the worker process");
-        case Core: return tr("The CPU core the worker last ran on");
+        case Core: return tr("The CPU core the worker last ran on, and \"pinned\" when it may run on that one only "
+                             "(--pin), or the CPUs it is held to (--cpus)");
         }
     }
     return QAbstractTableModel::headerData(section, orientation, role);
@@ -209,6 +227,7 @@ void WorkerTableModel::setSnapshot(const std::shared_ptr<const Snapshot>& snapsh
     const std::vector<WorkerSample>& next = snapshot ? snapshot->workers : empty;
     m_fairness = snapshot ? snapshot->fairness : std::nullopt;
     m_connectionFairness = snapshot ? snapshot->connectionFairness : std::nullopt;
+    m_cores = snapshot ? int(snapshot->cores.size()) : 0;
     const bool requestMetrics = snapshot ? snapshot->requestMetrics : true;
     if (requestMetrics != m_requestMetrics) {
         // Every row's request columns change meaning: simplest as a reset (it happens once a run).

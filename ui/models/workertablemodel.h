@@ -43,6 +43,7 @@ private:
     std::optional<double> m_fairness;
     std::optional<double> m_connectionFairness;
     bool m_requestMetrics = true;
+    int m_cores = 0; ///< CPUs of the machine, to tell a restricted worker from a free one
 };
 
 /// "3 m 05 s", "1 h 02 m": uptime as people read it.

@@ -40,6 +40,21 @@ QList<ChartGrid::Cell> ChartGrid::arrange(int columns, int width) const
         } else {
             for (int c = 0; c <= inRow; ++c)
                 edges.append(double(c) / inRow);
+            // Even shares squeeze a chart below its minimum: each gets its minimum and an even
+            // part of the rest, if that fits (a wide share chart beside two narrower ones).
+            QList<int> least;
+            int needed = (inRow - 1) * kSpacing;
+            for (int c = 0; c < inRow; ++c) {
+                least.append(std::max(m_charts[i + c]->minimumWidth(), m_charts[i + c]->minimumSizeHint().width()));
+                needed += least.last();
+            }
+            const int evenShare = (width - (inRow - 1) * kSpacing) / inRow;
+            if (*std::max_element(least.begin(), least.end()) > evenShare && needed + inRow <= width) {
+                const double spare = double(width - needed - inRow) / inRow; // a pixel each for rounding
+                for (int c = 0; c < inRow; ++c)
+                    edges[c + 1] = edges[c] + (least[c] + 1 + spare + kSpacing) / double(width + kSpacing);
+                edges[inRow] = 1.0;
+            }
         }
         for (int c = 0; c < inRow; ++c)
             cells.append(Cell { m_charts[i + c], row, edges[c], edges[c + 1] });

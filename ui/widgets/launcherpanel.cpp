@@ -1,5 +1,6 @@
 #include "widgets/launcherpanel.h"
 
+#include "affinity/cpulist.h"
 #include "models/clusteractions.h"
 #include "models/slotpalette.h"
 #include "settings/settingtable.h"
@@ -76,6 +77,8 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     , m_policy(new QComboBox(this))
     , m_explanation(new QLabel(this))
     , m_chaos(new QCheckBox(tr("Chaos: allow GET /crash"), this))
+    , m_cpus(new QLineEdit(this))
+    , m_pin(new QCheckBox(tr("Pin workers"), this))
     , m_workerKind(new QComboBox(this))
     , m_programBox(new QWidget(this))
     , m_program(new QLineEdit(m_programBox))
@@ -118,6 +121,14 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     m_chaos->setObjectName(QStringLiteral("chaosCheck"));
     m_chaos->setToolTip(tr("Let workers crash on request (GET /crash, built-in worker), and crash a chosen "
                            "worker from the table's menu, to watch the master respawn them"));
+    m_cpus->setObjectName(QStringLiteral("cpusEdit"));
+    m_cpus->setPlaceholderText(tr("all"));
+    m_cpus->setToolTip(tr("The CPUs the workers may run on, e.g. 0,2-3 (empty: all of them). The master itself "
+                          "is not restricted."));
+    m_pin->setObjectName(QStringLiteral("pinCheck"));
+    m_pin->setToolTip(tr("Worker N runs on one CPU only: the N-th of the CPUs beside it (or of all), round again "
+                         "when there are more workers than CPUs. A respawned worker gets its slot's CPU again. "
+                         "Watch the \"Where each worker ran\" chart: unpinned workers move between cores."));
 
     m_workerKind->setObjectName(QStringLiteral("workerKindCombo"));
     m_workerKind->addItem(tr("Built-in worker"), int(BuiltIn));
@@ -165,6 +176,7 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     makeErrorLabel(m_error, QStringLiteral("launcherError"));
     for (const auto& [field, name] : { std::pair { ConfigField::Port, "portError" }, { ConfigField::Bind, "bindError" },
                                        { ConfigField::Workers, "workersError" }, { ConfigField::Policy, "policyError" },
+                                       { ConfigField::Cpus, "cpusError" },
                                        { ConfigField::WorkerProgram, "workerProgramError" },
                                        { ConfigField::Program, "programError" },
                                        { ConfigField::Environment, "environmentError" } }) {
@@ -198,6 +210,19 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     form->addRow(QString(), m_fieldErrors[ConfigField::Policy]);
     form->addRow(QString(), m_explanation);
     form->addRow(QString(), m_chaos);
+    // One row for both: the form's height is what decides whether the left column folds.
+    auto* cpusRow = new QHBoxLayout;
+    cpusRow->setContentsMargins(0, 0, 0, 0);
+    // The checkbox beside it must not widen the left column (its width comes from the
+    // fields' size hints): the edit asks for no width of its own and takes what is left.
+    m_cpus->setMinimumWidth(m_cpus->fontMetrics().horizontalAdvance(QStringLiteral("0,2-3")) + 16);
+    m_cpus->setSizePolicy(QSizePolicy::Ignored, m_cpus->sizePolicy().verticalPolicy());
+    cpusRow->addWidget(m_cpus, 1);
+    cpusRow->addWidget(m_pin);
+    auto* cpusLabel = new QLabel(tr("CP&Us"), this);
+    cpusLabel->setBuddy(m_cpus);
+    form->addRow(cpusLabel, cpusRow);
+    form->addRow(QString(), m_fieldErrors[ConfigField::Cpus]);
     form->addRow(tr("Wor&ker program"), m_workerKind);
     form->addRow(QString(), m_fieldErrors[ConfigField::WorkerProgram]);
     form->addRow(m_programBox); // full width: its own labels line up under the outer ones
@@ -251,6 +276,8 @@ LauncherPanel::LauncherPanel(QWidget* parent)
     connect(m_bind, &QLineEdit::textEdited, this, [this] { clearProblem(ConfigField::Bind); });
     connect(m_workers, &QSpinBox::valueChanged, this, [this] { clearProblem(ConfigField::Workers); });
     connect(m_policy, &QComboBox::currentIndexChanged, this, [this] { clearProblem(ConfigField::Policy); });
+    connect(m_cpus, &QLineEdit::textEdited, this, [this] { clearProblem(ConfigField::Cpus); });
+    connect(m_pin, &QCheckBox::toggled, this, [this] { clearProblem(ConfigField::Cpus); });
     connect(m_program, &QLineEdit::textEdited, this, [this] { clearProblem(ConfigField::Program); });
     connect(m_env, &QPlainTextEdit::textChanged, this, [this] { clearProblem(ConfigField::Environment); });
     connect(m_workerKind, &QComboBox::currentIndexChanged, this, [this] {
@@ -293,6 +320,13 @@ void LauncherPanel::applyOptions(const CliOptions& options)
     m_workers->setValue(workers > 0 ? workers : cores);
     // Chaos is a fault injector: on only when asked for now, never by memory alone.
     m_chaos->setChecked(options.chaosGiven && options.config.chaos);
+    if (options.cpusGiven) {
+        m_cpus->setText(QString::fromStdString(formatCpuList(options.config.cpus)));
+        m_pin->setChecked(options.config.pin);
+    } else {
+        m_cpus->setText(settings.value(QStringLiteral("cpus")).toString());
+        m_pin->setChecked(settings.value(QStringLiteral("pin"), false).toBool());
+    }
 
     // The worker program: --exec or --config win as a whole (they describe one program);
     // else what was used last time.
@@ -341,6 +375,9 @@ ClusterConfig LauncherPanel::config() const
     config.workers = m_workers->value();
     config.policy = Policy(m_policy->currentData().toInt());
     config.chaos = m_chaos->isChecked();
+    config.pin = m_pin->isChecked();
+    // Text that is no list leaves the set empty here; requestStart() refuses it first.
+    config.cpus = parseCpuList(m_cpus->text().trimmed().toStdString()).value_or(CpuList {});
     config.execCommand.clear();
     config.workingDirectory.clear();
     config.environment.clear();
@@ -362,6 +399,7 @@ void LauncherPanel::setConfig(const ClusterConfig& config)
     CliOptions options;
     options.config = config;
     options.portGiven = options.bindGiven = options.workersGiven = options.policyGiven = options.chaosGiven = true;
+    options.cpusGiven = true;
     // Marks the program fields as given, even when the definition names the built-in worker.
     options.configFile = "definition";
     const int metrics = metricsPort();
@@ -407,6 +445,8 @@ void LauncherPanel::saveSettings() const
     settings.setValue(QStringLiteral("bind"), m_bind->text().trimmed());
     settings.setValue(QStringLiteral("workers"), m_workers->value());
     settings.setValue(QStringLiteral("policy"), m_policy->currentText());
+    settings.setValue(QStringLiteral("cpus"), m_cpus->text().trimmed());
+    settings.setValue(QStringLiteral("pin"), m_pin->isChecked());
     settings.setValue(QStringLiteral("ownProgram"), ownProgram());
     settings.setValue(QStringLiteral("program"), m_program->text().trimmed());
     settings.setValue(QStringLiteral("arguments"), m_args->text());
@@ -420,6 +460,7 @@ void LauncherPanel::setRunning(bool running)
     // While running the form shows what runs; only the live controls stay enabled.
     for (QWidget* field : { static_cast<QWidget*>(m_port), static_cast<QWidget*>(m_bind),
                             static_cast<QWidget*>(m_policy), static_cast<QWidget*>(m_chaos),
+                            static_cast<QWidget*>(m_cpus), static_cast<QWidget*>(m_pin),
                             static_cast<QWidget*>(m_workers), static_cast<QWidget*>(m_workerKind),
                             static_cast<QWidget*>(m_programBox), static_cast<QWidget*>(m_metricsPort) })
         field->setEnabled(!running);
@@ -506,11 +547,27 @@ std::optional<ConfigProblem> LauncherPanel::programProblem() const
     return std::nullopt;
 }
 
+std::optional<ConfigProblem> LauncherPanel::cpusProblem() const
+{
+    const QString text = m_cpus->text().trimmed();
+    if (text.isEmpty() || parseCpuList(text.toStdString()))
+        return std::nullopt;
+    return ConfigProblem { ConfigField::Cpus,
+                           tr("\"%1\" is not a list of CPUs; use numbers and ranges such as 0,2-3, or leave it empty "
+                              "for all of them.")
+                               .arg(text)
+                               .toStdString() };
+}
+
 void LauncherPanel::requestStart()
 {
     if (!m_start->isEnabled())
         return;
     if (const auto problem = programProblem()) {
+        showProblem(problem->field, QString::fromStdString(problem->message));
+        return;
+    }
+    if (const auto problem = cpusProblem()) {
         showProblem(problem->field, QString::fromStdString(problem->message));
         return;
     }

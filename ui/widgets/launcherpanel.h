@@ -23,7 +23,7 @@ namespace cs::ui {
 struct ClusterActions;
 
 /// The cluster's launch form and controls: port, bind address, workers, policy (with its
-/// one-line explanation), chaos, the worker program (built-in or the user's own, with
+/// one-line explanation), chaos, the CPUs and pinning, the worker program (built-in or the user's own, with
 /// arguments, working directory and environment), the metrics port; Start, Stop, Rolling
 /// restart, Scale -/+. Invalid input is refused in place with one clear sentence. Values
 /// persist in QSettings.
@@ -96,6 +96,8 @@ private:
     void browseDirectory();
     /// The first problem with the own-program fields, or nullopt.
     std::optional<ConfigProblem> programProblem() const;
+    /// The problem with the CPU list's text (not a list at all), or nullopt.
+    std::optional<ConfigProblem> cpusProblem() const;
     QLabel* errorLabel(ConfigField field) const;
     void clearProblem(ConfigField field);
 
@@ -107,6 +109,8 @@ private:
     QComboBox* m_policy;
     QLabel* m_explanation;
     QCheckBox* m_chaos;
+    QLineEdit* m_cpus; ///< --cpus; empty: all
+    QCheckBox* m_pin; ///< --pin
     QComboBox* m_workerKind;
     QWidget* m_programBox;
     QLineEdit* m_program;

@@ -3,6 +3,7 @@
 #include "adapter/clusteradapter.h"
 #include "charts/coreloadchart.h"
 #include "charts/distributionchart.h"
+#include "charts/heatmapchart.h"
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
 #include "cli/configfile.h"
@@ -118,17 +119,19 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_latencyChart = new LatencyChart(m_models->latencySeries());
     m_distributionChart = new DistributionChart(m_models->share());
     m_timelineChart = new RestartTimelineChart(m_models->timeline());
+    m_heatMapChart = new HeatMapChart(m_models->heatMap());
     m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
     m_rateChart->setObjectName(QStringLiteral("workerRateChart"));
     m_latencyChart->setObjectName(QStringLiteral("latencyChart"));
     m_distributionChart->setObjectName(QStringLiteral("distributionChart"));
     m_timelineChart->setObjectName(QStringLiteral("restartTimelineChart"));
+    m_heatMapChart->setObjectName(QStringLiteral("heatMapChart"));
     // Three columns where the width allows, fewer below; a short window scrolls the charts
     // rather than squeezing them.
     m_chartGrid = new ChartGrid;
     m_chartGrid->setObjectName(QStringLiteral("chartGrid"));
     for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart,
-                                                            m_distributionChart, m_timelineChart })
+                                                            m_distributionChart, m_timelineChart, m_heatMapChart })
         m_chartGrid->addChart(chart);
     auto* chartScroll = new QScrollArea;
     chartScroll->setObjectName(QStringLiteral("chartScroll"));
@@ -505,6 +508,7 @@ void MainWindow::refreshCharts()
     m_latencyChart->refresh(now);
     m_timelineChart->refresh(now);
     m_distributionChart->refresh();
+    m_heatMapChart->refresh();
 }
 
 void MainWindow::showStatus(const ClusterStatus& status)

@@ -24,6 +24,7 @@ class CoreLoadChart;
 class DistributionChart;
 class EventTimelineModel;
 class FoldingPanes;
+class HeatMapChart;
 class LatencyChart;
 class LauncherPanel;
 class LoadPanel;
@@ -37,7 +38,7 @@ class WorkerTableModel;
 class WorkerTableView;
 
 /// The monitor: launcher and load generator on the left; charts (core load, req/s per
-/// worker, server time, share per worker, exits and respawns) over the worker table and
+/// worker, server time, share per worker, exits and respawns, where each worker ran) over the worker table and
 /// the log on the right; a status bar with the totals. It fits a laptop: the charts reflow
 /// into fewer columns, and the left column and the table/log pair fold into tabs, when the
 /// window is too small to show them together. The data path: the adapter's snapshots and
@@ -55,6 +56,7 @@ public:
     WorkerTableModel* workerModel() const { return m_models->workers(); }
     WorkerTableView* workerView() const { return m_workerView; }
     RestartTimelineChart* timelineChart() const { return m_timelineChart; }
+    HeatMapChart* heatMapChart() const { return m_heatMapChart; }
     EventTimelineModel* timelineModel() const { return m_models->timeline(); }
     LogModel* logModel() const { return m_models->log(); }
     Banner* banner() const { return m_banner; }
@@ -115,6 +117,7 @@ private:
     LatencyChart* m_latencyChart;
     DistributionChart* m_distributionChart;
     RestartTimelineChart* m_timelineChart;
+    HeatMapChart* m_heatMapChart;
     ChartGrid* m_chartGrid;
     FoldingPanes* m_controlPanes;
     FoldingPanes* m_bottomPanes;
