@@ -47,8 +47,8 @@ QString ReplayAdapter::open(const QString& path)
     restart();
     if (!wasActive)
         Q_EMIT activeChanged(true);
-    // The first snapshot at once: a replay opens on a picture, not on empty charts.
-    seek(r.snapshots.empty() ? m_start : r.snapshots.front().clusterUptimeSeconds);
+    // It opens on the whole run, every chart drawn to its end; Play starts it over.
+    seek(m_end);
     return {};
 }
 

@@ -25,8 +25,8 @@ public:
     explicit ReplayAdapter(ClusterModels* models, QObject* parent = nullptr);
     ~ReplayAdapter() override;
 
-    /// Reads `path` and shows its start. One sentence on failure (nothing changes then). A
-    /// recording cut off mid-line opens; note() says so.
+    /// Reads `path` and shows it whole (the position at its end). One sentence on failure
+    /// (nothing changes then). A recording cut off mid-line opens; note() says so.
     QString open(const QString& path);
     /// Ends the replay; the models keep its last picture, as after a stop.
     void close();

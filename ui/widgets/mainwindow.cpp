@@ -444,6 +444,7 @@ void MainWindow::applyActions(const ClusterActions& actions)
     m_recordAction->setEnabled(m_adapter->running() && !m_session->recordingToFile());
     m_stopRecordingAction->setEnabled(m_session->recordingToFile());
     m_attachAction->setEnabled(!m_adapter->running() && !replaying);
+    m_controlPanes->setEnabled(!replaying); // the launcher's fields are not the recording's
     m_detachAction->setEnabled(m_adapter->attached());
     m_startAction->setEnabled(a.start);
     m_stopAction->setEnabled(a.stop);
@@ -688,7 +689,7 @@ bool MainWindow::openRecording(const QString& path)
     m_statusReplay->setText(tr("replay of %1").arg(name));
     m_statusReplay->setToolTip(tr("What you see is the recording %1, not a running cluster").arg(QFileInfo(path).absoluteFilePath()));
     m_statusReplay->show();
-    statusBar()->showMessage(tr("Replay of %1: press Space to play, drag the slider to move in time.").arg(name));
+    statusBar()->showMessage(tr("Replay of %1: press Space to play it from the start, drag the slider to move in time.").arg(name));
     applyActions(m_models->actions());
     m_chartsDirty = true;
     return true;
