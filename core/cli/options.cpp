@@ -11,6 +11,7 @@ std::string usageText()
 {
     return "Usage: clusterscope [--start | --headless] [options]\n"
            "       clusterscope ctl COMMAND ...   (control a running cluster; clusterscope ctl --help)\n"
+           "       clusterscope export-csv RECORDING [FOLDER]   (a --record file as CSV tables)\n"
            "\n"
            "Runs a web server on every core: a master binds the port and forks N worker processes that\n"
            "all serve it. Without --headless the window opens (with --start the cluster starts at once).\n"

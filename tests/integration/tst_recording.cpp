@@ -116,6 +116,25 @@ void TestRecording::headlessRecordsAKillAndTheRespawn()
         return all.str();
     }();
     QVERIFY(text.find("\"kind\":\"exit\"") < text.rfind("\"type\":\"snapshot\""));
+
+    // The same recording as CSV tables, without a window.
+    ChildProcess exportCsv(clusterscope(), { "export-csv", path, dir.path().toStdString() });
+    QVERIFY(exportCsv.start());
+    const auto exported = exportCsv.waitExit(10s);
+    QVERIFY(exported && WIFEXITED(*exported) && WEXITSTATUS(*exported) == 0);
+    std::ifstream events(dir.filePath(QStringLiteral("run-events.csv")).toStdString(), std::ios::binary);
+    std::ostringstream eventsText;
+    eventsText << events.rdbuf();
+    QVERIFY(eventsText.str().rfind("time_s,kind,slot,pid,reason,exit_code,signal,", 0) == 0);
+    QVERIFY2(eventsText.str().find(",exit,1," + std::to_string(victim) + ",crash,") != std::string::npos
+                 || eventsText.str().find(",exit,2," + std::to_string(victim) + ",crash,") != std::string::npos,
+             eventsText.str().c_str());
+    QVERIFY(exportCsv.stdoutText().find("/run-workers.csv\n") != std::string::npos);
+    ChildProcess notARecording(clusterscope(), { "export-csv", "/etc/hostname" });
+    QVERIFY(notARecording.start());
+    const auto refused = notARecording.waitExit(10s);
+    QVERIFY(refused && WIFEXITED(*refused) && WEXITSTATUS(*refused) == 1);
+    QVERIFY2(notARecording.stderrText().find("is not a Clusterscope recording") != std::string::npos, notARecording.stderrText().c_str());
 }
 
 void TestRecording::aMasterKilledMidRunLeavesAReadableRecording()
