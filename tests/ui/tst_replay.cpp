@@ -8,7 +8,13 @@
 #include "models/logmodel.h"
 #include "models/workertablemodel.h"
 #include "record/recording.h"
+#include "charts/coreloadchart.h"
+#include "charts/distributionchart.h"
+#include "charts/latencychart.h"
+#include "charts/restarttimelinechart.h"
+#include "charts/workerratechart.h"
 #include "widgets/banner.h"
+#include "widgets/imageexport.h"
 #include "widgets/mainwindow.h"
 #include "widgets/replaybar.h"
 #include "widgets/workertableview.h"
@@ -265,6 +271,15 @@ void TestReplay::exportsCsvAndPng()
         rows += qsizetype(s.workers.size());
     QCOMPARE(workers.readAll().count("\r\n"), rows + 1);
 
+    // Every chart offers Save as PNG… on right-click, and saves what it shows.
+    const QList<QWidget*> charts = { window.coreChart(), window.rateChart(), window.latencyChart(),
+                                     window.distributionChart(), window.timelineChart() };
+    for (QWidget* chart : charts) {
+        QCOMPARE(chart->contextMenuPolicy(), Qt::CustomContextMenu);
+        const QString file = out.filePath(chart->objectName() + QStringLiteral(".png"));
+        QCOMPARE(saveWidgetPng(chart, file), QString());
+        QCOMPARE(QImage(file).size(), chart->size() * chart->devicePixelRatio());
+    }
     const QString png = out.filePath(QStringLiteral("dashboard.png"));
     QCOMPARE(window.exportDashboardPng(png), QString());
     QImage image(png);

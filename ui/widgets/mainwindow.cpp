@@ -689,7 +689,7 @@ bool MainWindow::openRecording(const QString& path)
     m_statusReplay->setText(tr("replay of %1").arg(name));
     m_statusReplay->setToolTip(tr("What you see is the recording %1, not a running cluster").arg(QFileInfo(path).absoluteFilePath()));
     m_statusReplay->show();
-    statusBar()->showMessage(tr("Replay of %1: press Space to play it from the start, drag the slider to move in time.").arg(name));
+    statusBar()->showMessage(tr("Space plays %1 from the start; the slider moves in time.").arg(name), 10000);
     applyActions(m_models->actions());
     m_chartsDirty = true;
     return true;
