@@ -27,7 +27,11 @@
 
 #include <sys/wait.h>
 
+#include <QAbstractScrollArea>
 #include <QAction>
+#include <QApplication>
+#include <QContextMenuEvent>
+#include <QTimer>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
@@ -276,6 +280,19 @@ void TestReplay::exportsCsvAndPng()
                                      window.distributionChart(), window.timelineChart() };
     for (QWidget* chart : charts) {
         QCOMPARE(chart->contextMenuPolicy(), Qt::CustomContextMenu);
+        // A right-click on the plot opens the menu (closed again unpicked).
+        QStringList offered;
+        QTimer::singleShot(100, [&offered] {
+            if (QWidget* popup = QApplication::activePopupWidget()) {
+                for (QAction* action : popup->actions())
+                    offered.append(action->text());
+                popup->close();
+            }
+        });
+        QWidget* plot = static_cast<QAbstractScrollArea*>(chart)->viewport();
+        QContextMenuEvent click(QContextMenuEvent::Mouse, QPoint(40, 40), plot->mapToGlobal(QPoint(40, 40)));
+        QApplication::sendEvent(plot, &click);
+        QCOMPARE(offered, QStringList { QStringLiteral("Save as PNG…") });
         const QString file = out.filePath(chart->objectName() + QStringLiteral(".png"));
         QCOMPARE(saveWidgetPng(chart, file), QString());
         QCOMPARE(QImage(file).size(), chart->size() * chart->devicePixelRatio());
