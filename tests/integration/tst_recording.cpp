@@ -41,6 +41,7 @@ private Q_SLOTS:
     void headlessRecordsAKillAndTheRespawn();
     void aMasterKilledMidRunLeavesAReadableRecording();
     void anUnwritableRecordingIsRefusedBeforeStarting();
+    void theLastSnapshotCountsEachRequestOnce();
 };
 
 void TestRecording::headlessRecordsAKillAndTheRespawn()
@@ -170,6 +171,39 @@ void TestRecording::anUnwritableRecordingIsRefusedBeforeStarting()
     QVERIFY2(err.find("clusterscope: The recording /nonexistent/dir/run.jsonl cannot be written") == 0, err.c_str());
     QVERIFY2(err.find("(--record).") != std::string::npos, err.c_str());
     QCOMPARE(std::count(err.begin(), err.end(), '\n'), 1L);
+}
+
+// The cluster's last picture (taken as the last worker exits) counted that worker's requests
+// twice: a recording's replay ended on a spike of req/s and doubled totals.
+void TestRecording::theLastSnapshotCountsEachRequestOnce()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("once.jsonl")).toStdString();
+    ChildProcess master(clusterscope(), { "--headless", "--port", "0", "--workers", "2", "--json", "--interval", "100",
+                                          "--record", path });
+    QVERIFY(master.start());
+    const auto port = cs::test::jsonPort(master);
+    QVERIFY(port != 0);
+    QCOMPARE(cs::test::onlineWorkerPids(master, 2).size(), std::size_t { 2 });
+    for (int i = 0; i < 20; ++i)
+        QCOMPARE(cs::test::httpGet(port, "/").status, 200);
+    QVERIFY(waitFor([&] {
+        bool ok = false;
+        const auto r = readOrFail(path, &ok);
+        return ok && !r.snapshots.empty() && r.snapshots.back().totalRequests == 20;
+    }, 10s));
+    master.signal(SIGTERM);
+    const auto status = master.waitExit(15s);
+    QVERIFY(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+    bool ok = false;
+    const cs::Recording r = readOrFail(path, &ok);
+    QVERIFY(ok);
+    QVERIFY(!r.snapshots.back().running);
+    for (const auto& s : r.snapshots) {
+        QVERIFY2(s.totalRequests <= 20, std::to_string(s.totalRequests).c_str());
+        QVERIFY2(s.totalRequestsPerSecond < 1e5, std::to_string(s.totalRequestsPerSecond).c_str());
+    }
+    QCOMPARE(r.snapshots.back().totalRequests, std::uint64_t(20));
 }
 
 QTEST_APPLESS_MAIN(TestRecording)
