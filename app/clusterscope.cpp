@@ -1,6 +1,7 @@
 #include "cli/headless.h"
 #include "cli/options.h"
 #include "control/ctl.h"
+#include "record/exportcommand.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,8 @@ int main(int argc, char** argv)
     // `clusterscope ctl ...` talks to a running cluster; everything else starts one.
     if (argc > 1 && std::string(argv[1]) == "ctl")
         return cs::control::runCtl({ argv + 2, argv + argc });
+    if (argc > 1 && std::string(argv[1]) == "export-csv")
+        return cs::runExportCsv({ argv + 2, argv + argc });
     auto parsed = cs::parseCommandLine(argc, argv);
     if (const auto* error = std::get_if<cs::CliError>(&parsed)) {
         std::fprintf(stderr, "clusterscope: %s\n", error->message.c_str());

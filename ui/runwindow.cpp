@@ -83,6 +83,8 @@ int runWindow(int argc, char** argv, const cs::CliOptions& options)
     window.show();
     if (options.mode == CliOptions::Mode::WindowAndStart)
         QTimer::singleShot(0, &window, &MainWindow::startCluster);
+    if (!options.replayFile.empty())
+        QTimer::singleShot(0, &window, [&window, &options] { window.openRecording(QString::fromStdString(options.replayFile)); });
     // The window's closeEvent stops the cluster gracefully; the adapter's destructor (with the
     // window) makes sure of it if the application quits another way.
     return app.exec();

@@ -248,11 +248,16 @@ void Master::onLogLine(WorkerProcess& process, LogStream stream, std::string lin
 
 void Master::onExit(WorkerProcess& process, int waitStatus)
 {
-    const auto keep = m_live.find(process.id());
+    // Out of the live set before the supervisor hears of it, kept alive until it has: the
+    // cluster's last picture, taken while the supervisor handles this exit (finish()), would
+    // count the process twice, in its slot's totals and again as a live reading.
+    std::shared_ptr<WorkerProcess> keep;
+    if (const auto it = m_live.find(process.id()); it != m_live.end()) {
+        keep = std::move(it->second);
+        m_live.erase(it);
+    }
     m_snapshots.processEnded(process.id(), process.slot(), process.telemetry(), process.handedOff());
     feed(input::Exited { process.id(), waitStatus });
-    if (keep != m_live.end())
-        m_live.erase(keep);
 }
 
 // ---------------------------------------------------------------------------------------

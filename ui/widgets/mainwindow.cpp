@@ -1,6 +1,8 @@
 #include "widgets/mainwindow.h"
 
 #include "adapter/clusteradapter.h"
+#include "adapter/replayadapter.h"
+#include "adapter/sessionrecorder.h"
 #include "charts/coreloadchart.h"
 #include "charts/distributionchart.h"
 #include "charts/heatmapchart.h"
@@ -16,12 +18,15 @@
 #include "models/sharemodel.h"
 #include "models/timeseriesmodel.h"
 #include "models/workertablemodel.h"
+#include "record/csvexport.h"
 #include "widgets/banner.h"
 #include "widgets/chartgrid.h"
 #include "widgets/foldingpanes.h"
+#include "widgets/imageexport.h"
 #include "widgets/launcherpanel.h"
 #include "widgets/loadpanel.h"
 #include "widgets/logview.h"
+#include "widgets/replaybar.h"
 #include "widgets/workertableview.h"
 
 #include <cmath>
@@ -31,6 +36,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -75,8 +82,11 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     : QMainWindow(parent)
     , m_adapter(new ClusterAdapter(this))
     , m_models(new ClusterModels(this))
+    , m_replay(new ReplayAdapter(m_models, this))
+    , m_session(new SessionRecorder(this))
     , m_refresh(new QTimer(this))
 {
+    m_recordOnStart = QString::fromStdString(options.recordFile);
     setWindowTitle(tr("Clusterscope"));
     setObjectName(QStringLiteral("mainWindow"));
 
@@ -133,6 +143,12 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart,
                                                             m_distributionChart, m_timelineChart, m_heatMapChart })
         m_chartGrid->addChart(chart);
+    // Right-click on a chart: Save as PNG…
+    addSaveAsPng(m_coreChart, QStringLiteral("core-load.png"));
+    addSaveAsPng(m_rateChart, QStringLiteral("requests-per-worker.png"));
+    addSaveAsPng(m_latencyChart, QStringLiteral("server-time.png"));
+    addSaveAsPng(m_distributionChart, QStringLiteral("share-per-worker.png"));
+    addSaveAsPng(m_timelineChart, QStringLiteral("exits-and-respawns.png"));
     auto* chartScroll = new QScrollArea;
     chartScroll->setObjectName(QStringLiteral("chartScroll"));
     chartScroll->setWidget(m_chartGrid);
@@ -183,6 +199,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     rightLayout->setContentsMargins(0, 6, 6, 0);
     rightLayout->setSpacing(6);
     rightLayout->addWidget(m_banner);
+    m_replayBar = new ReplayBar(m_replay);
+    rightLayout->addWidget(m_replayBar);
     rightLayout->addWidget(m_mainSplitter, 1);
 
     auto* top = new QSplitter(Qt::Horizontal);
@@ -213,6 +231,16 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_statusChaos->setText(tr("chaos on"));
     m_statusChaos->setStyleSheet(QStringLiteral("QLabel { color: white; background: #b3261e; padding: 0 6px; font-weight: bold; }"));
     m_statusChaos->hide();
+    // A replay or a recording must never pass for a live cluster, nor go on unnoticed.
+    m_statusReplay = statusLabel(this, tr("What you see is a recording, not a running cluster"));
+    m_statusReplay->setObjectName(QStringLiteral("replayStatus"));
+    m_statusReplay->setStyleSheet(QStringLiteral("QLabel { color: white; background: #1a5fb4; padding: 0 6px; font-weight: bold; }"));
+    m_statusReplay->hide();
+    m_statusRecording = statusLabel(this, tr("The cluster's snapshots and events are being written to this file"));
+    m_statusRecording->setObjectName(QStringLiteral("recordingStatus"));
+    m_statusRecording->hide();
+    for (QLabel* label : { m_statusReplay, m_statusRecording })
+        statusBar()->addPermanentWidget(label);
     for (QLabel* label : { m_statusChaos, m_statusRate, m_statusFairness, m_statusWorkers, m_statusUptime, m_statusPolicy,
                            m_statusPort, m_statusMetrics })
         statusBar()->addPermanentWidget(label);
@@ -239,6 +267,18 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     connect(m_adapter, &ClusterAdapter::snapshotReady, m_models,
             qOverload<const std::shared_ptr<const Snapshot>&>(&ClusterModels::apply));
     connect(m_adapter, &ClusterAdapter::eventsArrived, m_models, qOverload<const QList<Event>&>(&ClusterModels::apply));
+    connect(m_adapter, &ClusterAdapter::snapshotReady, m_session, &SessionRecorder::addSnapshot);
+    connect(m_adapter, &ClusterAdapter::eventsArrived, m_session, &SessionRecorder::addEvents);
+    connect(m_session, &SessionRecorder::fileRecordingChanged, this, [this](bool recording) {
+        m_statusRecording->setText(recording ? tr("● recording to %1").arg(QFileInfo(m_session->filePath()).fileName()) : QString());
+        m_statusRecording->setVisible(recording);
+        applyActions(m_models->actions());
+    });
+    connect(m_session, &SessionRecorder::fileFailed, this, [this](const QString& message) {
+        m_banner->showMessage(Banner::Kind::Warning, message);
+    });
+    connect(m_replay, &ReplayAdapter::activeChanged, this, [this] { applyActions(m_models->actions()); });
+    connect(m_replayBar, &ReplayBar::closeRequested, this, &MainWindow::closeRecording);
     connect(m_models, &ClusterModels::changed, this, [this] { m_chartsDirty = true; });
     connect(m_models, &ClusterModels::actionsChanged, this, &MainWindow::applyActions);
     connect(m_models, &ClusterModels::failedSlotsChanged, this, &MainWindow::showFailedSlots);
@@ -302,6 +342,7 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus()
 {
+    buildFileMenu();
     QMenu* cluster = menuBar()->addMenu(tr("&Cluster"));
     auto add = [&](const QString& text, const QKeySequence& key, const QString& tip, auto slot) {
         QAction* action = cluster->addAction(text);
@@ -415,9 +456,16 @@ void MainWindow::startCluster()
 }
 
 // Every cluster control from the one map of state to actions (models/clusteractions).
-void MainWindow::applyActions(const ClusterActions& a)
+void MainWindow::applyActions(const ClusterActions& actions)
 {
-    m_attachAction->setEnabled(!m_adapter->running());
+    // A replay shows a cluster that is not there: nothing to start, stop, scale or load.
+    const bool replaying = m_replay->active();
+    const ClusterActions a = replaying ? ClusterActions {} : actions;
+    m_openRecordingAction->setEnabled(!m_adapter->running());
+    m_recordAction->setEnabled(m_adapter->running() && !m_session->recordingToFile());
+    m_stopRecordingAction->setEnabled(m_session->recordingToFile());
+    m_attachAction->setEnabled(!m_adapter->running() && !replaying);
+    m_controlPanes->setEnabled(!replaying); // the launcher's fields are not the recording's
     m_detachAction->setEnabled(m_adapter->attached());
     m_startAction->setEnabled(a.start);
     m_stopAction->setEnabled(a.stop);
@@ -473,6 +521,13 @@ void MainWindow::onLaunchFailed(const QString& message, int field)
 
 void MainWindow::onRunningChanged(bool running)
 {
+    if (running) {
+        m_session->begin(m_adapter->config());
+        if (!m_recordOnStart.isEmpty())
+            startRecording(std::exchange(m_recordOnStart, QString()));
+    } else {
+        m_session->stopFile();
+    }
     m_launcher->setRunning(running);
     m_workerView->setChaos(running && m_adapter->config().chaos);
     m_models->setRunning(running);
@@ -603,6 +658,139 @@ bool MainWindow::leaveClusterRunning()
     box.addButton(QMessageBox::Cancel);
     box.exec();
     return box.clickedButton() == stop;
+}
+
+void MainWindow::buildFileMenu()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    auto add = [&](const QString& text, const QKeySequence& key, const QString& tip, auto slot) {
+        QAction* action = file->addAction(text);
+        action->setShortcut(key);
+        action->setToolTip(tip);
+        action->setStatusTip(tip);
+        connect(action, &QAction::triggered, this, slot);
+        return action;
+    };
+    const QString recordings = tr("Clusterscope recordings (*.jsonl);;All files (*)");
+    m_openRecordingAction = add(tr("&Open recording…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+                                tr("Replay a recording made with --record or Record to file, with every chart as it was"),
+                                [this, recordings] {
+                                    const QString path = QFileDialog::getOpenFileName(this, tr("Open recording"), QString(), recordings);
+                                    if (!path.isEmpty())
+                                        openRecording(path);
+                                });
+    m_recordAction = add(tr("&Record to file…"), QKeySequence(),
+                         tr("Write this cluster's snapshots and events to a file, from its start on"), [this, recordings] {
+                             QString path = QFileDialog::getSaveFileName(
+                                 this, tr("Record to file"),
+                                 QStringLiteral("clusterscope-%1.jsonl").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))),
+                                 recordings);
+                             if (path.isEmpty())
+                                 return;
+                             if (QFileInfo(path).suffix().isEmpty())
+                                 path += QStringLiteral(".jsonl");
+                             startRecording(path);
+                         });
+    m_stopRecordingAction = add(tr("Stop recordin&g"), QKeySequence(), tr("Close the recording file; the cluster goes on"),
+                                [this] { m_session->stopFile(); });
+    m_openRecordingAction->setObjectName(QStringLiteral("openRecordingAction"));
+    m_recordAction->setObjectName(QStringLiteral("recordAction"));
+    m_stopRecordingAction->setObjectName(QStringLiteral("stopRecordingAction"));
+    file->addSeparator();
+    add(tr("Export dashboard as &PNG…"), QKeySequence(), tr("Save the whole window as an image"), [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Export dashboard as PNG"), QStringLiteral("clusterscope.png"),
+                                                    tr("PNG images (*.png)"));
+        if (path.isEmpty())
+            return;
+        if (!path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+            path += QStringLiteral(".png");
+        if (exportDashboardPng(path).isEmpty())
+            statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
+    });
+    add(tr("Export &CSV…"), QKeySequence(),
+        tr("Write the replayed recording, or this cluster since it started, as CSV tables: workers, cores, cluster, events"),
+        [this] {
+            const QString directory = QFileDialog::getExistingDirectory(this, tr("Export CSV into folder"));
+            if (!directory.isEmpty())
+                exportCsv(directory);
+        });
+}
+
+bool MainWindow::openRecording(const QString& path)
+{
+    if (m_adapter->running()) {
+        m_banner->showMessage(Banner::Kind::Error, tr("A cluster is shown here: stop it (or detach) before opening a recording."));
+        return false;
+    }
+    const QString error = m_replay->open(path);
+    if (!error.isEmpty()) {
+        m_banner->showMessage(Banner::Kind::Error, error);
+        return false;
+    }
+    if (m_replay->note().isEmpty())
+        m_banner->hide();
+    else
+        m_banner->showMessage(Banner::Kind::Warning, m_replay->note());
+    const QString name = QFileInfo(path).fileName();
+    setWindowTitle(tr("Clusterscope — %1 (replay)").arg(name));
+    m_statusReplay->setText(tr("replay of %1").arg(name));
+    m_statusReplay->setToolTip(tr("What you see is the recording %1, not a running cluster").arg(QFileInfo(path).absoluteFilePath()));
+    m_statusReplay->show();
+    statusBar()->showMessage(tr("Space plays %1 from the start; the slider moves in time.").arg(name), 10000);
+    applyActions(m_models->actions());
+    m_chartsDirty = true;
+    return true;
+}
+
+void MainWindow::closeRecording()
+{
+    if (!m_replay->active())
+        return;
+    m_replay->close();
+    setWindowTitle(tr("Clusterscope"));
+    m_statusReplay->hide();
+    statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
+    applyActions(m_models->actions());
+}
+
+bool MainWindow::startRecording(const QString& path)
+{
+    const QString error = m_session->startFile(path);
+    if (!error.isEmpty()) {
+        m_banner->showMessage(Banner::Kind::Error, error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Recording to %1; File → Open recording… replays it.").arg(QFileInfo(path).fileName()), 8000);
+    return true;
+}
+
+QString MainWindow::exportCsv(const QString& directory)
+{
+    const Recording& source = m_replay->active() ? *m_replay->recording() : m_session->session();
+    if (source.snapshots.empty() && source.events.empty()) {
+        const QString why = tr("There is nothing to export yet: start a cluster or open a recording first.");
+        m_banner->showMessage(Banner::Kind::Error, why);
+        return why;
+    }
+    const QString prefix = m_replay->active()
+        ? QFileInfo(m_replay->path()).completeBaseName() + QLatin1Char('-')
+        : QStringLiteral("clusterscope-%1-").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const std::string error = writeCsvTables(source, QDir(directory).absolutePath().toStdString(), prefix.toStdString());
+    if (!error.empty()) {
+        m_banner->showMessage(Banner::Kind::Error, QString::fromStdString(error));
+        return QString::fromStdString(error);
+    }
+    statusBar()->showMessage(tr("Wrote %1workers.csv, cores.csv, cluster.csv and events.csv in %2").arg(prefix, directory), 8000);
+    return {};
+}
+
+QString MainWindow::exportDashboardPng(const QString& path)
+{
+    refreshCharts(); // what is on screen, not what waits for the next redraw
+    const QString error = saveWidgetPng(this, path);
+    if (!error.isEmpty())
+        m_banner->showMessage(Banner::Kind::Error, error);
+    return error;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

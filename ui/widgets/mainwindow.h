@@ -30,7 +30,10 @@ class LauncherPanel;
 class LoadPanel;
 class LogModel;
 class LogView;
+class ReplayAdapter;
+class ReplayBar;
 class RestartTimelineChart;
+class SessionRecorder;
 class ShareModel;
 class TimeSeriesModel;
 class WorkerRateChart;
@@ -86,6 +89,23 @@ public:
     /// Closes as the close button does, but without the question whether to keep the cluster
     /// running: the remembered choice, else stop (a termination signal, a logout).
     void closeWithoutAsking();
+    /// Replays a recording (File → Open recording…): the charts, the table, the log and the
+    /// status bar show it as it was, the replay bar moves through it, and no cluster control
+    /// works until the replay is closed. A bad file is shown in the banner. True when opened.
+    bool openRecording(const QString& path);
+    void closeRecording();
+    ReplayAdapter* replay() const { return m_replay; }
+    ReplayBar* replayBar() const { return m_replayBar; }
+    /// What the window's cluster did since it started, and the file it is written to.
+    SessionRecorder* session() const { return m_session; }
+    /// Writes the cluster's session so far and everything after to `path` (File → Record to
+    /// file…); a failure is shown in the banner. True when recording.
+    bool startRecording(const QString& path);
+    /// The replayed recording's tables, else the window's cluster's, into `directory` (File →
+    /// Export CSV…). Empty when written, else one sentence (also shown in the banner).
+    QString exportCsv(const QString& directory);
+    /// The whole window as a PNG (File → Export dashboard as PNG…). Empty when saved.
+    QString exportDashboardPng(const QString& path);
 
 public Q_SLOTS:
     void startCluster();
@@ -106,8 +126,19 @@ private:
     /// cancelled (then the window stays open).
     bool leaveClusterRunning();
 
+    void buildFileMenu();
+
     ClusterAdapter* m_adapter;
     ClusterModels* m_models;
+    ReplayAdapter* m_replay;
+    SessionRecorder* m_session;
+    ReplayBar* m_replayBar = nullptr;
+    QLabel* m_statusReplay = nullptr;
+    QLabel* m_statusRecording = nullptr;
+    QAction* m_openRecordingAction = nullptr;
+    QAction* m_recordAction = nullptr;
+    QAction* m_stopRecordingAction = nullptr;
+    QString m_recordOnStart; ///< --record in the window: the file the first cluster is recorded to
 
     LauncherPanel* m_launcher;
     LoadPanel* m_load;
