@@ -25,6 +25,7 @@ class DistributionChart;
 class EventTimelineModel;
 class FoldingPanes;
 class LatencyChart;
+class LabWindow;
 class LauncherPanel;
 class LoadPanel;
 class LogModel;
@@ -60,6 +61,8 @@ public:
     Banner* banner() const { return m_banner; }
 
     LoadPanel* loadPanel() const { return m_load; }
+    /// Lessons, the policy comparison and the runs kept.
+    LabWindow* lab() const { return m_lab; }
     WorkerRateChart* rateChart() const { return m_rateChart; }
     LatencyChart* latencyChart() const { return m_latencyChart; }
     DistributionChart* distributionChart() const { return m_distributionChart; }
@@ -102,6 +105,7 @@ private:
 
     LauncherPanel* m_launcher;
     LoadPanel* m_load;
+    LabWindow* m_lab;
     Banner* m_banner;
     CoreLoadChart* m_coreChart;
     WorkerRateChart* m_rateChart;
