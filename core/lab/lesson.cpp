@@ -105,13 +105,13 @@ std::vector<Lesson> lessons(int cores)
                     kThroughputChart,
                     { step("round-robin", Policy::RoundRobin, 2, load(8, false, "/", 4)),
                       step("shared", Policy::Shared, 2, load(8, false, "/", 4)),
-                      step("reuseport", Policy::Reuseport, 2, load(8, false, "/", 4)) } });
+                      step("reuseport", Policy::ReusePort, 2, load(8, false, "/", 4)) } });
 
     all.push_back({ "reuseport-few", "reuseport hashes few connections unevenly",
                     "Under reuseport the kernel picks the worker by a hash of each connection's addresses and "
                     "ports. With only 4 keep-alive connections over 2 workers, a 2-2 split of the connections "
                     "comes up only 3 times in 8; expect one worker to serve clearly more.",
-                    kShareChart, { step("reuseport", Policy::Reuseport, 2, load(4, true, "/", 4)) } });
+                    kShareChart, { step("reuseport", Policy::ReusePort, 2, load(4, true, "/", 4)) } });
 
     all.push_back({ "cpu-bound", "CPU-bound work: more workers than cores",
                     "Each request burns 10 ms of CPU (/cpu?ms=10). The load runs against as many workers as "

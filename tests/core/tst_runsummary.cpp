@@ -27,7 +27,7 @@ Snapshot snapshot(double at, QList<std::uint64_t> requests, double masterCpu = 0
     return s;
 }
 
-Event event(EventKind kind, int slot = 1, ExitReason reason = ExitReason::None, int delayMs = 0)
+Event makeEvent(EventKind kind, int slot = 1, ExitReason reason = ExitReason::None, int delayMs = 0)
 {
     Event e;
     e.kind = kind;
@@ -139,11 +139,11 @@ void TestRunSummary::noSnapshotsNoLoad()
 void TestRunSummary::events()
 {
     const std::vector<Event> events {
-        event(EventKind::Exit, 1, ExitReason::Crash), event(EventKind::Restart, 1, ExitReason::None, 0),
-        event(EventKind::Fork), event(EventKind::Online),
-        event(EventKind::Exit, 1, ExitReason::Crash), event(EventKind::Restart, 1, ExitReason::None, 100),
-        event(EventKind::Exit, 1, ExitReason::Stopped), // asked for: not a crash
-        event(EventKind::Failed), event(EventKind::Reset), event(EventKind::Fork), event(EventKind::Online),
+        makeEvent(EventKind::Exit, 1, ExitReason::Crash), makeEvent(EventKind::Restart, 1, ExitReason::None, 0),
+        makeEvent(EventKind::Fork), makeEvent(EventKind::Online),
+        makeEvent(EventKind::Exit, 1, ExitReason::Crash), makeEvent(EventKind::Restart, 1, ExitReason::None, 100),
+        makeEvent(EventKind::Exit, 1, ExitReason::Stopped), // asked for: not a crash
+        makeEvent(EventKind::Failed), makeEvent(EventKind::Reset), makeEvent(EventKind::Fork), makeEvent(EventKind::Online),
     };
     const lab::RunSummary s = lab::summarizeRun({}, events, std::nullopt);
     QCOMPARE(s.crashes, 2);

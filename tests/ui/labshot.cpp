@@ -66,7 +66,7 @@ int main(int argc, char** argv)
         if (what == QLatin1String("compare")) {
             lab->showPage(cs::ui::LabWindow::Page::Compare);
             lab->setComparisonForm({ cs::Policy::RoundRobin, cs::Policy::LeastConnections, cs::Policy::Shared,
-                                     cs::Policy::Reuseport },
+                                     cs::Policy::ReusePort },
                                    2, 4, 4, true, QStringLiteral("/"));
             problem = lab->runComparison();
         } else {

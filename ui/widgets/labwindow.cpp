@@ -203,7 +203,7 @@ QWidget* LabWindow::buildCompare()
     intro->setWordWrap(true);
     auto* policies = new QGroupBox(tr("Policies"));
     auto* policyRow = new QHBoxLayout(policies);
-    for (Policy policy : { Policy::RoundRobin, Policy::LeastConnections, Policy::Shared, Policy::Reuseport }) {
+    for (Policy policy : { Policy::RoundRobin, Policy::LeastConnections, Policy::Shared, Policy::ReusePort }) {
         auto* box = new QCheckBox(QString::fromUtf8(policyName(policy).data(), qsizetype(policyName(policy).size())));
         box->setChecked(true);
         box->setProperty("policy", int(policy));
