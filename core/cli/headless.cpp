@@ -7,6 +7,7 @@
 #include "export/prometheus.h"
 #include "master/cluster.h"
 #include "messages/wording.h"
+#include "record/recorder.h"
 #include "service/systemd.h"
 
 #include <chrono>
@@ -100,9 +101,25 @@ int runHeadless(const CliOptions& options)
             return 2;
         }
     }
+    // --record: the file is made before anything starts, so a wrong path fails at once.
+    Recorder recorder;
+    if (!options.recordFile.empty()) {
+        RecordingHeader header;
+        header.cluster = options.config;
+        if (const std::string error = recorder.open(options.recordFile, header); !error.empty()) {
+            say(Severity::Error, "clusterscope: " + withFlag(error, "--record"));
+            if (inherited.fd >= 0)
+                ::close(inherited.fd);
+            return 2;
+        }
+    }
     const auto started = cluster.start(config, inherited.fd);
     if (!started.ok) {
         say(Severity::Error, "clusterscope: " + commandLineMessage(started.error, started.field));
+        if (recorder.recording()) {
+            recorder.close();
+            ::unlink(options.recordFile.c_str()); // a header and nothing else would only mislead
+        }
         return 2;
     }
     const auto first = cluster.snapshot();
@@ -116,6 +133,27 @@ int runHeadless(const CliOptions& options)
             + (inherited.fd >= 0 ? ", on the socket the service manager passed" : ""));
     if (options.metricsPort >= 0)
         say(Severity::Info, "clusterscope: Prometheus metrics at " + httpUrl(options.metricsBind, metrics.port(), "/metrics"));
+    if (recorder.recording())
+        say(Severity::Info, "clusterscope: recording to " + options.recordFile);
+    std::uint64_t recordedSequence = 0;
+    // Each new snapshot and the events around it, in the order they happened.
+    auto record = [&](const std::vector<Event>& events) {
+        if (!recorder.recording())
+            return;
+        const auto snapshot = cluster.snapshot();
+        const bool fresh = snapshot->sequence != recordedSequence;
+        std::size_t next = 0;
+        if (fresh) {
+            for (; next < events.size() && events[next].time <= snapshot->clusterUptimeSeconds; ++next)
+                recorder.append(events[next]);
+            recorder.append(*snapshot);
+            recordedSequence = snapshot->sequence;
+        }
+        for (; next < events.size(); ++next)
+            recorder.append(events[next]);
+        if (!recorder.recording())
+            say(Severity::Warning, "clusterscope: warning: " + recorder.note());
+    };
     // The control socket, for `clusterscope ctl` and a window that attaches.
     control::ControlServer controlServer;
     const std::string name = clusterName(options, first->port);
@@ -195,6 +233,7 @@ int runHeadless(const CliOptions& options)
                 exitCode = event.exitCode;
         }
         controlServer.publish(events);
+        record(events);
         stopped = ended;
         if (notifier.enabled() && !stopped)
             if (const std::string message = report.onSnapshot(*cluster.snapshot(), Clock::now()); !message.empty())

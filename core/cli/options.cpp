@@ -30,7 +30,10 @@ std::string usageText()
           "$XDG_RUNTIME_DIR/clusterscope/, named after its --config file, else its port. Under systemd it\n"
           "reports READY/RELOADING/STOPPING/STATUS/WATCHDOG and serves a socket passed by socket activation.\n"
           "Exit status: 0 after a clean stop; 1 when every worker slot failed; 2 when it cannot start\n"
-          "(bad flag, port in use, worker program missing).\n";
+          "(bad flag, port in use, worker program missing).\n"
+          "\n"
+          "--record FILE writes what the cluster does as JSON lines (man clusterscope, RECORDINGS);\n"
+          "the window replays it on any machine (File → Open recording…, or --replay FILE).\n";
 }
 
 std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const* argv)
@@ -115,8 +118,17 @@ std::variant<CliOptions, CliError> parseCommandLine(int argc, const char* const*
             options.metricsPort = number;
         } else if (flag == "--metrics-bind") {
             options.metricsBind = given.text;
+        } else if (flag == "--record") {
+            options.recordFile = given.text;
+        } else if (flag == "--replay") {
+            options.replayFile = given.text;
         }
     }
+    // A replay shows a recording; it runs nothing and records nothing.
+    if (!options.replayFile.empty() && options.mode == CliOptions::Mode::Headless)
+        return CliError { "Option --replay opens a recording in the window; drop --headless (or play it on a machine with a display)." };
+    if (!options.replayFile.empty() && !options.recordFile.empty())
+        return CliError { "Options --replay and --record do not go together: a replay records nothing; pass one of them." };
     // A program we did not write cannot take hand-offs: its natural policy is socket activation.
     if (!config.execCommand.empty() && !options.policyGiven && !execFromFile)
         config.policy = Policy::Shared;

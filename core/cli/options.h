@@ -19,6 +19,8 @@ struct CliOptions {
     int metricsPort = -1; ///< -1: off; 0 picks a free port
     std::string metricsBind = "127.0.0.1";
     std::string configFile; ///< the --config file, if one was given
+    std::string recordFile; ///< --record: where to write the recording; empty: none
+    std::string replayFile; ///< --replay: the recording the window opens; empty: none
     /// Which cluster fields were given on the command line (the window fills the rest from settings).
     bool portGiven = false, bindGiven = false, workersGiven = false, policyGiven = false, chaosGiven = false;
 

@@ -1,7 +1,12 @@
 #include "load/loadoptions.h"
 
+#include "json/jsonobjectwriter.h"
 #include "load/workercount.h"
 #include "settings/commandline.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
 
 namespace cs {
 namespace {
@@ -133,6 +138,59 @@ std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const
     if (o.workers > 0 && !o.metricsUrl.empty())
         return "Options --workers and --metrics-url both give the worker count; pass only one.";
     return o;
+}
+
+std::string loadOptionsJson(const LoadOptions& o)
+{
+    std::string out;
+    JsonObjectWriter w(out);
+    w.string("host", o.host);
+    w.integer("port", o.port);
+    w.integer("connections", o.connections);
+    w.number("durationSeconds", o.durationSeconds, 3);
+    w.unsignedInteger("requests", o.requests);
+    w.number("rate", o.rate, 3);
+    w.boolean("keepAlive", o.keepAlive);
+    w.boolean("retryOnClose", o.retryOnClose);
+    w.string("path", o.path);
+    w.integer("timeoutMs", o.timeoutMs);
+    w.integer("workers", o.workers);
+    w.close();
+    return out;
+}
+
+std::optional<LoadOptions> loadOptionsFromJson(std::string_view text)
+{
+    boost::json::error_code ec;
+    const boost::json::value value = boost::json::parse(text, ec);
+    if (ec || !value.is_object())
+        return std::nullopt;
+    const boost::json::object& o = value.get_object();
+    LoadOptions options;
+    const auto number = [&](std::string_view key, double otherwise) {
+        const auto* v = o.if_contains(key);
+        return v && v->is_number() ? v->to_number<double>() : otherwise;
+    };
+    const auto flag = [&](std::string_view key, bool otherwise) {
+        const auto* v = o.if_contains(key);
+        return v && v->is_bool() ? v->get_bool() : otherwise;
+    };
+    const auto textOf = [&](std::string_view key, const std::string& otherwise) {
+        const auto* v = o.if_contains(key);
+        return v && v->is_string() ? std::string(v->get_string()) : otherwise;
+    };
+    options.host = textOf("host", options.host);
+    options.port = static_cast<std::uint16_t>(number("port", options.port));
+    options.connections = static_cast<int>(number("connections", options.connections));
+    options.durationSeconds = number("durationSeconds", options.durationSeconds);
+    options.requests = static_cast<std::uint64_t>(std::max(0.0, number("requests", 0)));
+    options.rate = number("rate", options.rate);
+    options.keepAlive = flag("keepAlive", options.keepAlive);
+    options.retryOnClose = flag("retryOnClose", options.retryOnClose);
+    options.path = textOf("path", options.path);
+    options.timeoutMs = static_cast<int>(number("timeoutMs", options.timeoutMs));
+    options.workers = static_cast<int>(number("workers", options.workers));
+    return options;
 }
 
 } // namespace cs

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace cs {
@@ -41,6 +43,13 @@ std::variant<LoadOptions, std::string> parseLoadArgs(int argc, const char* const
 /// Checks values that parseLoadArgs would reject; empty when the options are usable.
 /// LoadGenerator::start uses it too, since the window fills LoadOptions itself.
 std::string validateLoadOptions(const LoadOptions& options);
+
+/// The load's definition as one JSON object on one line (a recording's header keeps it):
+/// host, port, connections, durationSeconds, requests, rate, keepAlive, retryOnClose, path,
+/// timeoutMs, workers. The command-line-only fields are left out.
+std::string loadOptionsJson(const LoadOptions& options);
+/// Reads it back; a missing or mistyped field keeps its default. nullopt when not an object.
+std::optional<LoadOptions> loadOptionsFromJson(std::string_view json);
 
 /// The --help text (its options from the settings table).
 std::string loadUsage();

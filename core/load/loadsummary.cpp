@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <vector>
 
+#include <boost/json.hpp>
 
 namespace cs {
 namespace {
@@ -162,6 +163,60 @@ std::string summaryJson(const LoadSummary& s)
     o.string("firstError", s.firstError);
     o.close();
     return out;
+}
+
+std::optional<LoadSummary> summaryFromJson(std::string_view text)
+{
+    boost::json::error_code ec;
+    const boost::json::value value = boost::json::parse(text, ec);
+    if (ec || !value.is_object())
+        return std::nullopt;
+    const boost::json::object& o = value.get_object();
+    const auto number = [](const boost::json::object& from, std::string_view key) {
+        const auto* v = from.if_contains(key);
+        return v && v->is_number() ? v->to_number<double>() : 0.0;
+    };
+    const auto count = [](const boost::json::value* v) -> std::uint64_t {
+        if (v && v->is_uint64())
+            return v->get_uint64();
+        return v && v->is_int64() && v->get_int64() >= 0 ? std::uint64_t(v->get_int64()) : 0;
+    };
+    const auto whole = [&](const boost::json::object& from, std::string_view key) { return count(from.if_contains(key)); };
+    const auto textOf = [](const boost::json::object& from, std::string_view key) {
+        const auto* v = from.if_contains(key);
+        return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    const auto latency = [&](std::string_view key) {
+        LatencyFigures f;
+        if (const auto* l = o.if_contains(key); l && l->is_object())
+            f = { number(l->get_object(), "p50"), number(l->get_object(), "p90"), number(l->get_object(), "p99"),
+                  number(l->get_object(), "max") };
+        return f;
+    };
+    LoadSummary s;
+    s.elapsedSeconds = number(o, "elapsedSeconds");
+    s.completed = whole(o, "completed");
+    s.errors = whole(o, "errors");
+    s.non2xx = whole(o, "non2xx");
+    s.requestsPerSecond = number(o, "requestsPerSecond");
+    const LatencyFigures user = latency("latencyMs");
+    s.p50Ms = user.p50Ms;
+    s.p90Ms = user.p90Ms;
+    s.p99Ms = user.p99Ms;
+    s.maxMs = user.maxMs;
+    s.asSent = latency("latencyAsSentMs");
+    s.fromSchedule = textOf(o, "latencyFrom") == "scheduled send";
+    if (const auto* perWorker = o.if_contains("perWorker"); perWorker && perWorker->is_object())
+        for (const auto& [worker, responses] : perWorker->get_object())
+            s.perWorker[std::string(worker)] = count(&responses);
+    if (const auto* fairness = o.if_contains("fairness"); fairness && fairness->is_number())
+        s.fairness = fairness->to_number<double>();
+    s.workers = static_cast<int>(number(o, "workers"));
+    const std::string from = textOf(o, "workersFrom");
+    s.workersFrom = from == "given" ? WorkerCount::Given : from == "metrics" ? WorkerCount::Metrics : WorkerCount::Answered;
+    s.connectionsOpened = whole(o, "connectionsOpened");
+    s.firstError = textOf(o, "firstError");
+    return s;
 }
 
 } // namespace cs

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cs {
 
@@ -63,5 +64,8 @@ std::string formatSummary(const LoadSummary& summary);
 
 /// The same as one JSON object (single line, no trailing newline).
 std::string summaryJson(const LoadSummary& summary);
+/// Reads summaryJson's object back (a recording's load-summary line); a missing or mistyped
+/// field keeps its default. nullopt when `json` is not an object.
+std::optional<LoadSummary> summaryFromJson(std::string_view json);
 
 } // namespace cs
