@@ -11,6 +11,9 @@
 #include "testsupport.h"
 #include "windowtestoptions.h"
 
+#include <cmath>
+
+#include <QDir>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -140,6 +143,26 @@ private Q_SLOTS:
         QVERIFY(run.summary.requests > 0);
         QVERIFY(run.snapshots.size() >= 2);
         QCOMPARE(run.cluster.workers, 2);
+
+        // Kept on disk: a new store on the same folder (the window started again) has it,
+        // figures and all; deleting it removes the file.
+        const QStringList files = QDir(m_dir->path()).entryList({ QStringLiteral("*.jsonl") }, QDir::Files);
+        QCOMPARE(files.size(), 1);
+        RunStore again(m_dir->path());
+        QCOMPARE(again.lastProblem(), QString());
+        QCOMPARE(again.rowCount(), 1);
+        const LabRun& back = again.runs().front();
+        QCOMPARE(back.id, run.id);
+        QCOMPARE(back.label(), run.label());
+        QCOMPARE(back.summary.requests, run.summary.requests);
+        QCOMPARE(back.summary.slots.size(), run.summary.slots.size());
+        QCOMPARE(back.summary.slots[0].share, run.summary.slots[0].share);
+        QCOMPARE(back.summary.failed, run.summary.failed);
+        QCOMPARE(back.snapshots.size(), run.snapshots.size());
+        QVERIFY(std::abs(back.summary.masterCpuPercent - run.summary.masterCpuPercent) < 0.1); // kept to 0.1 %
+        again.remove({ back.id });
+        QCOMPARE(again.rowCount(), 0);
+        QVERIFY(QDir(m_dir->path()).entryList({ QStringLiteral("*.jsonl") }, QDir::Files).isEmpty());
     }
 
 private:
