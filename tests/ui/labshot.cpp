@@ -39,7 +39,7 @@ int main(int argc, char** argv)
     window.show();
     cs::ui::LabWindow* lab = window.lab();
     // The lab over the monitor's right part, the charts it names visible beside it where room allows.
-    const QSize size(std::min(1000, screen.width()), std::min(screen.height() - 40, 680));
+    const QSize size(std::min(1200, screen.width()), std::min(screen.height() - 40, 800));
     lab->resize(size);
     lab->move(screen.right() - size.width(), screen.top() + 30);
     lab->show();

@@ -8,6 +8,10 @@
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 using namespace cs;
@@ -55,6 +59,7 @@ private Q_SLOTS:
     void figuresSideBySide_data();
     void figuresSideBySide();
     void chartsShowTheRuns();
+    void fromRecordedRuns();
 };
 
 void TestComparisonModel::figuresSideBySide_data()
@@ -112,6 +117,89 @@ void TestComparisonModel::chartsShowTheRuns()
     QCOMPARE(bars->barSets().at(0)->at(0), 50.0);
     QCOMPARE(bars->barSets().at(0)->at(1), 100.0);
     QCOMPARE(bars->barSets().at(1)->at(1), 0.0);
+}
+
+namespace {
+
+// The fixture's own lines, read here with Qt's JSON (not the code under test): the load
+// summary's object, and the means over the snapshots after the first (the baseline).
+struct FixtureFigures {
+    QJsonObject load;
+    double masterCpu = 0;
+    QList<double> cores;
+};
+
+FixtureFigures readFixture(const QString& path)
+{
+    FixtureFigures f;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return f;
+    int snapshots = 0;
+    QList<double> coreSums;
+    for (const QByteArray& line : file.readAll().split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.value(QStringLiteral("type")).toString() == QStringLiteral("load-summary"))
+            f.load = o.value(QStringLiteral("summary")).toObject();
+        if (o.value(QStringLiteral("type")).toString() != QStringLiteral("snapshot"))
+            continue;
+        if (snapshots++ == 0)
+            continue;
+        const QJsonObject snap = o.value(QStringLiteral("snapshot")).toObject();
+        f.masterCpu += snap.value(QStringLiteral("master")).toObject().value(QStringLiteral("cpu")).toDouble();
+        const QJsonArray cores = snap.value(QStringLiteral("cores")).toArray();
+        for (int i = 0; i < cores.size(); ++i) {
+            if (coreSums.size() <= i)
+                coreSums.append(0);
+            coreSums[i] += cores[i].toDouble();
+        }
+    }
+    f.masterCpu /= std::max(1, snapshots - 1);
+    for (double sum : coreSums)
+        f.cores.append(sum / std::max(1, snapshots - 1));
+    return f;
+}
+
+} // namespace
+
+// Two runs the window recorded (4 keep-alive connections to 2 workers, round-robin then
+// shared), read back from their files as the runs list reads them.
+void TestComparisonModel::fromRecordedRuns()
+{
+    const QString dir = QFINDTESTDATA("../data/lab");
+    QVERIFY(!dir.isEmpty());
+    RunStore store(dir);
+    QCOMPARE(store.lastProblem(), QString());
+    QCOMPARE(store.rowCount(), 2);
+    ComparisonModel model;
+    model.setRuns({ &store.runs()[0], &store.runs()[1] });
+    QCOMPARE(model.headerData(0, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("round-robin"));
+    QCOMPARE(model.headerData(1, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("shared"));
+    using F = ComparisonModel::Figure;
+    const FixtureFigures figures[] { readFixture(dir + QStringLiteral("/round-robin-4-keepalive.jsonl")),
+                                     readFixture(dir + QStringLiteral("/shared-4-keepalive.jsonl")) };
+    for (int column = 0; column < 2; ++column) {
+        const FixtureFigures& f = figures[column];
+        const QJsonObject perWorker = f.load.value(QStringLiteral("perWorker")).toObject();
+        const double completed = f.load.value(QStringLiteral("completed")).toDouble();
+        QVERIFY(completed > 0);
+        QCOMPARE(model.value(F::Requests, column), completed);
+        QCOMPARE(model.value(F::Throughput, column), f.load.value(QStringLiteral("requestsPerSecond")).toDouble());
+        QCOMPARE(model.value(F::P99, column), f.load.value(QStringLiteral("latencyMs")).toObject().value(QStringLiteral("p99")).toDouble());
+        QCOMPARE(model.value(F::Failed, column), f.load.value(QStringLiteral("errors")).toDouble());
+        // Jain's index over both workers, from the counts per worker.
+        const double a = perWorker.value(QStringLiteral("1")).toDouble(), b = perWorker.value(QStringLiteral("2")).toDouble();
+        QCOMPARE(model.value(F::WorkerShare, column, 1), a / completed);
+        QCOMPARE(model.value(F::WorkerShare, column, 2), b / completed);
+        QCOMPARE(model.value(F::Jain, column), (a + b) * (a + b) / (2 * (a * a + b * b)));
+        QCOMPARE(model.value(F::MasterCpu, column), f.masterCpu);
+        QCOMPARE(model.maxCores(), int(f.cores.size()));
+        for (int core = 0; core < f.cores.size(); ++core)
+            QCOMPARE(model.value(F::CoreLoad, column, core), f.cores[core]);
+    }
+    // What the fixture shows: under shared one worker took every request.
+    QCOMPARE(model.value(F::MaxShare, 1), 1.0);
+    QCOMPARE(model.value(F::Jain, 1), 0.5);
 }
 
 QTEST_MAIN(TestComparisonModel)

@@ -11,6 +11,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QLegend>
+#include <QResizeEvent>
 #include <QScatterSeries>
 #include <QValueAxis>
 
@@ -33,11 +34,20 @@ ComparisonChart::ComparisonChart(ComparisonModel* model, Kind kind, QWidget* par
     refresh();
 }
 
+void ComparisonChart::resizeEvent(QResizeEvent* event)
+{
+    QChartView::resizeEvent(event);
+    // The legend elides its labels to the size it was first laid out at (a hidden tab's),
+    // and keeps them so: hiding and showing it lays it out again at the real size.
+    chart()->legend()->setVisible(false);
+    chart()->legend()->setVisible(true);
+}
+
 QString ComparisonChart::title() const
 {
     switch (m_kind) {
     case Kind::Shares:
-        return tr("Share per worker");
+        return tr("Share per worker and Jain's index");
     case Kind::Throughput:
         return tr("Throughput and master CPU");
     case Kind::Latency:
@@ -64,15 +74,13 @@ void ComparisonChart::refresh()
     const int runs = m_model->runCount();
     QStringList categories;
     for (int i = 0; i < runs; ++i) {
-        QString label = m_model->headerData(i, Qt::Horizontal, Qt::DisplayRole).toString().replace(QLatin1Char('\n'), QLatin1Char(' '));
-        if (m_kind == Kind::Shares) {
-            const double jain = m_model->value(F::Jain, i);
-            label += QLatin1Char('\n') + (std::isnan(jain) ? tr("Jain –") : tr("Jain %1").arg(jain, 0, 'f', 2));
-        }
-        categories << label;
+        categories << m_model->shortLabel(i);
     }
     auto* x = new QBarCategoryAxis;
     x->append(categories);
+    // Many runs side by side: slanted names fit where level ones would be cut short.
+    if (runs > 2)
+        x->setLabelsAngle(-25);
     auto* y = new QValueAxis;
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
@@ -124,28 +132,43 @@ void ComparisonChart::refresh()
     c->addSeries(bars);
     bars->attachAxis(x);
     bars->attachAxis(y);
-    if (m_kind == Kind::Throughput) {
-        // The master's CPU on its own axis, a point over each run's bar.
-        auto* cpu = new QScatterSeries;
-        cpu->setName(tr("master CPU"));
-        cpu->setColor(toneColor(Tone::Error));
-        cpu->setMarkerSize(11);
-        double cpuTop = 0;
+    // A second figure as a dot over each run's bars, on its own axis at the right: Jain's
+    // index over the shares, the master's CPU over the throughput.
+    if (m_kind == Kind::Shares || m_kind == Kind::Throughput) {
+        const bool jain = m_kind == Kind::Shares;
+        auto* dots = new QScatterSeries;
+        dots->setName(jain ? tr("Jain's index") : tr("master CPU"));
+        dots->setColor(toneColor(jain ? Tone::Muted : Tone::Error));
+        dots->setBorderColor(palette().color(QPalette::Base));
+        dots->setMarkerSize(12);
+        double dotTop = 0;
         for (int i = 0; i < runs; ++i) {
-            const double v = orZero(m_model->value(F::MasterCpu, i));
-            cpu->append(i, v);
-            cpuTop = std::max(cpuTop, v);
+            const double v = m_model->value(jain ? F::Jain : F::MasterCpu, i);
+            if (std::isnan(v))
+                continue;
+            dots->append(i, v);
+            dotTop = std::max(dotTop, v);
         }
         auto* right = new QValueAxis;
         c->addAxis(right, Qt::AlignRight);
         applyAxisStyle(right, palette());
-        setNiceRange(right, cpuTop, 100);
-        right->setLabelFormat(QStringLiteral("%.0f %%"));
-        right->setTitleText(tr("master CPU"));
-        c->addSeries(cpu);
-        cpu->attachAxis(x);
-        cpu->attachAxis(right);
+        if (jain) {
+            right->setRange(0, 1);
+            right->setTickCount(6);
+            right->setLabelFormat(QStringLiteral("%.1f"));
+            right->setTitleText(tr("Jain's index"));
+        } else {
+            setNiceRange(right, dotTop, 100);
+            right->setLabelFormat(QStringLiteral("%.0f %%"));
+            right->setTitleText(tr("master CPU"));
+        }
+        c->addSeries(dots);
+        dots->attachAxis(x);
+        dots->attachAxis(right);
     }
+    // Styled last: the legend lays its labels out again in its font only when that is set
+    // after the markers exist (set before, short names came out cut to nothing).
+    applyChartStyle(c, palette());
 }
 
 } // namespace cs::ui

@@ -19,6 +19,9 @@ public:
     QString title() const;
     void refresh();
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     ComparisonModel* m_model;
     Kind m_kind;

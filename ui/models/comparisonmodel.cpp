@@ -35,6 +35,21 @@ void ComparisonModel::setRuns(const std::vector<const LabRun*>& runs)
     endResetModel();
 }
 
+QString ComparisonModel::shortLabel(int column) const
+{
+    const QString separator = QStringLiteral(" · ");
+    const QStringList mine = m_labels.value(column).split(separator);
+    QStringList differ;
+    for (int part = 0; part < mine.size(); ++part) {
+        bool same = true;
+        for (const QString& other : m_labels)
+            same = same && other.split(separator).value(part) == mine[part];
+        if (!same)
+            differ << mine[part];
+    }
+    return differ.isEmpty() ? mine.value(0) : differ.join(QLatin1Char('\n'));
+}
+
 int ComparisonModel::rowOf(Figure figure, int which) const
 {
     if (figure == Figure::WorkerShare)
@@ -138,9 +153,8 @@ QVariant ComparisonModel::headerData(int section, Qt::Orientation orientation, i
     if (role != Qt::DisplayRole)
         return {};
     if (orientation == Qt::Horizontal) {
-        // Short: the policy and the workers; the tooltip has the whole label.
-        const QStringList parts = m_labels.value(section).split(QStringLiteral(" · "));
-        return parts.mid(0, 2).join(QLatin1Char('\n'));
+        // What tells the runs apart; the tooltip has the whole label.
+        return shortLabel(section);
     }
     const auto [figure, which] = figureAt(section);
     switch (figure) {

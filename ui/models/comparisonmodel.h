@@ -25,6 +25,9 @@ public:
     void setRuns(const std::vector<const LabRun*>& runs);
     int runCount() const { return int(m_summaries.size()); }
     QString runLabel(int column) const { return m_labels.value(column); }
+    /// What tells this run from the others compared (the parts of the labels that differ:
+    /// the policy in a policy comparison), one part a line; the policy when nothing differs.
+    QString shortLabel(int column) const;
     const lab::RunSummary& summary(int column) const { return m_summaries[std::size_t(column)]; }
     /// The most worker slots and cores of any run (the rows they take).
     int maxWorkers() const { return m_maxWorkers; }
