@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kShareChart = "the comparison's \"Share per worker\" chart";
 constexpr const char* kThroughputChart = "the comparison's \"Throughput and master CPU\" chart";
 constexpr const char* kLatencyChart = "the comparison's \"Latency\" chart";
-constexpr const char* kFailedChart = "the comparison's \"Failed requests\" figures";
+constexpr const char* kFailedChart = "the \"Failed requests\" row of the comparison under Runs";
 constexpr const char* kTimelineChart = "the window's \"Exits and respawns\" chart";
 
 // The Node.js docs: under SCHED_NONE "the distribution tends to be very unbalanced ... over

@@ -10,6 +10,7 @@
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
+#include <QLabel>
 #include <QLegend>
 #include <QResizeEvent>
 #include <QScatterSeries>
@@ -27,9 +28,12 @@ ComparisonChart::ComparisonChart(ComparisonModel* model, Kind kind, QWidget* par
     : QChartView(new QChart, parent)
     , m_model(model)
     , m_kind(kind)
+    , m_legend(new QLabel(this))
 {
+    m_legend->setAlignment(Qt::AlignCenter);
+    m_legend->setTextFormat(Qt::RichText);
     setRenderHint(QPainter::Antialiasing);
-    setMinimumSize(280, 200);
+    setMinimumSize(260, 170);
     connect(m_model, &QAbstractItemModel::modelReset, this, &ComparisonChart::refresh);
     refresh();
 }
@@ -37,10 +41,19 @@ ComparisonChart::ComparisonChart(ComparisonModel* model, Kind kind, QWidget* par
 void ComparisonChart::resizeEvent(QResizeEvent* event)
 {
     QChartView::resizeEvent(event);
-    // The legend elides its labels to the size it was first laid out at (a hidden tab's),
-    // and keeps them so: hiding and showing it lays it out again at the real size.
-    chart()->legend()->setVisible(false);
-    chart()->legend()->setVisible(true);
+    placeLegend();
+}
+
+void ComparisonChart::placeLegend()
+{
+    const int height = m_legend->sizeHint().height();
+    m_legend->setGeometry(0, this->height() - height - 4, width(), height);
+    chart()->setMargins(QMargins(4, 4, 4, height + 4));
+}
+
+QString ComparisonChart::legendText() const
+{
+    return m_legend->text();
 }
 
 QString ComparisonChart::title() const
@@ -67,20 +80,24 @@ void ComparisonChart::refresh()
         c->removeAxis(axis), delete axis;
     applyChartStyle(c, palette());
     c->setTitle(title());
-    c->legend()->setVisible(true);
-    c->legend()->setAlignment(Qt::AlignBottom);
+    QStringList legend;
+    auto entry = [&legend](const QColor& color, const QString& name, bool dot) {
+        legend << QStringLiteral("<span style=\"color:%1\">%2</span>&nbsp;%3")
+                      .arg(color.name(), dot ? QStringLiteral("&#9679;") : QStringLiteral("&#9632;"), name.toHtmlEscaped());
+    };
 
     using F = ComparisonModel::Figure;
     const int runs = m_model->runCount();
     QStringList categories;
     for (int i = 0; i < runs; ++i) {
-        categories << m_model->shortLabel(i);
+        // Hyphenated names over two lines: a narrow chart cuts a long single line short.
+        QString label = m_model->shortLabel(i);
+        if (runs > 2)
+            label.replace(QStringLiteral("-"), QStringLiteral("-\n"));
+        categories << label;
     }
     auto* x = new QBarCategoryAxis;
     x->append(categories);
-    // Many runs side by side: slanted names fit where level ones would be cut short.
-    if (runs > 2)
-        x->setLabelsAngle(-25);
     auto* y = new QValueAxis;
     c->addAxis(x, Qt::AlignBottom);
     c->addAxis(y, Qt::AlignLeft);
@@ -92,6 +109,7 @@ void ComparisonChart::refresh()
         auto* set = new QBarSet(name);
         set->setColor(color);
         set->setBorderColor(color);
+        entry(color, name, false);
         for (int i = 0; i < runs; ++i) {
             const double v = orZero(valueOf(i));
             set->append(v);
@@ -141,6 +159,7 @@ void ComparisonChart::refresh()
         dots->setColor(toneColor(jain ? Tone::Muted : Tone::Error));
         dots->setBorderColor(palette().color(QPalette::Base));
         dots->setMarkerSize(12);
+        entry(dots->color(), dots->name(), true);
         double dotTop = 0;
         for (int i = 0; i < runs; ++i) {
             const double v = m_model->value(jain ? F::Jain : F::MasterCpu, i);
@@ -169,6 +188,9 @@ void ComparisonChart::refresh()
     // Styled last: the legend lays its labels out again in its font only when that is set
     // after the markers exist (set before, short names came out cut to nothing).
     applyChartStyle(c, palette());
+    c->legend()->setVisible(false);
+    m_legend->setText(legend.join(QStringLiteral("&nbsp;&nbsp;&nbsp;")));
+    placeLegend();
 }
 
 } // namespace cs::ui

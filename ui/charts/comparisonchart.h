@@ -2,6 +2,8 @@
 
 #include <QChartView>
 
+class QLabel;
+
 namespace cs::ui {
 
 class ComparisonModel;
@@ -17,14 +19,20 @@ public:
 
     Kind kind() const { return m_kind; }
     QString title() const;
+    /// The legend's text (HTML), for tests.
+    QString legendText() const;
     void refresh();
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void placeLegend();
+
     ComparisonModel* m_model;
     Kind m_kind;
+    /// Our own legend under the plot: Qt Charts 6.4 cut short names in its legend to nothing.
+    QLabel* m_legend;
 };
 
 } // namespace cs::ui

@@ -12,7 +12,7 @@
 
 namespace cs::ui {
 
-ComparisonView::ComparisonView(ComparisonModel* model, QWidget* parent)
+ComparisonView::ComparisonView(ComparisonModel* model, bool compact, QWidget* parent)
     : QWidget(parent)
     , m_model(model)
     , m_hint(new QLabel(this))
@@ -26,10 +26,15 @@ ComparisonView::ComparisonView(ComparisonModel* model, QWidget* parent)
     gridLayout->setSpacing(4);
     using K = ComparisonChart::Kind;
     int i = 0;
-    for (K kind : { K::Shares, K::Throughput, K::Latency, K::CoreLoad }) {
+    const QList<K> kinds = compact ? QList<K> { K::Shares, K::Throughput, K::Latency }
+                                   : QList<K> { K::Shares, K::Throughput, K::Latency, K::CoreLoad };
+    const int columns = compact ? 3 : 2;
+    for (K kind : kinds) {
         auto* chart = new ComparisonChart(m_model, kind);
+        if (compact)
+            chart->setMinimumSize(200, 200);
         m_charts.append(chart);
-        gridLayout->addWidget(chart, i / 2, i % 2);
+        gridLayout->addWidget(chart, i / columns, i % columns);
         ++i;
     }
     m_table->setObjectName(QStringLiteral("comparisonTable"));
@@ -43,6 +48,7 @@ ComparisonView::ComparisonView(ComparisonModel* model, QWidget* parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     split->setChildrenCollapsible(false);
+    m_table->setVisible(!compact);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_hint);

@@ -57,6 +57,7 @@ LabWindow::LabWindow(ClusterAdapter* cluster, LoadAdapter* load, LauncherPanel* 
     , m_recorder(new RunRecorder(cluster, load, m_store, this))
     , m_sequencer(new LabSequencer(cluster, load, m_recorder, this))
     , m_comparison(new ComparisonModel(this))
+    , m_lessonComparison(new ComparisonModel(this))
     , m_lessons(lab::lessons(coreCount()))
 {
     setObjectName(QStringLiteral("labWindow"));
@@ -98,7 +99,9 @@ QWidget* LabWindow::buildLessons()
     m_lessonList->setObjectName(QStringLiteral("lessonList"));
     for (const lab::Lesson& lesson : m_lessons)
         m_lessonList->addItem(qs(lesson.title));
-    m_lessonList->setMaximumWidth(300);
+    m_lessonList->setWordWrap(true);
+    m_lessonList->setMaximumWidth(260);
+    m_lessonList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_lessonTitle = new QLabel;
     QFont big = m_lessonTitle->font();
     big.setBold(true);
@@ -115,7 +118,7 @@ QWidget* LabWindow::buildLessons()
     m_verdict->setWordWrap(true);
     m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_verdict->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    m_verdict->setMinimumHeight(90);
+    m_verdict->setTextFormat(Qt::RichText);
     m_lessonRuns = new QPushButton(tr("Compare this lesson's runs"));
     m_lessonRuns->setObjectName(QStringLiteral("lessonRuns"));
     m_lessonRuns->setEnabled(false);
@@ -133,7 +136,9 @@ QWidget* LabWindow::buildLessons()
     auto* verdictLayout = new QVBoxLayout(verdictBox);
     verdictLayout->addWidget(m_verdict);
     rightLayout->addWidget(verdictBox);
-    rightLayout->addStretch(1);
+    // The chart the verdict names, right under it: the lesson's runs side by side.
+    // Compact: the figures are in the verdict, and the Runs page has the table.
+    rightLayout->addWidget(new ComparisonView(m_lessonComparison, true), 1);
 
     auto* layout = new QHBoxLayout(page);
     layout->addWidget(m_lessonList);
@@ -172,6 +177,7 @@ void LabWindow::showLesson(int row)
     const QString id = qs(lesson.id);
     if (m_sequencer->running() && m_runningLesson == id)
         return; // "Running…" stays
+    showLessonRuns(m_lessonRunIds.value(id));
     if (m_verdicts.contains(id)) {
         showVerdict(m_verdicts[id].first, m_verdicts[id].second);
         m_lessonRuns->setEnabled(!m_lessonRunIds.value(id).isEmpty());
@@ -180,7 +186,7 @@ void LabWindow::showLesson(int row)
     double seconds = 0;
     for (const lab::LessonStep& step : lesson.steps)
         seconds += 2 + (step.action == lab::StepAction::CrashLoop ? 6 : step.load.durationSeconds);
-    m_verdict->setStyleSheet({});
+    m_verdictPlain.clear();
     m_verdict->setText(tr("Not run yet. \"Run this lesson\" stops any cluster running in the window, starts its own, "
                           "and takes about %1 s.")
                            .arg(int(seconds)));
@@ -189,9 +195,21 @@ void LabWindow::showLesson(int row)
 
 void LabWindow::showVerdict(bool asExpected, const QString& text)
 {
+    // The first sentence says whether it came out as expected: in colour, the numbers after it.
+    m_verdictPlain = text;
     const QColor tone = toneColor(asExpected ? Tone::Ok : Tone::Warning);
-    m_verdict->setStyleSheet(QStringLiteral("QLabel#lessonVerdict { border-left: 4px solid %1; padding-left: 8px; }").arg(tone.name()));
-    m_verdict->setText(text);
+    const int end = text.indexOf(QStringLiteral(". ")) + 1;
+    m_verdict->setText(QStringLiteral("<b style=\"color:%1\">%2</b>%3")
+                           .arg(tone.name(), text.left(end).toHtmlEscaped(), text.mid(end).toHtmlEscaped()));
+}
+
+void LabWindow::showLessonRuns(const QStringList& ids)
+{
+    std::vector<const LabRun*> runs;
+    for (const QString& id : ids)
+        if (const LabRun* run = m_store->find(id))
+            runs.push_back(run);
+    m_lessonComparison->setRuns(runs);
 }
 
 QWidget* LabWindow::buildCompare()
@@ -355,7 +373,8 @@ QString LabWindow::runLesson(const QString& id)
         m_runningLesson.clear();
         return problem;
     }
-    m_verdict->setStyleSheet({});
+    m_verdictPlain.clear();
+    showLessonRuns({});
     m_verdict->setText(tr("Running…"));
     m_lessonRuns->setEnabled(false);
     return {};
@@ -397,7 +416,7 @@ void LabWindow::setComparisonForm(const QList<Policy>& policies, int workers, in
 
 QString LabWindow::verdictText() const
 {
-    return m_verdict->text();
+    return m_verdictPlain.isEmpty() ? m_verdict->text() : m_verdictPlain;
 }
 
 void LabWindow::setBusy(bool busy)
@@ -434,9 +453,9 @@ void LabWindow::onFinished(const QStringList& runIds, bool completed, const QStr
         return;
     }
     if (!completed) {
-        m_verdict->setStyleSheet({});
-        m_verdict->setText(tr("No verdict: %1").arg(message));
-        Q_EMIT lessonJudged(lesson, false, m_verdict->text());
+        m_verdictPlain.clear();
+        m_verdict->setText(tr("No verdict: %1").arg(message).toHtmlEscaped());
+        Q_EMIT lessonJudged(lesson, false, tr("No verdict: %1").arg(message));
         return;
     }
     std::vector<lab::RunSummary> summaries;
@@ -447,8 +466,9 @@ void LabWindow::onFinished(const QStringList& runIds, bool completed, const QStr
     m_verdicts[lesson] = { verdict.asExpected, qs(verdict.text) };
     m_lessonRunIds[lesson] = runIds;
     showVerdict(verdict.asExpected, qs(verdict.text));
+    showLessonRuns(runIds);
     m_lessonRuns->setEnabled(true);
-    Q_EMIT lessonJudged(lesson, verdict.asExpected, m_verdict->text());
+    Q_EMIT lessonJudged(lesson, verdict.asExpected, qs(verdict.text));
 }
 
 } // namespace cs::ui

@@ -49,6 +49,8 @@ public:
     LabSequencer* sequencer() const { return m_sequencer; }
     ComparisonModel* comparison() const { return m_comparison; }
     ComparisonView* comparisonView() const { return m_comparisonView; }
+    /// The shown lesson's runs, compared under its verdict.
+    ComparisonModel* lessonComparison() const { return m_lessonComparison; }
     /// The default runs directory: runs/ under the XDG data directory of the application.
     static QString defaultRunsDirectory();
 
@@ -76,6 +78,7 @@ private:
     QWidget* buildRuns();
     void showLesson(int row);
     void showVerdict(bool asExpected, const QString& text);
+    void showLessonRuns(const QStringList& ids);
     void onProgress(int step, int steps, const QString& label, int secondsLeft, double fraction);
     void onFinished(const QStringList& runIds, bool completed, const QString& message);
     void compareSelection();
@@ -89,6 +92,7 @@ private:
     RunRecorder* m_recorder;
     LabSequencer* m_sequencer;
     ComparisonModel* m_comparison;
+    ComparisonModel* m_lessonComparison; ///< the runs of the lesson shown, under its verdict
     std::vector<lab::Lesson> m_lessons;
 
     QTabWidget* m_tabs;
@@ -99,6 +103,7 @@ private:
     QPushButton* m_runLesson;
     QLabel* m_verdict;
     QPushButton* m_lessonRuns;
+    QString m_verdictPlain;
     QString m_runningLesson; ///< the lesson the sequencer runs; empty for a comparison
     QHash<QString, std::pair<bool, QString>> m_verdicts; ///< by lesson id: as expected, and the text
     QHash<QString, QStringList> m_lessonRunIds; ///< by lesson id: the runs of its last verdict
