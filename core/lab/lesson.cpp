@@ -191,8 +191,8 @@ Verdict judgeAcceptCeiling(const RunSummary& rr, const RunSummary& shared, const
                   "The master accepting and handing over every connection is the ceiling under round-robin; where "
                   "the workers accept for themselves the master stays idle and they go faster.",
                   "Round-robin kept up here (the gain is under " + fmt("%.2f", kScaleGain) + "×): on a machine this "
-                  "small the load generator and the workers compete for the same cores, so the master's accept "
-                  "loop is not what limits. Its CPU above is the cost it pays.",
+                  "small the load generator and the workers share the same cores, which likely run out before the "
+                  "master's accept loop does. The master's CPU above is what handing every connection over costs.",
                   kThroughputChart);
 }
 

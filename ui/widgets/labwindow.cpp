@@ -138,7 +138,9 @@ QWidget* LabWindow::buildLessons()
     rightLayout->addWidget(verdictBox);
     // The chart the verdict names, right under it: the lesson's runs side by side.
     // Compact: the figures are in the verdict, and the Runs page has the table.
-    rightLayout->addWidget(new ComparisonView(m_lessonComparison, true), 1);
+    m_lessonView = new ComparisonView(m_lessonComparison, true);
+    rightLayout->addWidget(m_lessonView, 1);
+    rightLayout->addStretch(0);
 
     auto* layout = new QHBoxLayout(page);
     layout->addWidget(m_lessonList);
@@ -175,6 +177,9 @@ void LabWindow::showLesson(int row)
     m_lessonText->setText(qs(lesson.description) + QStringLiteral("\n\n")
                           + tr("Runs: %1. Look at %2 afterwards.").arg(steps.join(QStringLiteral(", ")), qs(lesson.chart)));
     const QString id = qs(lesson.id);
+    // A lesson without load (the crash loop) is shown by the window's own charts.
+    m_lessonView->setVisible(std::any_of(lesson.steps.begin(), lesson.steps.end(),
+                                         [](const lab::LessonStep& step) { return step.action != lab::StepAction::CrashLoop; }));
     if (m_sequencer->running() && m_runningLesson == id)
         return; // "Running…" stays
     showLessonRuns(m_lessonRunIds.value(id));

@@ -121,6 +121,7 @@ private:
     QListView* m_runList;
     QPushButton* m_deleteRuns;
     ComparisonView* m_comparisonView;
+    ComparisonView* m_lessonView; ///< under the verdict; hidden for a lesson that sends no load
     // Progress
     QWidget* m_progressRow;
     QLabel* m_progressText;
