@@ -151,26 +151,52 @@ std::optional<Lesson> findLesson(std::string_view id, int cores)
     return std::nullopt;
 }
 
+std::string connectionSplit(const RunSummary& s)
+{
+    std::string text;
+    for (const SlotFigures& f : s.slots)
+        text += (text.empty() ? "" : "/") + std::to_string(f.connections);
+    return text;
+}
+
 Verdict judgeKeepAliveSticks(const RunSummary& shared, const RunSummary& roundRobin)
 {
     if (shared.requests == 0 || roundRobin.requests == 0)
         return nothingServed(shared.requests == 0 ? "shared" : "round-robin");
     const bool sticks = shared.maxShare >= kStuckShare;
-    const bool spreads = roundRobin.maxShare <= kEvenShareAtMost;
-    const std::string measured = "Under shared, worker " + std::to_string(busiestSlot(shared)) + " served "
+    // Round-robin deals out connections, not requests: judged by how the connections were
+    // dealt where the snapshots counted them (a busier connection still serves more).
+    const bool byConnections = roundRobin.connections > 0;
+    // Even: no worker more than its whole share, rounded up (5 connections over 2: 3).
+    const std::uint64_t workers = std::uint64_t(std::max(1, roundRobin.workers));
+    const double evenAtMost = byConnections
+        ? double((roundRobin.connections + workers - 1) / workers) / double(roundRobin.connections)
+        : kEvenShareAtMost;
+    const bool spreads = byConnections ? roundRobin.maxConnectionShare <= evenAtMost + 1e-9
+                                       : roundRobin.maxShare <= kEvenShareAtMost;
+    std::string measured = "Under shared, worker " + std::to_string(busiestSlot(shared)) + " served "
         + pct(shared.maxShare) + " of " + num(double(shared.requests)) + " requests (split " + split(shared)
-        + ", Jain " + jain(shared) + "); under round-robin the busiest worker served " + pct(roundRobin.maxShare)
-        + " (split " + split(roundRobin) + ", Jain " + jain(roundRobin) + ").";
+        + ", Jain " + jain(shared) + ")";
+    if (shared.connections > 0)
+        measured += ", its connections landing " + connectionSplit(shared);
+    measured += "; under round-robin the busiest worker served " + pct(roundRobin.maxShare) + " (split "
+        + split(roundRobin) + ", Jain " + jain(roundRobin) + ")";
+    if (byConnections)
+        measured += ", the connections dealt " + connectionSplit(roundRobin);
+    measured += ".";
     std::string otherwise;
     if (!sticks)
         otherwise += "This time the kernel spread the shared connections better than the " + pct(kStuckShare)
             + " the Node.js docs warn of: the wake-ups happened to alternate. Run it again; it varies from run to run.";
     if (!spreads)
-        otherwise += std::string(otherwise.empty() ? "" : " ") + "Round-robin did not spread them evenly either (over "
-            + pct(kEvenShareAtMost) + " on one worker): some connections were much busier than others.";
+        otherwise += std::string(otherwise.empty() ? "" : " ")
+            + (byConnections ? "Round-robin did not deal the connections out evenly either."
+                             : "Round-robin did not spread them evenly either (over " + pct(kEvenShareAtMost)
+                                   + " on one worker): some connections were much busier than others.");
     return finish(sticks && spreads, measured,
                   "A few keep-alive connections stick to the workers that took them: under shared the kernel can "
-                  "give nearly all of them to one, while round-robin deals them out evenly.",
+                  "give nearly all of them to one, while round-robin deals them out evenly (a busier connection "
+                  "still makes its worker serve more).",
                   otherwise, kShareChart);
 }
 

@@ -23,17 +23,22 @@ RunSummary summarizeRun(std::span<const Snapshot> snapshots, std::span<const Eve
 {
     RunSummary s;
     std::map<int, std::uint64_t> bySlot;
+    std::map<int, std::uint64_t> connectionsBySlot;
     if (!snapshots.empty()) {
         const Snapshot& first = snapshots.front();
         const Snapshot& last = snapshots.back();
         s.workers = int(last.workers.size());
         s.seconds = last.clusterUptimeSeconds - first.clusterUptimeSeconds;
-        std::map<int, std::uint64_t> base;
-        for (const WorkerSample& w : first.workers)
+        std::map<int, std::uint64_t> base, baseConnections;
+        for (const WorkerSample& w : first.workers) {
             base[w.slot] = w.requests;
+            baseConnections[w.slot] = w.connectionsAccepted;
+        }
         for (const WorkerSample& w : last.workers) {
             const std::uint64_t from = base.count(w.slot) ? base[w.slot] : 0;
             bySlot[w.slot] = w.requests >= from ? w.requests - from : w.requests;
+            const std::uint64_t fromC = baseConnections.count(w.slot) ? baseConnections[w.slot] : 0;
+            connectionsBySlot[w.slot] = w.connectionsAccepted >= fromC ? w.connectionsAccepted - fromC : w.connectionsAccepted;
         }
         // Means over the run's samples after the baseline (the baseline's figures are of
         // the interval before the run).
@@ -83,14 +88,18 @@ RunSummary summarizeRun(std::span<const Snapshot> snapshots, std::span<const Eve
         }
     }
     for (const auto& [slot, n] : bySlot) {
-        s.slots.push_back({ slot, n, 0 });
+        const std::uint64_t connections = connectionsBySlot.count(slot) ? connectionsBySlot[slot] : 0;
+        s.slots.push_back({ slot, n, 0, connections });
         s.requests += n;
+        s.connections += connections;
     }
     s.workers = std::max(s.workers, int(s.slots.size()));
     std::vector<double> counts;
     for (SlotFigures& f : s.slots) {
         f.share = s.requests ? double(f.requests) / double(s.requests) : 0;
         s.maxShare = std::max(s.maxShare, f.share);
+        if (s.connections)
+            s.maxConnectionShare = std::max(s.maxConnectionShare, double(f.connections) / double(s.connections));
         counts.push_back(double(f.requests));
     }
     s.jain = jainIndex(counts, std::size_t(s.workers));

@@ -15,6 +15,7 @@ struct SlotFigures {
     int slot = 0;
     std::uint64_t requests = 0; ///< served in the run
     double share = 0; ///< of all requests of the run, 0..1 (0 when there were none)
+    std::uint64_t connections = 0; ///< accepted (or handed to it) in the run, as the snapshots count them
 };
 
 /// What one run measured, reduced to the figures a comparison and a verdict need.
@@ -26,6 +27,8 @@ struct RunSummary {
     /// Jain's index over every slot's requests; empty when nothing was served.
     std::optional<double> jain;
     double maxShare = 0; ///< the largest slot's share, 0..1
+    std::uint64_t connections = 0; ///< accepted by all slots in the run (from the snapshots)
+    double maxConnectionShare = 0; ///< the largest slot's share of them, 0..1 (0 when none)
     double requestsPerSecond = 0;
     double p50Ms = 0, p99Ms = 0;
     bool loadMeasured = false; ///< a load summary was there (failed and latency are the client's)

@@ -14,7 +14,7 @@ namespace {
 // A run's figures through the same arithmetic a real run goes through: per-slot counts in,
 // shares and Jain's index out.
 RunSummary run(QList<std::uint64_t> perSlot, double rps = 1000, double masterCpu = 0, std::uint64_t failed = 0,
-               double p99 = 1)
+               double p99 = 1, QList<std::uint64_t> connections = {})
 {
     LoadSummary load;
     load.elapsedSeconds = 4;
@@ -28,7 +28,10 @@ RunSummary run(QList<std::uint64_t> perSlot, double rps = 1000, double masterCpu
     s.masterCpuPercent = masterCpu;
     for (int i = 1; i <= perSlot.size(); ++i)
         s.workers.push_back(WorkerSample { .slot = i });
-    const std::vector<Snapshot> snaps { s, s };
+    Snapshot last = s;
+    for (int i = 0; i < connections.size() && i < perSlot.size(); ++i)
+        last.workers[std::size_t(i)].connectionsAccepted = connections[i];
+    const std::vector<Snapshot> snaps { s, last };
     return summarizeRun(snaps, {}, load);
 }
 
@@ -75,27 +78,36 @@ void TestLesson::keepAlive_data()
 {
     QTest::addColumn<QList<std::uint64_t>>("shared");
     QTest::addColumn<QList<std::uint64_t>>("roundRobin");
+    QTest::addColumn<QList<std::uint64_t>>("rrConnections"); // empty: not counted
     QTest::addColumn<bool>("expected");
     QTest::addColumn<QByteArray>("says");
-    QTest::newRow("all on one, rr even") << QList<std::uint64_t> { 4000, 0 } << QList<std::uint64_t> { 2000, 2010 } << true
+    QTest::newRow("all on one, rr even") << QList<std::uint64_t> { 4000, 0 } << QList<std::uint64_t> { 2000, 2010 } << QList<std::uint64_t> {} << true
                                          << QByteArray("served 100 %");
-    QTest::newRow("at the 70 % line") << QList<std::uint64_t> { 700, 300 } << QList<std::uint64_t> { 500, 500 } << true
+    QTest::newRow("at the 70 % line") << QList<std::uint64_t> { 700, 300 } << QList<std::uint64_t> { 500, 500 } << QList<std::uint64_t> {} << true
                                       << QByteArray("served 70 %");
-    QTest::newRow("shared spread evenly") << QList<std::uint64_t> { 520, 480 } << QList<std::uint64_t> { 500, 500 } << false
+    QTest::newRow("shared spread evenly") << QList<std::uint64_t> { 520, 480 } << QList<std::uint64_t> { 500, 500 } << QList<std::uint64_t> {} << false
                                           << QByteArray("Not as expected on this machine. Under shared, worker 1 served 52 %");
-    QTest::newRow("rr uneven") << QList<std::uint64_t> { 1000, 0 } << QList<std::uint64_t> { 700, 300 } << false
+    QTest::newRow("rr uneven") << QList<std::uint64_t> { 1000, 0 } << QList<std::uint64_t> { 700, 300 } << QList<std::uint64_t> {} << false
                                << QByteArray("Round-robin did not spread them");
-    QTest::newRow("zero requests") << QList<std::uint64_t> { 0, 0 } << QList<std::uint64_t> { 500, 500 } << false
+    QTest::newRow("zero requests") << QList<std::uint64_t> { 0, 0 } << QList<std::uint64_t> { 500, 500 } << QList<std::uint64_t> {} << false
                                    << QByteArray("Nothing to judge: shared served no request");
+    // Round-robin is judged by how it dealt the connections where they were counted: 2/2 is
+    // even although one pair of connections was busier; 3/1 is not.
+    QTest::newRow("rr dealt 2/2, requests 63/37") << QList<std::uint64_t> { 1000, 0 } << QList<std::uint64_t> { 630, 370 }
+                                                  << QList<std::uint64_t> { 2, 2 } << true << QByteArray("the connections dealt 2/2");
+    QTest::newRow("rr dealt 3/1") << QList<std::uint64_t> { 1000, 0 } << QList<std::uint64_t> { 500, 500 }
+                                  << QList<std::uint64_t> { 3, 1 } << false
+                                  << QByteArray("Round-robin did not deal the connections out evenly either");
 }
 
 void TestLesson::keepAlive()
 {
     QFETCH(QList<std::uint64_t>, shared);
     QFETCH(QList<std::uint64_t>, roundRobin);
+    QFETCH(QList<std::uint64_t>, rrConnections);
     QFETCH(bool, expected);
     QFETCH(QByteArray, says);
-    const RunSummary steps[] { run(shared), run(roundRobin) };
+    const RunSummary steps[] { run(shared), run(roundRobin, 1000, 0, 0, 1, rrConnections) };
     const Verdict v = judge("keepalive-sticks", steps);
     QCOMPARE(v.asExpected, expected);
     QVERIFY2(QByteArray::fromStdString(v.text).contains(says), v.text.c_str());

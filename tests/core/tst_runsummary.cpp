@@ -48,6 +48,7 @@ private Q_SLOTS:
     void loadSummaryWins();
     void noSnapshotsNoLoad();
     void events();
+    void connections();
 };
 
 void TestRunSummary::fromSnapshots_data()
@@ -152,6 +153,22 @@ void TestRunSummary::events()
     QCOMPARE(s.resets, 1);
     QCOMPARE(s.onlineAfterReset, 1);
     QCOMPARE(s.backoffMs, (std::vector<int> { 0, 100 }));
+}
+
+void TestRunSummary::connections()
+{
+    // Counted from the baseline: 2 before the run, then 3 more on slot 1 and 1 on slot 2.
+    Snapshot first = snapshot(0, { 0, 0 });
+    first.workers[0].connectionsAccepted = 2;
+    Snapshot last = snapshot(4, { 300, 100 });
+    last.workers[0].connectionsAccepted = 5;
+    last.workers[1].connectionsAccepted = 1;
+    const std::vector<Snapshot> snaps { first, last };
+    const lab::RunSummary s = lab::summarizeRun(snaps, {}, std::nullopt);
+    QCOMPARE(s.connections, std::uint64_t(4));
+    QCOMPARE(s.slots[0].connections, std::uint64_t(3));
+    QCOMPARE(s.slots[1].connections, std::uint64_t(1));
+    QCOMPARE(s.maxConnectionShare, 0.75);
 }
 
 QTEST_APPLESS_MAIN(TestRunSummary)

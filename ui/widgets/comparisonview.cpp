@@ -26,13 +26,11 @@ ComparisonView::ComparisonView(ComparisonModel* model, bool compact, QWidget* pa
     gridLayout->setSpacing(4);
     using K = ComparisonChart::Kind;
     int i = 0;
-    const QList<K> kinds = compact ? QList<K> { K::Shares, K::Throughput, K::Latency }
+    const QList<K> kinds = compact ? QList<K> { K::Shares, K::Throughput }
                                    : QList<K> { K::Shares, K::Throughput, K::Latency, K::CoreLoad };
-    const int columns = compact ? 3 : 2;
+    const int columns = 2;
     for (K kind : kinds) {
         auto* chart = new ComparisonChart(m_model, kind);
-        if (compact)
-            chart->setMinimumSize(200, 200);
         m_charts.append(chart);
         gridLayout->addWidget(chart, i / columns, i % columns);
         ++i;

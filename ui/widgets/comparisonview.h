@@ -16,8 +16,8 @@ class ComparisonModel;
 class ComparisonView : public QWidget {
     Q_OBJECT
 public:
-    /// All four charts in two rows over the table; `compact`: shares, throughput and latency
-    /// in one row, no table (under a lesson's verdict, where the height is short).
+    /// All four charts in two rows over the table; `compact`: shares and throughput in one
+    /// row, no table (under a lesson's verdict, where the height is short).
     explicit ComparisonView(ComparisonModel* model, bool compact = false, QWidget* parent = nullptr);
     QTableView* table() const { return m_table; }
     QList<ComparisonChart*> charts() const { return m_charts; }

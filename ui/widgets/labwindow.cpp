@@ -100,7 +100,7 @@ QWidget* LabWindow::buildLessons()
     for (const lab::Lesson& lesson : m_lessons)
         m_lessonList->addItem(qs(lesson.title));
     m_lessonList->setWordWrap(true);
-    m_lessonList->setMaximumWidth(260);
+    m_lessonList->setMaximumWidth(220);
     m_lessonList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_lessonTitle = new QLabel;
     QFont big = m_lessonTitle->font();
