@@ -40,6 +40,7 @@ QString LoadAdapter::start(const LoadOptions& options)
         return summary.firstError.empty() ? tr("The load could not start.") : QString::fromStdString(summary.firstError);
     }
     m_running = true;
+    m_options = options;
     m_waiter = std::thread([this, generator = m_generator.get()] {
         LoadSummary summary = generator->wait();
         QMetaObject::invokeMethod(this, [this, summary = std::move(summary)] { onFinished(summary); }, Qt::QueuedConnection);

@@ -29,6 +29,8 @@ public:
     /// Starts a load run. Empty when it started (started() has been emitted), else one
     /// sentence saying why not.
     QString start(const cs::LoadOptions& options);
+    /// The options of the run that runs, or ran last.
+    const cs::LoadOptions& options() const { return m_options; }
 
 public Q_SLOTS:
     /// Ends a running load early; finished() follows with what it measured.
@@ -45,6 +47,7 @@ private:
     void onFinished(const cs::LoadSummary& summary); ///< GUI thread
 
     std::unique_ptr<LoadGenerator> m_generator;
+    LoadOptions m_options;
     std::thread m_waiter; ///< waits for the generator's end and hands its summary over
     bool m_running = false;
 };

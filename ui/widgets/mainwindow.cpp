@@ -23,6 +23,7 @@
 #include "widgets/chartgrid.h"
 #include "widgets/foldingpanes.h"
 #include "widgets/imageexport.h"
+#include "widgets/labwindow.h"
 #include "widgets/launcherpanel.h"
 #include "widgets/loadpanel.h"
 #include "widgets/logview.h"
@@ -246,6 +247,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
         statusBar()->addPermanentWidget(label);
     statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
 
+    // Before the menus that open it; it keeps every load run from now on.
+    m_lab = new LabWindow(m_adapter, m_load->adapter(), m_launcher, LabWindow::defaultRunsDirectory(), this);
     buildMenus();
 
     connect(m_launcher, &LauncherPanel::startRequested, m_adapter, [this](const cs::ClusterConfig& config) {
@@ -425,6 +428,18 @@ void MainWindow::buildMenus()
     cluster->addSeparator();
     add(tr("&Quit"), QKeySequence::Quit, tr("Close the window (the cluster stops, or goes on if it is to be kept running)"),
         [this] { close(); });
+
+    // The lab: lessons, a policy comparison, the runs kept (a window of its own beside this one).
+    QMenu* labMenu = menuBar()->addMenu(tr("&Lab"));
+    auto openLab = [this](LabWindow::Page page) {
+        m_lab->showPage(page);
+        m_lab->show();
+        m_lab->raise();
+        m_lab->activateWindow();
+    };
+    labMenu->addAction(tr("&Lessons…"), QKeySequence(Qt::CTRL | Qt::Key_G), this, [openLab] { openLab(LabWindow::Page::Lessons); });
+    labMenu->addAction(tr("&Compare policies…"), this, [openLab] { openLab(LabWindow::Page::Compare); });
+    labMenu->addAction(tr("&Runs…"), this, [openLab] { openLab(LabWindow::Page::Runs); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* policies = help->addAction(tr("&Scheduling policies"));

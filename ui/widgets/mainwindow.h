@@ -26,6 +26,7 @@ class EventTimelineModel;
 class FoldingPanes;
 class HeatMapChart;
 class LatencyChart;
+class LabWindow;
 class LauncherPanel;
 class LoadPanel;
 class LogModel;
@@ -65,6 +66,8 @@ public:
     Banner* banner() const { return m_banner; }
 
     LoadPanel* loadPanel() const { return m_load; }
+    /// Lessons, the policy comparison and the runs kept.
+    LabWindow* lab() const { return m_lab; }
     WorkerRateChart* rateChart() const { return m_rateChart; }
     LatencyChart* latencyChart() const { return m_latencyChart; }
     DistributionChart* distributionChart() const { return m_distributionChart; }
@@ -142,6 +145,7 @@ private:
 
     LauncherPanel* m_launcher;
     LoadPanel* m_load;
+    LabWindow* m_lab;
     Banner* m_banner;
     CoreLoadChart* m_coreChart;
     WorkerRateChart* m_rateChart;
