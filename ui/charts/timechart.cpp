@@ -2,44 +2,102 @@
 
 #include "charts/chartnote.h"
 #include "charts/chartstyle.h"
+#include "models/logmodel.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
+#include <QCategoryAxis>
 #include <QChart>
 #include <QEvent>
 #include <QFontMetrics>
-#include <QResizeEvent>
+#include <QKeyEvent>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
+#include <QMouseEvent>
 #include <QPen>
+#include <QResizeEvent>
+#include <QRubberBand>
+#include <QScatterSeries>
+#include <QToolTip>
 #include <QValueAxis>
+#include <QWheelEvent>
 
 namespace cs::ui {
+
+namespace {
+
+/// A tick label: "0:30", "12:00", "1:02:00".
+QString tickLabel(double seconds)
+{
+    const auto total = static_cast<long long>(std::llround(seconds));
+    if (total >= 3600)
+        return QStringLiteral("%1:%2:%3")
+            .arg(total / 3600)
+            .arg((total % 3600) / 60, 2, 10, QLatin1Char('0'))
+            .arg(total % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1:%2").arg(total / 60).arg(total % 60, 2, 10, QLatin1Char('0'));
+}
+
+constexpr double kHoverReach = 24; // pixels from the cursor within which a point is "hovered"
+constexpr double kWheelStep = 0.8; // one wheel notch shows 80 % of the span
+
+} // namespace
 
 TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* parent, QAbstractAxis* yAxis)
     // The chart goes to QChartView's constructor: QChartView(parent) makes a default chart of
     // its own, and setChart() only releases that one, never deletes it (LeakSanitizer found it).
     : QChartView(new QChart, parent)
     , m_chart(chart())
-    , m_x(new QValueAxis)
+    , m_x(nullptr)
     , m_yAxis(yAxis ? yAxis : new QValueAxis)
     , m_y(qobject_cast<QValueAxis*>(m_yAxis))
     , m_note(new ChartNote(this, m_chart))
+    , m_view(new TimeView(this))
+    , m_ownView(m_view)
+    , m_time(new QCategoryAxis)
+    , m_hoverDot(new QScatterSeries)
+    , m_band(new QRubberBand(QRubberBand::Rectangle, viewport()))
 {
+    m_x = m_time;
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(kMinimumSize);
+    setFocusPolicy(Qt::StrongFocus);
+    viewport()->setMouseTracking(true);
     m_chart->setTitle(title);
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_yAxis, Qt::AlignLeft);
-    m_x->setLabelFormat(QStringLiteral("%.0f s"));
-    m_x->setTickCount(7); // every 10 s over the 60 s window; fewer when narrow (resizeEvent)
-    m_x->setRange(0, kWindowSeconds);
+    m_time->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     m_yAxis->setTitleText(yTitle);
     if (m_y) {
         m_y->setLabelFormat(QStringLiteral("%.0f"));
         m_y->setTickCount(6);
         m_y->setRange(0, 1);
     }
+    // The hovered point, drawn over the lines; not a legend entry.
+    m_hoverDot->setMarkerSize(9);
+    m_chart->addSeries(m_hoverDot);
+    m_hoverDot->attachAxis(m_x);
+    m_hoverDot->attachAxis(m_yAxis);
+    for (QLegendMarker* marker : m_chart->legend()->markers(m_hoverDot))
+        marker->setVisible(false);
+    m_band->hide();
+    connect(m_view, &TimeView::changed, this, [this] { refresh(m_now); });
+    updateTimeLabels(m_view->range());
     restyle();
+}
+
+void TimeChart::setTimeView(TimeView* view)
+{
+    if (!view || view == m_view)
+        return;
+    disconnect(m_view, nullptr, this, nullptr);
+    m_view = view;
+    connect(m_view, &TimeView::changed, this, [this] { refresh(m_now); });
+    delete m_ownView;
+    m_ownView = nullptr;
 }
 
 void TimeChart::changeEvent(QEvent* event)
@@ -52,13 +110,9 @@ void TimeChart::changeEvent(QEvent* event)
 void TimeChart::resizeEvent(QResizeEvent* event)
 {
     QChartView::resizeEvent(event);
-    // A label every 10 s where they fit, else every 20 s: "60 s" squeezed into "6…" says nothing.
-    const QFontMetrics metrics(m_x->labelsFont());
-    const int label = metrics.horizontalAdvance(QStringLiteral("60 s")) + 3 * metrics.averageCharWidth();
-    const int plot = width() - 70; // less the y axis' labels and title, about
-    const int ticks = plot >= 6 * label ? 7 : 4;
-    if (m_x->tickCount() != ticks)
-        m_x->setTickCount(ticks);
+    // The labels that fit change with the width: "0:30" squeezed into "0…" says nothing.
+    m_labelled = {};
+    updateTimeLabels(m_view->range());
     fitLegend();
 }
 
@@ -89,11 +143,26 @@ void TimeChart::restyle()
         pen.setWidthF(line->property("csWidth").toReal());
         line->setPen(pen);
     }
+    m_hoverDot->setColor(palette().color(QPalette::Text));
+    m_hoverDot->setBorderColor(palette().color(QPalette::Base));
+    for (QLegendMarker* marker : m_chart->legend()->markers(m_hoverDot))
+        marker->setVisible(false);
+    for (int i = 0; i < m_lines.size(); ++i)
+        applyHidden(i);
+}
+
+QString TimeChart::valueText(int, double value) const
+{
+    return QLocale().toString(value, 'f', value < 10 ? 1 : 0);
 }
 
 void TimeChart::setNote(const QString& note)
 {
     m_note->setNote(note);
+    clearHover();
+    // The note shows every series again when it goes: the ones the user hid stay hidden.
+    for (int i = 0; i < m_lines.size(); ++i)
+        applyHidden(i);
 }
 
 QString TimeChart::note() const
@@ -101,10 +170,83 @@ QString TimeChart::note() const
     return m_note->isVisibleTo(this) ? m_note->text() : QString();
 }
 
-void TimeChart::slide(double now)
+TimeRange TimeChart::beginRefresh(double now)
 {
-    const double right = std::max(now, kWindowSeconds);
-    m_x->setRange(right - kWindowSeconds, right);
+    m_now = now;
+    m_view->setNow(now);
+    return m_view->range();
+}
+
+int TimeChart::columns() const
+{
+    const qreal plot = m_chart->plotArea().width();
+    return std::max(50, int(plot > 1 ? plot : width() - 70));
+}
+
+double TimeChart::visibleMax(const QList<QList<QPointF>>& lines) const
+{
+    double best = 0;
+    for (int i = 0; i < lines.size(); ++i) {
+        if (m_hidden.contains(i))
+            continue;
+        for (const QPointF& p : lines[i])
+            best = std::max(best, p.y());
+    }
+    return best;
+}
+
+void TimeChart::showRange()
+{
+    const TimeRange r = m_view->range();
+    if (m_x->min() != r.from || m_x->max() != r.to)
+        m_x->setRange(r.from, r.to);
+    updateTimeLabels(r);
+    // The hovered point may have left the range or changed: look again where the mouse is.
+    if (!m_hoverText.isEmpty() && underMouse()) {
+        const QPoint global = QCursor::pos();
+        updateHover(viewport()->mapFromGlobal(global), global);
+    }
+}
+
+void TimeChart::updateTimeLabels(const TimeRange& r)
+{
+    // Round ticks ("0:30", "1:00"), as many as fit the width, at most 7.
+    const QFontMetrics metrics(m_x->labelsFont());
+    const int label = metrics.horizontalAdvance(QStringLiteral("00:00")) + 3 * metrics.averageCharWidth();
+    const qreal plot = m_chart->plotArea().width() > 1 ? m_chart->plotArea().width() : width() - 70;
+    const int fitting = std::clamp(int(plot / label), 2, 7);
+    static constexpr double kSteps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400 };
+    double step = kSteps[std::size(kSteps) - 1];
+    for (double s : kSteps) {
+        if (r.span() / s <= fitting) {
+            step = s;
+            break;
+        }
+    }
+    // Labels change only when a tick enters or leaves the range, or the step changes.
+    const double first = std::ceil(r.from / step - 1e-9) * step;
+    const double last = std::floor(r.to / step + 1e-9) * step;
+    if (step == m_tickStep && m_labelled == TimeRange { first, last })
+        return;
+    m_tickStep = step;
+    m_labelled = { first, last };
+    for (const QString& old : m_time->categoriesLabels())
+        m_time->remove(old);
+    m_time->setStartValue(first - step);
+    for (double t = first; t <= last + 1e-9; t += step)
+        m_time->append(tickLabel(t), t);
+    // Removing and appending categories may move the range: put it back.
+    m_time->setRange(r.from, r.to);
+}
+
+TimeRange TimeChart::axisRange() const
+{
+    return { m_x->min(), m_x->max() };
+}
+
+QStringList TimeChart::timeLabels() const
+{
+    return m_time->categoriesLabels();
 }
 
 void TimeChart::removeLastLine()
@@ -130,6 +272,11 @@ int TimeChart::pointCount() const
     return points;
 }
 
+QList<QPointF> TimeChart::linePoints(int i) const
+{
+    return i >= 0 && i < m_lines.size() ? m_lines[i]->points() : QList<QPointF>();
+}
+
 QString TimeChart::title() const
 {
     return m_chart->title();
@@ -149,7 +296,255 @@ QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal
     pen.setJoinStyle(Qt::RoundJoin);
     line->setPen(pen);
     line->setVisible(m_note->isHidden()); // a line added under a note stays hidden with the others
+    // The dot stays on top of the lines.
+    m_chart->removeSeries(m_hoverDot);
+    m_chart->addSeries(m_hoverDot);
+    m_hoverDot->attachAxis(m_x);
+    m_hoverDot->attachAxis(m_yAxis);
+    for (QLegendMarker* marker : m_chart->legend()->markers(m_hoverDot))
+        marker->setVisible(false);
+    for (QLegendMarker* marker : m_chart->legend()->markers(line))
+        connect(marker, &QLegendMarker::clicked, this, [this, line] {
+            if (const int i = int(m_lines.indexOf(line)); i >= 0)
+                setLineHidden(i, !m_hidden.contains(i));
+        });
     return line;
+}
+
+void TimeChart::setLineHidden(int i, bool hidden)
+{
+    if (i < 0 || i >= m_lines.size())
+        return;
+    if (hidden)
+        m_hidden.insert(i);
+    else
+        m_hidden.remove(i);
+    applyHidden(i);
+    clearHover();
+    refresh(m_now); // the y scale follows the lines that are shown
+}
+
+void TimeChart::applyHidden(int i)
+{
+    QLineSeries* line = m_lines[i];
+    const bool hidden = m_hidden.contains(i);
+    line->setVisible(!hidden && m_note->isHidden());
+    // A hidden line keeps its legend entry, greyed, so it can be clicked back.
+    const QColor color = line->property("csColor").value<QColor>();
+    for (QLegendMarker* marker : m_chart->legend()->markers(line)) {
+        marker->setVisible(m_note->isHidden());
+        QColor label = palette().color(hidden ? QPalette::PlaceholderText : QPalette::Text);
+        marker->setLabelBrush(label);
+        QColor swatch = color;
+        swatch.setAlphaF(hidden ? 0.25f : 1.0f);
+        marker->setBrush(swatch);
+        QPen pen = marker->pen();
+        pen.setColor(swatch);
+        marker->setPen(pen);
+    }
+}
+
+QRectF TimeChart::plotRect() const
+{
+    const QRectF scene = m_chart->mapToScene(m_chart->plotArea()).boundingRect();
+    return mapFromScene(scene).boundingRect();
+}
+
+bool TimeChart::inPlot(const QPoint& pos) const
+{
+    return plotRect().adjusted(-1, -1, 1, 1).contains(pos);
+}
+
+double TimeChart::timeAt(const QPoint& pos) const
+{
+    const QPointF scene = mapToScene(pos);
+    return m_chart->mapToValue(m_chart->mapFromScene(scene), m_lines.isEmpty() ? nullptr : m_lines.front()).x();
+}
+
+QPoint TimeChart::positionOf(double t, double y, int line) const
+{
+    QAbstractSeries* series = line >= 0 && line < m_lines.size() ? m_lines[line] : nullptr;
+    const QPointF at = m_chart->mapToPosition(QPointF(t, y), series);
+    return mapFromScene(m_chart->mapToScene(at));
+}
+
+void TimeChart::wheelEvent(QWheelEvent* event)
+{
+    const QPoint pos = event->position().toPoint();
+    const int delta = event->angleDelta().y() != 0 ? event->angleDelta().y() : event->angleDelta().x();
+    // Outside the plot the wheel is the surrounding scroll area's (the chart grid scrolls).
+    if (!inPlot(pos) || delta == 0 || m_lines.isEmpty()) {
+        event->ignore();
+        return;
+    }
+    m_view->zoom(timeAt(pos), std::pow(kWheelStep, delta / 120.0));
+    event->accept();
+}
+
+void TimeChart::mousePressEvent(QMouseEvent* event)
+{
+    const QPoint pos = event->position().toPoint();
+    if (inPlot(pos) && !m_lines.isEmpty()) {
+        const bool pan = event->button() == Qt::MiddleButton
+            || (event->button() == Qt::LeftButton && event->modifiers().testFlag(Qt::ShiftModifier));
+        if (pan || event->button() == Qt::LeftButton) {
+            m_drag = pan ? Drag::Pan : Drag::Select;
+            m_pressAt = pos;
+            m_pressRange = m_view->range();
+            clearHover();
+            setFocus(Qt::MouseFocusReason);
+            event->accept();
+            return;
+        }
+    }
+    QChartView::mousePressEvent(event); // the legend's markers take their clicks here
+}
+
+void TimeChart::mouseMoveEvent(QMouseEvent* event)
+{
+    const QPoint pos = event->position().toPoint();
+    const QRectF plot = plotRect();
+    if (m_drag == Drag::Select) {
+        const int x = std::clamp(pos.x(), int(plot.left()), int(plot.right()));
+        m_band->setGeometry(QRect(QPoint(std::min(x, m_pressAt.x()), int(plot.top())),
+                                  QPoint(std::max(x, m_pressAt.x()), int(plot.bottom()))));
+        m_band->setVisible(std::abs(x - m_pressAt.x()) > 2);
+        event->accept();
+        return;
+    }
+    if (m_drag == Drag::Pan) {
+        const double perPixel = m_pressRange.span() / std::max<qreal>(plot.width(), 1);
+        const double shift = -(pos.x() - m_pressAt.x()) * perPixel;
+        m_view->select(m_pressRange.from + shift, m_pressRange.to + shift);
+        event->accept();
+        return;
+    }
+    QChartView::mouseMoveEvent(event);
+    updateHover(pos, event->globalPosition().toPoint());
+}
+
+void TimeChart::mouseReleaseEvent(QMouseEvent* event)
+{
+    if (m_drag == Drag::None) {
+        QChartView::mouseReleaseEvent(event);
+        return;
+    }
+    const Drag drag = m_drag;
+    m_drag = Drag::None;
+    m_band->hide();
+    const QPoint pos = event->position().toPoint();
+    // A click without a drag selects nothing.
+    if (drag == Drag::Select && std::abs(pos.x() - m_pressAt.x()) >= 5) {
+        const QRectF plot = plotRect();
+        const int x = std::clamp(pos.x(), int(plot.left()), int(plot.right()));
+        m_view->select(timeAt(m_pressAt), timeAt(QPoint(x, m_pressAt.y())));
+    }
+    event->accept();
+}
+
+void TimeChart::mouseDoubleClickEvent(QMouseEvent* event)
+{
+    if (inPlot(event->position().toPoint())) {
+        m_view->reset();
+        event->accept();
+        return;
+    }
+    QChartView::mouseDoubleClickEvent(event);
+}
+
+void TimeChart::keyPressEvent(QKeyEvent* event)
+{
+    const double span = m_view->range().span();
+    const double centre = (m_view->range().from + m_view->range().to) / 2;
+    switch (event->key()) {
+    case Qt::Key_Space: m_view->togglePause(); break;
+    case Qt::Key_Home:
+    case Qt::Key_Escape: m_view->reset(); break;
+    case Qt::Key_Left: m_view->pan(-span / 10); break;
+    case Qt::Key_Right: m_view->pan(span / 10); break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: m_view->zoom(centre, kWheelStep); break;
+    case Qt::Key_Minus: m_view->zoom(centre, 1 / kWheelStep); break;
+    default: QChartView::keyPressEvent(event); return;
+    }
+    event->accept();
+}
+
+void TimeChart::leaveEvent(QEvent* event)
+{
+    QChartView::leaveEvent(event);
+    clearHover();
+}
+
+bool TimeChart::viewportEvent(QEvent* event)
+{
+    // Over a point the tooltip is the point's; elsewhere the chart's own description.
+    if (event->type() == QEvent::ToolTip && !m_hoverText.isEmpty())
+        return true;
+    return QChartView::viewportEvent(event);
+}
+
+bool TimeChart::nearestPoint(const QPoint& pos, int* line, QPointF* point) const
+{
+    if (!inPlot(pos) || !m_note->isHidden())
+        return false;
+    *line = -1;
+    double bestDistance = kHoverReach;
+    const double t = timeAt(pos);
+    for (int i = 0; i < m_lines.size(); ++i) {
+        if (m_hidden.contains(i))
+            continue;
+        const QList<QPointF> points = m_lines[i]->points();
+        // The points nearest in time (an envelope has two at one time): a few either side.
+        const auto at = std::lower_bound(points.begin(), points.end(), t,
+                                         [](const QPointF& p, double time) { return p.x() < time; });
+        const qsizetype middle = at - points.begin();
+        for (qsizetype k = std::max<qsizetype>(0, middle - 3); k < std::min(points.size(), middle + 3); ++k) {
+            const QPoint drawn = positionOf(points[k].x(), points[k].y(), i);
+            const double distance = std::hypot(drawn.x() - pos.x(), drawn.y() - pos.y());
+            if (distance < bestDistance) {
+                bestDistance = distance;
+                *line = i;
+                *point = points[k];
+            }
+        }
+    }
+    return *line >= 0;
+}
+
+QString TimeChart::hoverTextAt(const QPoint& pos) const
+{
+    int line = -1;
+    QPointF point;
+    if (!nearestPoint(pos, &line, &point))
+        return {};
+    return tr("%1: %2 at %3").arg(m_lines[line]->name(), valueText(line, point.y()), formatClusterTime(point.x()));
+}
+
+void TimeChart::updateHover(const QPoint& pos, const QPoint& global)
+{
+    int line = -1;
+    QPointF point;
+    if (!nearestPoint(pos, &line, &point)) {
+        clearHover();
+        return;
+    }
+    const QString text = tr("%1: %2 at %3").arg(m_lines[line]->name(), valueText(line, point.y()), formatClusterTime(point.x()));
+    // The dot marks the point the text is about.
+    if (m_hoverDot->count() != 1 || m_hoverDot->at(0) != point)
+        m_hoverDot->replace(QList<QPointF> { point });
+    if (text != m_hoverText || !QToolTip::isVisible())
+        QToolTip::showText(global, text, viewport());
+    m_hoverText = text;
+}
+
+void TimeChart::clearHover()
+{
+    if (m_hoverText.isEmpty() && m_hoverDot->count() == 0)
+        return;
+    m_hoverText.clear();
+    m_hoverDot->clear();
+    QToolTip::hideText();
 }
 
 } // namespace cs::ui

@@ -5,6 +5,8 @@
 #include "charts/distributionchart.h"
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
+#include "charts/timeview.h"
+#include "charts/workerresourcechart.h"
 #include "cli/configfile.h"
 #include "control/client.h"
 #include "messages/wording.h"
@@ -21,6 +23,7 @@
 #include "widgets/launcherpanel.h"
 #include "widgets/loadpanel.h"
 #include "widgets/logview.h"
+#include "widgets/timeviewbar.h"
 #include "widgets/workertableview.h"
 
 #include <cmath>
@@ -112,6 +115,16 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_latencyChart = new LatencyChart(m_models->latencySeries());
     m_distributionChart = new DistributionChart(m_models->share());
     m_timelineChart = new RestartTimelineChart(m_models->timeline());
+    m_memoryChart = new WorkerResourceChart(m_models->memorySeries(), WorkerResourceChart::Resource::Memory);
+    m_cpuChart = new WorkerResourceChart(m_models->cpuSeries(), WorkerResourceChart::Resource::Cpu);
+    m_memoryChart->setObjectName(QStringLiteral("memoryChart"));
+    m_cpuChart->setObjectName(QStringLiteral("cpuChart"));
+    // One time view for every time chart: zoom or pan one, and all follow.
+    m_timeView = new TimeView(this);
+    for (TimeChart* chart : std::initializer_list<TimeChart*> { m_coreChart, m_rateChart, m_latencyChart, m_memoryChart,
+                                                                m_cpuChart, m_timelineChart })
+        chart->setTimeView(m_timeView);
+    m_timeViewBar = new TimeViewBar(m_timeView);
     m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
     m_rateChart->setObjectName(QStringLiteral("workerRateChart"));
     m_latencyChart->setObjectName(QStringLiteral("latencyChart"));
@@ -121,8 +134,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     // rather than squeezing them.
     m_chartGrid = new ChartGrid;
     m_chartGrid->setObjectName(QStringLiteral("chartGrid"));
-    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart,
-                                                            m_distributionChart, m_timelineChart })
+    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart, m_memoryChart,
+                                                            m_cpuChart, m_distributionChart, m_timelineChart })
         m_chartGrid->addChart(chart);
     auto* chartScroll = new QScrollArea;
     chartScroll->setObjectName(QStringLiteral("chartScroll"));
@@ -162,8 +175,14 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
         const int table = std::min(m_workerView->heightForRows(std::max(3, m_models->workers()->rowCount())), total / 2);
         m_bottomSplitter->setSizes({ table, total - table });
     });
+    auto* charts = new QWidget;
+    auto* chartsLayout = new QVBoxLayout(charts);
+    chartsLayout->setContentsMargins(0, 0, 0, 0);
+    chartsLayout->setSpacing(4);
+    chartsLayout->addWidget(m_timeViewBar);
+    chartsLayout->addWidget(chartScroll, 1);
     m_mainSplitter = new QSplitter(Qt::Vertical);
-    m_mainSplitter->addWidget(chartScroll);
+    m_mainSplitter->addWidget(charts);
     m_mainSplitter->addWidget(m_bottomPanes);
     m_mainSplitter->setStretchFactor(0, 3);
     m_mainSplitter->setStretchFactor(1, 2);
@@ -456,6 +475,7 @@ void MainWindow::onRunningChanged(bool running)
     m_workerView->setChaos(running && m_adapter->config().chaos);
     m_models->setRunning(running);
     if (running) {
+        m_timeView->reset(); // a new cluster is a new timeline
         m_banner->hide();
         statusBar()->showMessage(tr("Starting…"), 3000);
     } else {
@@ -482,9 +502,12 @@ void MainWindow::refreshCharts()
 {
     m_chartsDirty = false;
     const double now = m_models->now();
+    m_timeView->setNow(now);
     m_coreChart->refresh(now);
     m_rateChart->refresh(now);
     m_latencyChart->refresh(now);
+    m_memoryChart->refresh(now);
+    m_cpuChart->refresh(now);
     m_timelineChart->refresh(now);
     m_distributionChart->refresh();
 }

@@ -32,7 +32,10 @@ class LogView;
 class RestartTimelineChart;
 class ShareModel;
 class TimeSeriesModel;
+class TimeView;
+class TimeViewBar;
 class WorkerRateChart;
+class WorkerResourceChart;
 class WorkerTableModel;
 class WorkerTableView;
 
@@ -64,6 +67,11 @@ public:
     LatencyChart* latencyChart() const { return m_latencyChart; }
     DistributionChart* distributionChart() const { return m_distributionChart; }
     CoreLoadChart* coreChart() const { return m_coreChart; }
+    WorkerResourceChart* memoryChart() const { return m_memoryChart; }
+    WorkerResourceChart* cpuChart() const { return m_cpuChart; }
+    /// The time range every time chart shows (one view: zoom one, all follow).
+    TimeView* timeView() const { return m_timeView; }
+    TimeViewBar* timeViewBar() const { return m_timeViewBar; }
     ChartGrid* chartGrid() const { return m_chartGrid; }
     /// Launcher and load: together, or as tabs in a short window.
     FoldingPanes* controlPanes() const { return m_controlPanes; }
@@ -108,6 +116,10 @@ private:
     LatencyChart* m_latencyChart;
     DistributionChart* m_distributionChart;
     RestartTimelineChart* m_timelineChart;
+    WorkerResourceChart* m_memoryChart;
+    WorkerResourceChart* m_cpuChart;
+    TimeView* m_timeView;
+    TimeViewBar* m_timeViewBar;
     ChartGrid* m_chartGrid;
     FoldingPanes* m_controlPanes;
     FoldingPanes* m_bottomPanes;

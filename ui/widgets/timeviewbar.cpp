@@ -1,0 +1,66 @@
+#include "widgets/timeviewbar.h"
+
+#include "charts/timeview.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QStyle>
+#include <QToolButton>
+
+namespace cs::ui {
+
+TimeViewBar::TimeViewBar(TimeView* view, QWidget* parent)
+    : QWidget(parent)
+    , m_view(view)
+    , m_live(new QToolButton(this))
+    , m_reset(new QToolButton(this))
+    , m_state(new QLabel(this))
+{
+    setObjectName(QStringLiteral("timeViewBar"));
+    m_live->setObjectName(QStringLiteral("liveButton"));
+    m_reset->setObjectName(QStringLiteral("resetViewButton"));
+    m_state->setObjectName(QStringLiteral("timeViewState"));
+    m_live->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_reset->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_reset->setText(tr("Reset view"));
+    m_reset->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
+    m_reset->setToolTip(tr("Back to live, the last 60 seconds (Home or Esc on a chart; double-click a chart)"));
+    const QString how = tr("On a time chart: the wheel zooms around the cursor, a drag zooms into a range, shift-drag "
+                           "or middle-drag pans, Left/Right pan, +/- zoom. Click a legend entry to hide its line. "
+                           "The charts keep everything since the cluster started.");
+    m_state->setToolTip(how);
+    setToolTip(how);
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    layout->addWidget(m_live);
+    layout->addWidget(m_reset);
+    layout->addWidget(m_state, 1);
+    connect(m_live, &QToolButton::clicked, m_view, &TimeView::togglePause);
+    connect(m_reset, &QToolButton::clicked, m_view, &TimeView::reset);
+    connect(m_view, &TimeView::changed, this, &TimeViewBar::update);
+    update();
+}
+
+QString TimeViewBar::text() const
+{
+    return m_state->text();
+}
+
+void TimeViewBar::update()
+{
+    const bool live = m_view->live();
+    m_live->setText(live ? tr("Pause") : tr("Live"));
+    m_live->setIcon(style()->standardIcon(live ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    m_live->setToolTip(live ? tr("Stop following the newest data (Space on a chart)")
+                            : tr("Follow the newest data again, at this zoom (Space on a chart)"));
+    m_reset->setEnabled(!live || m_view->range().span() != TimeView::kLiveSpan);
+    m_state->setText(live ? m_view->description()
+                          : tr("%1 — Live or Reset view to follow the newest data").arg(m_view->description()));
+    // Not live is worth a glance: the charts no longer move.
+    QFont font = m_state->font();
+    font.setBold(!live);
+    m_state->setFont(font);
+}
+
+} // namespace cs::ui
