@@ -125,7 +125,8 @@ void TimeChart::fitLegend()
     const QFontMetrics metrics(m_chart->legend()->font());
     int needed = 0;
     for (const QLineSeries* line : std::as_const(m_lines))
-        needed += metrics.horizontalAdvance(line->name()) + metrics.height() + 3 * metrics.averageCharWidth();
+        if (!line->property("csUnlisted").toBool())
+            needed += metrics.horizontalAdvance(line->name()) + metrics.height() + 3 * metrics.averageCharWidth();
     const bool fits = needed <= width() - 2 * metrics.averageCharWidth();
     if (m_chart->legend()->isVisible() != fits)
         m_chart->legend()->setVisible(fits);
@@ -306,9 +307,22 @@ QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal
     for (QLegendMarker* marker : m_chart->legend()->markers(line))
         connect(marker, &QLegendMarker::clicked, this, [this, line] {
             if (const int i = int(m_lines.indexOf(line)); i >= 0)
-                setLineHidden(i, !m_hidden.contains(i));
+                legendClicked(i);
         });
     return line;
+}
+
+void TimeChart::legendClicked(int line)
+{
+    setLineHidden(line, !m_hidden.contains(line));
+}
+
+void TimeChart::unlist(int line)
+{
+    if (line < 0 || line >= m_lines.size() || m_lines[line]->property("csUnlisted").toBool())
+        return;
+    m_lines[line]->setProperty("csUnlisted", true);
+    applyHidden(line);
 }
 
 void TimeChart::setLineHidden(int i, bool hidden)
@@ -331,8 +345,9 @@ void TimeChart::applyHidden(int i)
     line->setVisible(!hidden && m_note->isHidden());
     // A hidden line keeps its legend entry, greyed, so it can be clicked back.
     const QColor color = line->property("csColor").value<QColor>();
+    const bool listed = !line->property("csUnlisted").toBool();
     for (QLegendMarker* marker : m_chart->legend()->markers(line)) {
-        marker->setVisible(m_note->isHidden());
+        marker->setVisible(listed && m_note->isHidden());
         QColor label = palette().color(hidden ? QPalette::PlaceholderText : QPalette::Text);
         marker->setLabelBrush(label);
         QColor swatch = color;

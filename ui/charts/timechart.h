@@ -88,6 +88,10 @@ protected:
     virtual void restyle();
     /// A value of line `line` with its unit, as the hover says it ("1,234 req/s").
     virtual QString valueText(int line, double value) const;
+    /// A click on line `line`'s legend entry: hides or shows it.
+    virtual void legendClicked(int line);
+    /// Leaves line `line` out of the legend (it is a companion of a listed line).
+    void unlist(int line);
 
     /// Call first in refresh(): records `now` and returns the range to draw.
     TimeRange beginRefresh(double now);

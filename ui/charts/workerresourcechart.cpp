@@ -4,46 +4,106 @@
 #include "models/slotpalette.h"
 #include "models/timeseriesmodel.h"
 
+#include <QChart>
 #include <QLineSeries>
+#include <QPen>
 #include <QValueAxis>
 
 namespace cs::ui {
 
-WorkerResourceChart::WorkerResourceChart(TimeSeriesModel* model, Resource resource, QWidget* parent)
-    : TimeChart(resource == Resource::Memory ? tr("Memory per worker") : tr("CPU per worker"),
-                resource == Resource::Memory ? tr("resident MiB") : tr("% of a core"), parent)
-    , m_model(model)
-    , m_resource(resource)
+WorkerResourceChart::WorkerResourceChart(TimeSeriesModel* memory, TimeSeriesModel* cpu, QWidget* parent)
+    : TimeChart(tr("Memory and CPU per worker"), tr("MiB (solid)"), parent)
+    , m_memory(memory)
+    , m_cpu(cpu)
+    , m_cpuAxis(new QValueAxis)
 {
-    setToolTip(resource == Resource::Memory
-                   ? tr("Resident memory (RSS) of each worker slot's process; a line keeps its slot's colour "
-                        "across respawns, and a slot without a process is a gap")
-                   : tr("CPU each worker slot's process uses, in % of one core (100 % = a whole core); a line "
-                        "keeps its slot's colour across respawns"));
+    m_chart->addAxis(m_cpuAxis, Qt::AlignRight);
+    m_cpuAxis->setTitleText(tr("CPU % (dashed)"));
+    m_cpuAxis->setLabelFormat(QStringLiteral("%.0f"));
+    m_cpuAxis->setGridLineVisible(false); // one grid (the memory axis') is enough
+    setNiceRange(m_cpuAxis, 10, 10);
+    restyle();
+    setToolTip(tr("Per worker slot, in the slot's colour: resident memory (RSS, solid, left axis) and CPU "
+                  "(dashed, right axis, 100 % = one whole core). A line keeps its slot across respawns; a slot "
+                  "without a process is a gap. Click a slot in the legend to hide its lines."));
+}
+
+void WorkerResourceChart::restyle()
+{
+    TimeChart::restyle();
+    if (!m_cpuAxis)
+        return; // called from the base constructor
+    applyAxisStyle(m_cpuAxis, palette());
+    m_cpuAxis->setGridLineVisible(false);
+    // The theme resets pens: the CPU lines dashed again.
+    for (int i = 1; i < m_lines.size(); i += 2) {
+        QPen pen = m_lines[i]->pen();
+        pen.setStyle(Qt::DashLine);
+        m_lines[i]->setPen(pen);
+    }
 }
 
 void WorkerResourceChart::refresh(double now)
 {
     const TimeRange r = beginRefresh(now);
+    const int slots = std::min(m_memory->seriesCount(), m_cpu->seriesCount());
+    const int before = int(m_lines.size());
     syncLines(
-        m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
-        [](int i) { return slotColor(i + 1); });
-    QList<QList<QPointF>> lines;
-    for (int i = 0; i < m_lines.size(); ++i)
-        lines.append(m_model->points(i, r.from, r.to, columns()));
-    for (int i = 0; i < m_lines.size(); ++i)
-        m_lines[i]->replace(lines[i]);
-    // Memory from 0 up (a leak reads as a slope, not as noise); CPU at least to 10 %, so an
-    // idle worker's 0.3 % stays a flat line near the bottom.
-    setNiceRange(m_y, visibleMax(lines) * 1.1, m_resource == Resource::Memory ? 1 : 10);
+        2 * slots, [this](int i) { return m_memory->seriesName(i / 2); },
+        [](int i) { return slotColor(i / 2 + 1); });
+    // A new CPU line: on the right axis, thin and dashed, and not in the legend (its slot's
+    // memory line stands for both).
+    for (int i = before | 1; i < m_lines.size(); i += 2) {
+        QLineSeries* line = m_lines[i];
+        if (line->attachedAxes().contains(m_cpuAxis))
+            continue;
+        line->detachAxis(m_yAxis);
+        line->attachAxis(m_cpuAxis);
+        line->setProperty("csWidth", 1.2);
+        QPen pen = line->pen();
+        pen.setWidthF(1.2);
+        pen.setStyle(Qt::DashLine);
+        line->setPen(pen);
+        unlist(i);
+    }
+    QList<QList<QPointF>> memory;
+    QList<QList<QPointF>> cpu;
+    for (int i = 0; i < m_lines.size(); ++i) {
+        const TimeSeriesModel* model = i % 2 == 0 ? m_memory : m_cpu;
+        QList<QPointF> points = model->points(i / 2, r.from, r.to, columns());
+        m_lines[i]->replace(points);
+        // visibleMax() reads hidden lines by index: keep the other kind's place empty.
+        (i % 2 == 0 ? memory : cpu).append(std::move(points));
+        (i % 2 == 0 ? cpu : memory).append({});
+    }
+    setNiceRange(m_y, visibleMax(memory) * 1.1, 1);
+    setNiceRange(m_cpuAxis, visibleMax(cpu) * 1.1, 10);
     showRange();
 }
 
-QString WorkerResourceChart::valueText(int, double value) const
+void WorkerResourceChart::legendClicked(int line)
 {
-    if (m_resource == Resource::Memory)
+    const int memory = line - line % 2;
+    const bool hide = !lineHidden(memory);
+    setLineHidden(memory + 1, hide);
+    setLineHidden(memory, hide);
+}
+
+QString WorkerResourceChart::valueText(int line, double value) const
+{
+    if (line % 2 == 0)
         return tr("%L1 MiB").arg(value, 0, 'f', 1);
     return tr("%1 % CPU").arg(value, 0, 'f', value < 10 ? 1 : 0);
+}
+
+double WorkerResourceChart::cpuAxisMax() const
+{
+    return m_cpuAxis->max();
+}
+
+double WorkerResourceChart::memoryAxisMax() const
+{
+    return m_y->max();
 }
 
 } // namespace cs::ui

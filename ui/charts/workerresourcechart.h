@@ -2,27 +2,36 @@
 
 #include "charts/timechart.h"
 
+class QValueAxis;
+
 namespace cs::ui {
 
 class TimeSeriesModel;
 
-/// What each worker slot costs over time, one line per slot in the slot's colour (what
-/// `pm2 monit` users look for): its resident memory in MiB, or its CPU in % of one core.
-/// Two instances sit side by side; the worker table has the current values.
+/// What each worker slot costs over time (what `pm2 monit` users look for), one chart so
+/// the grid keeps two rows: per slot, in the slot's colour, its resident memory as a solid
+/// line on the left axis (MiB) and its CPU as a thin dashed line on the right axis (% of
+/// one core). The legend lists the slots; clicking one hides both of its lines. Lines
+/// 2k and 2k + 1 are slot k + 1's memory and CPU.
 class WorkerResourceChart : public TimeChart {
     Q_OBJECT
 public:
-    enum class Resource { Memory, Cpu };
-    WorkerResourceChart(TimeSeriesModel* model, Resource resource, QWidget* parent = nullptr);
+    WorkerResourceChart(TimeSeriesModel* memory, TimeSeriesModel* cpu, QWidget* parent = nullptr);
     void refresh(double now) override;
-    Resource resource() const { return m_resource; }
+
+    /// The CPU axis' top, in % (for tests).
+    double cpuAxisMax() const;
+    double memoryAxisMax() const;
 
 protected:
     QString valueText(int line, double value) const override;
+    void legendClicked(int line) override;
+    void restyle() override;
 
 private:
-    TimeSeriesModel* m_model;
-    Resource m_resource;
+    TimeSeriesModel* m_memory;
+    TimeSeriesModel* m_cpu;
+    QValueAxis* m_cpuAxis;
 };
 
 } // namespace cs::ui

@@ -115,14 +115,12 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_latencyChart = new LatencyChart(m_models->latencySeries());
     m_distributionChart = new DistributionChart(m_models->share());
     m_timelineChart = new RestartTimelineChart(m_models->timeline());
-    m_memoryChart = new WorkerResourceChart(m_models->memorySeries(), WorkerResourceChart::Resource::Memory);
-    m_cpuChart = new WorkerResourceChart(m_models->cpuSeries(), WorkerResourceChart::Resource::Cpu);
-    m_memoryChart->setObjectName(QStringLiteral("memoryChart"));
-    m_cpuChart->setObjectName(QStringLiteral("cpuChart"));
+    m_resourceChart = new WorkerResourceChart(m_models->memorySeries(), m_models->cpuSeries());
+    m_resourceChart->setObjectName(QStringLiteral("resourceChart"));
     // One time view for every time chart: zoom or pan one, and all follow.
     m_timeView = new TimeView(this);
-    for (TimeChart* chart : std::initializer_list<TimeChart*> { m_coreChart, m_rateChart, m_latencyChart, m_memoryChart,
-                                                                m_cpuChart, m_timelineChart })
+    for (TimeChart* chart : std::initializer_list<TimeChart*> { m_coreChart, m_rateChart, m_latencyChart, m_resourceChart,
+                                                                m_timelineChart })
         chart->setTimeView(m_timeView);
     m_timeViewBar = new TimeViewBar(m_timeView);
     m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
@@ -134,8 +132,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     // rather than squeezing them.
     m_chartGrid = new ChartGrid;
     m_chartGrid->setObjectName(QStringLiteral("chartGrid"));
-    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart, m_memoryChart,
-                                                            m_cpuChart, m_distributionChart, m_timelineChart })
+    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart, m_resourceChart,
+                                                            m_distributionChart, m_timelineChart })
         m_chartGrid->addChart(chart);
     auto* chartScroll = new QScrollArea;
     chartScroll->setObjectName(QStringLiteral("chartScroll"));
@@ -175,14 +173,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
         const int table = std::min(m_workerView->heightForRows(std::max(3, m_models->workers()->rowCount())), total / 2);
         m_bottomSplitter->setSizes({ table, total - table });
     });
-    auto* charts = new QWidget;
-    auto* chartsLayout = new QVBoxLayout(charts);
-    chartsLayout->setContentsMargins(0, 0, 0, 0);
-    chartsLayout->setSpacing(4);
-    chartsLayout->addWidget(m_timeViewBar);
-    chartsLayout->addWidget(chartScroll, 1);
     m_mainSplitter = new QSplitter(Qt::Vertical);
-    m_mainSplitter->addWidget(charts);
+    m_mainSplitter->addWidget(chartScroll);
     m_mainSplitter->addWidget(m_bottomPanes);
     m_mainSplitter->setStretchFactor(0, 3);
     m_mainSplitter->setStretchFactor(1, 2);
@@ -229,6 +221,9 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     statusBar()->showMessage(tr("Stopped. Press F5 to start a cluster."));
 
     buildMenus();
+    // Pause / Live, Reset view and what the charts show, in the menu bar's spare width: a
+    // row of its own would take height the charts need in a laptop-sized window.
+    menuBar()->setCornerWidget(m_timeViewBar, Qt::TopRightCorner);
 
     connect(m_launcher, &LauncherPanel::startRequested, m_adapter, [this](const cs::ClusterConfig& config) {
         m_adapter->setMetricsPort(m_launcher->metricsPort());
@@ -506,8 +501,7 @@ void MainWindow::refreshCharts()
     m_coreChart->refresh(now);
     m_rateChart->refresh(now);
     m_latencyChart->refresh(now);
-    m_memoryChart->refresh(now);
-    m_cpuChart->refresh(now);
+    m_resourceChart->refresh(now);
     m_timelineChart->refresh(now);
     m_distributionChart->refresh();
 }

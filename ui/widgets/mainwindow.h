@@ -67,8 +67,7 @@ public:
     LatencyChart* latencyChart() const { return m_latencyChart; }
     DistributionChart* distributionChart() const { return m_distributionChart; }
     CoreLoadChart* coreChart() const { return m_coreChart; }
-    WorkerResourceChart* memoryChart() const { return m_memoryChart; }
-    WorkerResourceChart* cpuChart() const { return m_cpuChart; }
+    WorkerResourceChart* resourceChart() const { return m_resourceChart; }
     /// The time range every time chart shows (one view: zoom one, all follow).
     TimeView* timeView() const { return m_timeView; }
     TimeViewBar* timeViewBar() const { return m_timeViewBar; }
@@ -116,8 +115,7 @@ private:
     LatencyChart* m_latencyChart;
     DistributionChart* m_distributionChart;
     RestartTimelineChart* m_timelineChart;
-    WorkerResourceChart* m_memoryChart;
-    WorkerResourceChart* m_cpuChart;
+    WorkerResourceChart* m_resourceChart;
     TimeView* m_timeView;
     TimeViewBar* m_timeViewBar;
     ChartGrid* m_chartGrid;
