@@ -15,6 +15,7 @@
 #include <QKeyEvent>
 #include <QLegend>
 #include <QLegendMarker>
+#include <QLocale>
 #include <QLineSeries>
 #include <QMouseEvent>
 #include <QPen>

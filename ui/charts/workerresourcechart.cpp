@@ -74,7 +74,7 @@ void WorkerResourceChart::refresh(double now)
         m_lines[i]->replace(points);
         // visibleMax() reads hidden lines by index: keep the other kind's place empty.
         (i % 2 == 0 ? memory : cpu).append(std::move(points));
-        (i % 2 == 0 ? cpu : memory).append({});
+        (i % 2 == 0 ? cpu : memory).append(QList<QPointF>());
     }
     setNiceRange(m_y, visibleMax(memory) * 1.1, 1);
     setNiceRange(m_cpuAxis, visibleMax(cpu) * 1.1, 10);
