@@ -17,6 +17,7 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QTest>
+#include <QValueAxis>
 #include <QWheelEvent>
 
 using namespace cs::ui;
@@ -58,6 +59,7 @@ QPoint pixelOf(const TimeChart& chart, double t)
 /// Clicks the legend entry named `name`, where it is drawn.
 bool clickLegend(TimeChart& chart, const QString& name)
 {
+    QTest::qWait(50); // the legend lays its entries out from a posted event
     const QRectF legend = chart.chart()->legend()->sceneBoundingRect();
     for (QGraphicsItem* item : chart.scene()->items()) {
         QString text;

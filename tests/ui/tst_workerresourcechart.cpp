@@ -68,7 +68,7 @@ private Q_SLOTS:
         adapter.start(testConfig(2));
         QVERIFY(adapter.running());
         // A memory and a CPU line per slot, named by the slot; the legend lists the slots.
-        QTRY_COMPARE_WITH_TIMEOUT(chart.lineNames(), (QStringList { "#1", "#1", "#2", "#2" }), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(chart.lineNames(), (QStringList { QStringLiteral("#1"), QStringLiteral("#1"), QStringLiteral("#2"), QStringLiteral("#2") }), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(chart.linePoints(0).size() >= 5 && chart.linePoints(2).size() >= 5, 10000);
         for (const WorkerSample& w : models.snapshot()->workers)
             pids.push_back(w.pid);

@@ -374,12 +374,13 @@ bool TimeChart::inPlot(const QPoint& pos) const
 double TimeChart::timeAt(const QPoint& pos) const
 {
     const QPointF scene = mapToScene(pos);
-    return m_chart->mapToValue(m_chart->mapFromScene(scene), m_lines.isEmpty() ? nullptr : m_lines.front()).x();
+    // The hover dot is on the time axis in every chart, lines or not (the restart timeline).
+    return m_chart->mapToValue(m_chart->mapFromScene(scene), m_hoverDot).x();
 }
 
 QPoint TimeChart::positionOf(double t, double y, int line) const
 {
-    QAbstractSeries* series = line >= 0 && line < m_lines.size() ? m_lines[line] : nullptr;
+    QAbstractSeries* series = line >= 0 && line < m_lines.size() ? static_cast<QAbstractSeries*>(m_lines[line]) : m_hoverDot;
     const QPointF at = m_chart->mapToPosition(QPointF(t, y), series);
     return mapFromScene(m_chart->mapToScene(at));
 }
@@ -389,7 +390,7 @@ void TimeChart::wheelEvent(QWheelEvent* event)
     const QPoint pos = event->position().toPoint();
     const int delta = event->angleDelta().y() != 0 ? event->angleDelta().y() : event->angleDelta().x();
     // Outside the plot the wheel is the surrounding scroll area's (the chart grid scrolls).
-    if (!inPlot(pos) || delta == 0 || m_lines.isEmpty()) {
+    if (!inPlot(pos) || delta == 0) {
         event->ignore();
         return;
     }
@@ -400,7 +401,7 @@ void TimeChart::wheelEvent(QWheelEvent* event)
 void TimeChart::mousePressEvent(QMouseEvent* event)
 {
     const QPoint pos = event->position().toPoint();
-    if (inPlot(pos) && !m_lines.isEmpty()) {
+    if (inPlot(pos)) {
         const bool pan = event->button() == Qt::MiddleButton
             || (event->button() == Qt::LeftButton && event->modifiers().testFlag(Qt::ShiftModifier));
         if (pan || event->button() == Qt::LeftButton) {

@@ -67,7 +67,7 @@ public:
     QString hoverTextAt(const QPoint& pos) const;
     /// The text of the latest hover (for tests).
     QString hoverText() const { return m_hoverText; }
-    /// Where time `t` (and value `y` of line `line`) is drawn, in the viewport's pixels.
+    /// Where time `t` (and value `y` of line `line`; -1: of the left axis) is drawn, in the viewport's pixels.
     QPoint positionOf(double t, double y, int line = 0) const;
     /// The time at a viewport pixel column.
     double timeAt(const QPoint& pos) const;

@@ -180,11 +180,12 @@ void TimeSeriesModel::fold()
     while (m_full.size() > 1 && m_full.front().last < limit) {
         const int at = int(m_buckets.size());
         if (!m_buckets.empty() && bucketStart(m_full.front().first) == bucketStart(m_buckets.back().first)) {
-            // Into the bucket it falls in: one row fewer, and the bucket above it changed.
+            // Into the bucket it falls in: one row fewer, then the bucket above it changed.
+            const Row folded = std::move(m_full.front());
             beginRemoveRows({}, at, at);
-            merge(m_buckets.back(), m_full.front());
             m_full.pop_front();
             endRemoveRows();
+            merge(m_buckets.back(), folded);
             Q_EMIT dataChanged(index(at - 1, 0), index(at - 1, int(m_names.size())));
         } else {
             // The first sample of a new bucket: the same row, now counted as a bucket.
