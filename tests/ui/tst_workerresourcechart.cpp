@@ -59,11 +59,11 @@ private Q_SLOTS:
                 qOverload<const std::shared_ptr<const Snapshot>&>(&ClusterModels::apply));
         connect(&models, &ClusterModels::changed, &chart, [&] { chart.refresh(models.now()); });
         std::vector<int> pids;
+        // Stopped and gone also when a check fails (shutdown() waits, unlike QTRY after a failure).
         auto stop = qScopeGuard([&] {
-            adapter.stop();
-            QTRY_VERIFY_WITH_TIMEOUT(!adapter.running(), 10000);
+            QVERIFY(adapter.shutdown(5000));
             for (int pid : pids)
-                QTRY_VERIFY_WITH_TIMEOUT(!cs::test::processAlive(pid), 5000);
+                QVERIFY(cs::test::waitFor([&] { return !cs::test::processAlive(pid); }, std::chrono::milliseconds(5000)));
         });
         adapter.start(testConfig(2));
         QVERIFY(adapter.running());

@@ -99,7 +99,8 @@ void ClusterModels::apply(const std::shared_ptr<const Snapshot>& snapshot)
         if (w.slot <= 0)
             continue;
         rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
-        if (w.pid > 0) { // no process, no memory: a gap, not 0 MiB
+        // No process (or not measured yet, right after its fork): a gap, not 0 MiB.
+        if (w.pid > 0 && w.rssBytes > 0) {
             memory[std::size_t(w.slot - 1)] = double(w.rssBytes) / (1024.0 * 1024.0);
             cpu[std::size_t(w.slot - 1)] = w.cpuPercent;
         }
