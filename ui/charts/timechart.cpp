@@ -225,9 +225,12 @@ void TimeChart::updateTimeLabels(const TimeRange& r)
             break;
         }
     }
-    // Labels change only when a tick enters or leaves the range, or the step changes.
+    // A label centred on the right edge would be cut by the chart's frame: a tick that close
+    // goes unlabelled (the left edge has the y axis' room).
+    const double margin = r.span() * (label / 2.0) / std::max<qreal>(plot, 1);
     const double first = std::ceil(r.from / step - 1e-9) * step;
-    const double last = std::floor(r.to / step + 1e-9) * step;
+    const double last = std::floor((r.to - margin) / step + 1e-9) * step;
+    // Labels change only when a tick enters or leaves, or the step changes.
     if (step == m_tickStep && m_labelled == TimeRange { first, last })
         return;
     m_tickStep = step;

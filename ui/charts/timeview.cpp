@@ -31,7 +31,7 @@ QString TimeView::description() const
                                 : tr("Live: the last %1 min").arg(m_liveSpan / 60, 0, 'f', m_liveSpan < 600 ? 1 : 0);
     case Mode::Paused: return tr("Paused at %1").arg(formatClusterTime(m_range.to));
     case Mode::Zoomed:
-        return tr("%1 – %2 (not live)").arg(formatClusterTime(m_range.from), formatClusterTime(m_range.to));
+        return tr("%1 – %2, not live").arg(formatClusterTime(m_range.from), formatClusterTime(m_range.to));
     }
     return {};
 }

@@ -12,13 +12,13 @@
 namespace cs::ui {
 
 WorkerResourceChart::WorkerResourceChart(TimeSeriesModel* memory, TimeSeriesModel* cpu, QWidget* parent)
-    : TimeChart(tr("Memory and CPU per worker"), tr("MiB (solid)"), parent)
+    : TimeChart(tr("Memory and CPU per worker"), tr("MiB (—)"), parent)
     , m_memory(memory)
     , m_cpu(cpu)
     , m_cpuAxis(new QValueAxis)
 {
     m_chart->addAxis(m_cpuAxis, Qt::AlignRight);
-    m_cpuAxis->setTitleText(tr("CPU % (dashed)"));
+    m_cpuAxis->setTitleText(tr("CPU % (╌)"));
     m_cpuAxis->setLabelFormat(QStringLiteral("%.0f"));
     m_cpuAxis->setGridLineVisible(false); // one grid (the memory axis') is enough
     setNiceRange(m_cpuAxis, 10, 10);

@@ -38,8 +38,31 @@ QList<ChartGrid::Cell> ChartGrid::arrange(int columns, int width) const
                     && m_charts[i]->minimumWidth() <= third ? 1.0 / 3 : 0.5;
             edges = { 0.0, split, 1.0 };
         } else {
-            for (int c = 0; c <= inRow; ++c)
-                edges.append(double(c) / inRow);
+            // Evenly, unless a chart needs more than its share and the others can spare it:
+            // then each gets its least width and an even part of what is left.
+            const double total = width + kSpacing;
+            QList<int> least;
+            int sum = 0;
+            bool even = true;
+            for (int c = 0; c < inRow; ++c) {
+                const QWidget* chart = m_charts[i + c];
+                least.append(std::max(chart->minimumWidth(), chart->minimumSizeHint().width()) + kSpacing);
+                sum += least.back();
+                even = even && least.back() <= total / inRow;
+            }
+            edges.append(0.0);
+            if (even || sum + inRow > total) {
+                for (int c = 1; c <= inRow; ++c)
+                    edges.append(double(c) / inRow);
+            } else {
+                const double spare = (total - sum) / inRow;
+                double at = 0;
+                for (int c = 0; c < inRow; ++c) {
+                    at += least[c] + spare;
+                    edges.append(at / total);
+                }
+                edges.back() = 1.0;
+            }
         }
         for (int c = 0; c < inRow; ++c)
             cells.append(Cell { m_charts[i + c], row, edges[c], edges[c + 1] });

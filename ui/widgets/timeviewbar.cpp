@@ -25,11 +25,10 @@ TimeViewBar::TimeViewBar(TimeView* view, QWidget* parent)
     m_reset->setText(tr("Reset view"));
     m_reset->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
     m_reset->setToolTip(tr("Back to live, the last 60 seconds (Home or Esc on a chart; double-click a chart)"));
-    const QString how = tr("On a time chart: the wheel zooms around the cursor, a drag zooms into a range, shift-drag "
+    m_howTo = tr("On a time chart: the wheel zooms around the cursor, a drag zooms into a range, shift-drag "
                            "or middle-drag pans, Left/Right pan, +/- zoom. Click a legend entry to hide its line. "
                            "The charts keep everything since the cluster started.");
-    m_state->setToolTip(how);
-    setToolTip(how);
+    setToolTip(m_howTo);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(6);
@@ -55,8 +54,9 @@ void TimeViewBar::update()
     m_live->setToolTip(live ? tr("Stop following the newest data (Space on a chart)")
                             : tr("Follow the newest data again, at this zoom (Space on a chart)"));
     m_reset->setEnabled(!live || m_view->range().span() != TimeView::kLiveSpan);
-    m_state->setText(live ? m_view->description()
-                          : tr("%1 — Live or Reset view to follow the newest data").arg(m_view->description()));
+    m_state->setText(m_view->description());
+    m_state->setToolTip(live ? m_howTo : tr("Not following the newest data: Live follows it again at this zoom, "
+                                            "Reset view shows the last 60 seconds.\n%1").arg(m_howTo));
     // Not live is worth a glance: the charts no longer move.
     QFont font = m_state->font();
     font.setBold(!live);

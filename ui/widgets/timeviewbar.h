@@ -29,6 +29,7 @@ private:
     QToolButton* m_live;
     QToolButton* m_reset;
     QLabel* m_state;
+    QString m_howTo;
 };
 
 } // namespace cs::ui
