@@ -43,8 +43,9 @@ public:
     void setTimeView(TimeView* view);
     TimeView* timeView() const { return m_view; }
 
-    /// Small enough for three charts side by side in a 1024-pixel window, large enough to read.
-    static constexpr QSize kMinimumSize { 210, 150 };
+    /// Small enough for three charts side by side in a 1024-pixel window (two of them beside
+    /// the share chart), large enough to read.
+    static constexpr QSize kMinimumSize { 205, 150 };
     /// A sentence over the chart instead of its lines (empty: the lines again).
     void setNote(const QString& note);
     QString note() const;

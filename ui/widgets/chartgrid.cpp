@@ -51,15 +51,16 @@ QList<ChartGrid::Cell> ChartGrid::arrange(int columns, int width) const
                 even = even && least.back() <= total / inRow;
             }
             edges.append(0.0);
-            if (even || sum + inRow > total) {
+            if (even || sum > total) {
                 for (int c = 1; c <= inRow; ++c)
                     edges.append(double(c) / inRow);
             } else {
-                const double spare = (total - sum) / inRow;
-                double at = 0;
+                // Whole pixels, each edge half a pixel in, so flooring lands on it.
+                const int spare = int(total - sum) / inRow;
+                int at = 0;
                 for (int c = 0; c < inRow; ++c) {
                     at += least[c] + spare;
-                    edges.append(at / total);
+                    edges.append((at + 0.5) / total);
                 }
                 edges.back() = 1.0;
             }
