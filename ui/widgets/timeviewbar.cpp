@@ -2,6 +2,7 @@
 
 #include "charts/timeview.h"
 
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QStyle>
@@ -29,6 +30,11 @@ TimeViewBar::TimeViewBar(TimeView* view, QWidget* parent)
                            "or middle-drag pans, Left/Right pan, +/- zoom. Click a legend entry to hide its line. "
                            "The charts keep everything since the cluster started.");
     setToolTip(m_howTo);
+    // As wide as the longest description in bold, so the menu bar, which places this once,
+    // never cuts a longer one off.
+    QFont bold = m_state->font();
+    bold.setBold(true);
+    m_state->setMinimumWidth(QFontMetrics(bold).horizontalAdvance(tr("%1 – %2, not live").arg(QStringLiteral("000:00.0"), QStringLiteral("000:00.0"))) + 8);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(6);
