@@ -9,9 +9,9 @@ namespace cs::ui {
 class TimeSeriesModel;
 
 /// What each worker slot costs over time (what `pm2 monit` users look for), one chart so
-/// the grid keeps two rows: per slot, in the slot's colour, its resident memory as a solid
-/// line on the left axis (MiB) and its CPU as a thin dashed line on the right axis (% of
-/// one core). The legend lists the slots; clicking one hides both of its lines. Lines
+/// the grid keeps two rows: per slot, in the slot's colour, its resident memory as a thick
+/// line on the left axis (MiB) and its CPU as a thin pale line on the right axis (% of one
+/// core). The legend lists the slots; clicking one hides both of its lines. Lines
 /// 2k and 2k + 1 are slot k + 1's memory and CPU.
 class WorkerResourceChart : public TimeChart {
     Q_OBJECT

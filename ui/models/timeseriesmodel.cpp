@@ -252,34 +252,23 @@ QList<QPointF> TimeSeriesModel::points(int series, double from, double to, int c
         const Row& r = row(i);
         return s < r.cells.size() && r.cells[s].count > 0 ? &r.cells[s] : nullptr;
     };
-    const auto emitPair = [&](double t, double first, double second) {
-        out.append(QPointF(t, first));
-        if (second != first)
-            out.append(QPointF(t, second));
-    };
     if (columns <= 0 || end - begin <= std::size_t(columns)) {
         out.reserve(qsizetype(end - begin));
         for (std::size_t i = begin; i < end; ++i)
             if (const Cell* c = cellOf(i))
-                emitPair(row(i).time(), c->min, c->max);
+                out.append(QPointF(row(i).time(), c->max));
         return out;
     }
-    // More rows than pixel columns: per column, its lowest and highest value in the order
-    // they came (min/max decimation), at the column's mean time. The rows beyond the range
-    // get columns of their own.
+    // More rows than pixel columns: per column, the highest value at the column's mean time
+    // (max decimation). The rows beyond the range get columns of their own.
     const double width = (to - from) / columns;
-    out.reserve(2 * columns + 4);
+    out.reserve(columns + 4);
     long current = std::numeric_limits<long>::min();
-    double minV = 0, maxV = 0, timeSum = 0;
-    std::size_t minAt = 0, maxAt = 0, inColumn = 0;
+    double maxV = 0, timeSum = 0;
+    std::size_t inColumn = 0;
     const auto flush = [&] {
-        if (inColumn == 0)
-            return;
-        const double t = timeSum / double(inColumn);
-        if (minAt <= maxAt)
-            emitPair(t, minV, maxV);
-        else
-            emitPair(t, maxV, minV);
+        if (inColumn > 0)
+            out.append(QPointF(timeSum / double(inColumn), maxV));
     };
     for (std::size_t i = begin; i < end; ++i) {
         const Cell* c = cellOf(i);
@@ -292,18 +281,9 @@ QList<QPointF> TimeSeriesModel::points(int series, double from, double to, int c
             current = column;
             inColumn = 0;
             timeSum = 0;
-            minV = c->min;
             maxV = c->max;
-            minAt = maxAt = i;
         } else {
-            if (c->min < minV) {
-                minV = c->min;
-                minAt = i;
-            }
-            if (c->max > maxV) {
-                maxV = c->max;
-                maxAt = i;
-            }
+            maxV = std::max(maxV, c->max);
         }
         timeSum += t;
         ++inColumn;

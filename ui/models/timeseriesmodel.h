@@ -57,13 +57,13 @@ public:
     double latestTime() const;
     int bucketCount() const { return int(m_buckets.size()); }
     double bucketSeconds() const { return m_bucketWidth; }
-    /// Every point of a series, NaNs left out; a bucket gives its minimum and maximum (one
-    /// point when they are equal), so extremes survive.
+    /// Every point of a series, NaNs left out; a bucket gives its maximum, so spikes survive.
     QList<QPointF> points(int series) const;
     /// The points of a series a chart `columns` pixels wide needs to draw [from, to]: one
-    /// point either side of the range so lines reach the edges, and at most about two per
-    /// pixel column: where several samples share a column, their minimum and maximum, in the
-    /// order they occurred (a spike is never averaged away). `columns` <= 0: no thinning.
+    /// point either side of the range so lines reach the edges, and at most one per pixel
+    /// column: where several samples (or buckets) share a column, their maximum (a spike is
+    /// never averaged away; the MinimumRole keeps the dips for whoever needs them).
+    /// `columns` <= 0: no thinning.
     QList<QPointF> points(int series, double from, double to, int columns) const;
     /// Largest value of any series (its buckets' maxima included) in [from, to]; 0 when empty.
     double maxValue(double from, double to) const;
