@@ -225,7 +225,7 @@ void TimeChart::updateTimeLabels(const TimeRange& r)
     const int label = metrics.horizontalAdvance(QStringLiteral("00:00")) + 3 * metrics.averageCharWidth();
     const qreal plot = m_chart->plotArea().width() > 1 ? m_chart->plotArea().width() : width() - 70;
     const int fitting = std::clamp(int(plot / label), 2, 7);
-    static constexpr double kSteps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400 };
+    static constexpr double kSteps[] = { 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 14400, 28800, 86400 };
     double step = kSteps[std::size(kSteps) - 1];
     for (double s : kSteps) {
         if (r.span() / s <= fitting) {

@@ -45,7 +45,7 @@ public:
 
     /// Small enough for three charts side by side in a 1024-pixel window (two of them beside
     /// the share chart), large enough to read.
-    static constexpr QSize kMinimumSize { 205, 150 };
+    static constexpr QSize kMinimumSize { 200, 150 };
     /// A sentence over the chart instead of its lines (empty: the lines again).
     void setNote(const QString& note);
     QString note() const;
