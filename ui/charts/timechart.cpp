@@ -181,8 +181,10 @@ TimeRange TimeChart::beginRefresh(double now)
 
 int TimeChart::columns() const
 {
+    // A point every two pixels: a 2 px line cannot show more, and sixteen workers' lines over
+    // a zoomed-out hour cost half as much to draw.
     const qreal plot = m_chart->plotArea().width();
-    return std::max(50, int(plot > 1 ? plot : width() - 70));
+    return std::max(50, int(plot > 1 ? plot : width() - 70) / 2);
 }
 
 double TimeChart::visibleMax(const QList<QList<QPointF>>& lines) const
@@ -203,12 +205,13 @@ void TimeChart::showRange()
     if (m_x->min() != r.from || m_x->max() != r.to)
         m_x->setRange(r.from, r.to);
     updateTimeLabels(r);
-    // Dense lines (a point every few pixels: a zoomed-out hour) are drawn without
-    // antialiasing, which halves their cost and looks the same at that density.
+    // Dense lines over a long span (a zoomed-out hour: a point every two pixels) are drawn
+    // without antialiasing, which halves their cost and looks the same at that density; the
+    // live minute always smooth.
     qsizetype most = 0;
     for (const QLineSeries* line : std::as_const(m_lines))
         most = std::max(most, qsizetype(line->count()));
-    const bool smooth = most < columns() / 3;
+    const bool smooth = r.span() <= 300 || most < columns() * 2 / 3;
     if (renderHints().testFlag(QPainter::Antialiasing) != smooth)
         setRenderHint(QPainter::Antialiasing, smooth);
     // The hovered point may have left the range or changed: look again where the mouse is.

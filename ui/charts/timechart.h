@@ -22,8 +22,9 @@ class ChartNote;
 /// The common frame of the time charts: a value y axis under a time x axis, styled from
 /// the palette. What time they show is a TimeView's, shared by every time chart of the
 /// window (zoom one, all follow): live, the last 60 s, by default. Subclasses feed whole
-/// series with replace() in refresh(), only the visible range and about one point per
-/// pixel column (the models thin it); nothing animates and nothing updates point by point.
+/// series with replace() in refresh(), only the visible range and at most a point per two
+/// pixel columns (the models thin it, keeping maxima); nothing animates and nothing updates
+/// point by point.
 ///
 /// In the plot area: the wheel zooms around the time under the cursor, a drag selects a
 /// range to zoom into, shift-drag or middle-drag pans, a double click returns to live;
@@ -98,7 +99,7 @@ protected:
     TimeRange beginRefresh(double now);
     /// Call last in refresh(): the x axis to the view's range, with its tick labels.
     void showRange();
-    /// Pixel columns of the plot: what the models thin the points to.
+    /// How many points a line of the plot gets at most: one per two pixel columns.
     int columns() const;
     /// The largest y of the visible lines' points (hidden lines do not set the scale).
     double visibleMax(const QList<QList<QPointF>>& lines) const;
