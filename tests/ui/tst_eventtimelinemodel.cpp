@@ -81,25 +81,27 @@ private Q_SLOTS:
             QCOMPARE(int(got), category);
     }
 
-    void keepsTheLastWindow()
+    // Every marker since the start, up to the capacity (the oldest go first); a chart asks
+    // for the ones in its range.
+    void keepsEverythingUpToTheCapacity()
     {
         EventTimelineModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setCapacity(3);
         model.addEvents({ exitEvent(1, 1, ExitReason::KilledByUser, 9), respawn(1.1, 1), exitEvent(2, 2, ExitReason::Clean) });
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.count(Category::KilledByUser), 1);
         QCOMPARE(model.count(Category::Respawn), 1);
         QCOMPARE(model.points(Category::KilledByUser).front(), QPointF(1, 1));
-        model.addEvents({ exitEvent(30, 2, ExitReason::Crash, 6), respawn(30.2, 2) });
-        QCOMPARE(model.rowCount(), 4);
-        model.slideTo(61.05); // the markers at 1.0 slid out, 1.1 is still in
-        QCOMPARE(model.rowCount(), 3);
+        model.addEvents({ exitEvent(3000, 2, ExitReason::Crash, 6) });
+        QCOMPARE(model.rowCount(), 3); // an hour later, the first ones are still there
+        QCOMPARE(model.points(Category::Respawn, 0, 60), QList<QPointF> { QPointF(1.1, 1) });
+        QVERIFY(model.points(Category::Respawn, 60, 4000).isEmpty());
+        QCOMPARE(model.points(Category::Crash, 2990, 3010), QList<QPointF> { QPointF(3000, 2) });
+        model.addEvents({ respawn(3000.2, 2) });
+        QCOMPARE(model.rowCount(), 3); // over the capacity: the oldest went
         QCOMPARE(model.count(Category::KilledByUser), 0);
         QCOMPARE(model.count(Category::Respawn), 2);
-        model.slideTo(200);
-        QCOMPARE(model.rowCount(), 0);
-        QCOMPARE(model.count(Category::Crash), 0);
-        model.addEvents({ respawn(201, 1) });
         model.clear();
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.count(Category::Respawn), 0);

@@ -5,6 +5,7 @@
 #include "charts/restarttimelinechart.h"
 #include "charts/timechart.h"
 #include "charts/workerratechart.h"
+#include "charts/workerresourcechart.h"
 #include "models/workertablemodel.h"
 #include "widgets/chartgrid.h"
 #include "widgets/foldingpanes.h"
@@ -44,7 +45,8 @@ constexpr QSize kLeastChart { 200, 140 };
 QList<QChartView*> charts(const MainWindow& window)
 {
     return { static_cast<QChartView*>(window.coreChart()), window.rateChart(), window.latencyChart(),
-             window.findChild<QChartView*>(QStringLiteral("distributionChart")), window.timelineChart() };
+             window.resourceChart(), window.findChild<QChartView*>(QStringLiteral("distributionChart")),
+             window.timelineChart() };
 }
 
 /// A widget's rectangle in the window's coordinates.

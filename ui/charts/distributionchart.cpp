@@ -39,7 +39,9 @@ DistributionChart::DistributionChart(ShareModel* model, QWidget* parent)
     // Redraw the whole view: when the axis range and the span choice change together, the
     // minimal update left the old axis labels ghosting beside the new ones.
     setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
-    setMinimumSize(260, 170);
+    // Room for the span choice and Reset above the title, beside two time charts in a
+    // 1024-pixel window's chart grid.
+    setMinimumSize(246, 170);
     m_bars->append(m_requests);
     m_bars->append(m_connections);
     m_bars->setBarWidth(0.8);

@@ -57,6 +57,7 @@ void LatencyChart::restyle()
 
 void LatencyChart::refresh(double now)
 {
+    const TimeRange r = beginRefresh(now);
     // An interval without requests has no latency: a gap (the model leaves NaNs out). One
     // served under the resolution goes on the 1 µs line, and its legend entry says so.
     QList<QList<QPointF>> lines;
@@ -64,13 +65,15 @@ void LatencyChart::refresh(double now)
     double low = std::numeric_limits<double>::infinity();
     double high = 0;
     for (int i = 0; i < m_model->seriesCount(); ++i) {
-        QList<QPointF> points = m_model->points(i);
+        QList<QPointF> points = m_model->points(i, r.from, r.to, columns());
         bool lineUnder = false;
         for (QPointF& p : points) {
             if (p.y() < kResolutionMs) {
                 p.setY(kResolutionMs);
                 lineUnder = true;
             }
+            if (lineHidden(i))
+                continue; // a hidden line does not set the scale
             low = std::min(low, p.y());
             high = std::max(high, p.y());
         }
@@ -89,10 +92,21 @@ void LatencyChart::refresh(double now)
         m_lines[i]->replace(lines[i]);
     }
     setRange(scale);
+    m_perMs = scale.perMs;
     const QString title = scale.micros ? tr("µs (log scale)") : tr("ms (log scale)");
     if (m_log->titleText() != title)
         m_log->setTitleText(title);
-    slide(now);
+    showRange();
+}
+
+QString LatencyChart::valueText(int, double value) const
+{
+    const double ms = value / m_perMs;
+    if (ms <= kResolutionMs)
+        return tr("under 1 µs");
+    if (ms < 1)
+        return tr("%1 µs").arg(ms * 1000, 0, 'f', ms < 0.01 ? 1 : 0);
+    return tr("%L1 ms").arg(ms, 0, 'f', ms < 10 ? 2 : 1);
 }
 
 void LatencyChart::setRange(const LatencyScale& scale)

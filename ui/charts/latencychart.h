@@ -27,7 +27,7 @@ struct LatencyScale {
 LatencyScale latencyScale(double lowMs, double highMs);
 
 /// How long the workers take to serve a request (median and 99th percentile of all workers
-/// per sample interval, series 0 = p50, series 1 = p99 of the model), over the last 60 s.
+/// per sample interval, series 0 = p50, series 1 = p99 of the model).
 /// Measured inside the workers, so it is server time, not the client's round trip. The y
 /// axis is logarithmic: a 0.2 ms median and a 20 ms tail both stay readable on one chart.
 class LatencyChart : public TimeChart {
@@ -45,12 +45,14 @@ public:
 
 protected:
     void restyle() override;
+    QString valueText(int line, double value) const override;
 
 private:
     void setRange(const LatencyScale& scale);
 
     TimeSeriesModel* m_model;
     QLogValueAxis* m_log;
+    double m_perMs = 1; ///< the unit the lines are drawn in: 1 (ms) or 1000 (µs)
 };
 
 } // namespace cs::ui

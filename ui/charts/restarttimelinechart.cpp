@@ -69,7 +69,7 @@ RestartTimelineChart::RestartTimelineChart(EventTimelineModel* model, QWidget* p
     connect(m_chart, &QChart::plotAreaChanged, this, [this] { layoutSlots(m_model->slotCount()); });
     restyle();
     setToolTip(tr("Every unexpected exit (shape and colour say why) and every respawn, per worker slot, "
-                  "over the last 60 seconds"));
+                  "since the cluster started"));
 }
 
 void RestartTimelineChart::restyle()
@@ -130,11 +130,12 @@ QStringList RestartTimelineChart::slotLabels() const
 
 void RestartTimelineChart::refresh(double now)
 {
+    const TimeRange r = beginRefresh(now);
     layoutSlots(m_model->slotCount());
     bool legendChanged = false;
     for (int i = 0; i < EventTimelineModel::kCategoryCount; ++i) {
         const double offset = styleOf(Category(i)).offset;
-        QList<QPointF> points = m_model->points(Category(i));
+        QList<QPointF> points = m_model->points(Category(i), r.from, r.to);
         for (QPointF& p : points)
             p.setY(p.y() + offset);
         QScatterSeries* series = m_series[std::size_t(i)];
@@ -152,7 +153,7 @@ void RestartTimelineChart::refresh(double now)
     // place (and the width) it had while hidden.
     if (legendChanged)
         m_chart->legend()->layout()->invalidate();
-    slide(now);
+    showRange();
 }
 
 int RestartTimelineChart::markerCount(EventTimelineModel::Category category) const

@@ -10,7 +10,7 @@ class QScatterSeries;
 
 namespace cs::ui {
 
-/// Exits and respawns on the same 60 s axis as the other charts, one row per slot: a
+/// Exits and respawns on the same time axis as the other charts, one row per slot: a
 /// marker shape and colour per kind of exit (crash signal, exit code, killed by user,
 /// timeout), for a slot that failed, a user's reset and each respawn, so a kill followed by
 /// its respawn reads left to right. The legend lists the kinds that are on the chart.

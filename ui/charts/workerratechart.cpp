@@ -19,13 +19,22 @@ WorkerRateChart::WorkerRateChart(TimeSeriesModel* model, QWidget* parent)
 
 void WorkerRateChart::refresh(double now)
 {
+    const TimeRange r = beginRefresh(now);
     syncLines(
         m_model->seriesCount(), [this](int i) { return m_model->seriesName(i); },
         [](int i) { return slotColor(i + 1); });
+    QList<QList<QPointF>> lines;
     for (int i = 0; i < m_lines.size(); ++i)
-        m_lines[i]->replace(m_model->points(i));
-    setNiceRange(m_y, m_model->maxValue() * 1.1, 10);
-    slide(now);
+        lines.append(m_model->points(i, r.from, r.to, columns()));
+    for (int i = 0; i < m_lines.size(); ++i)
+        m_lines[i]->replace(lines[i]);
+    setNiceRange(m_y, visibleMax(lines) * 1.1, 10);
+    showRange();
+}
+
+QString WorkerRateChart::valueText(int, double value) const
+{
+    return tr("%L1 req/s").arg(value, 0, 'f', value < 10 ? 1 : 0);
 }
 
 } // namespace cs::ui

@@ -21,6 +21,8 @@ ClusterModels::ClusterModels(QObject* parent)
     , m_cores(new TimeSeriesModel(this))
     , m_rates(new TimeSeriesModel(this))
     , m_latency(new TimeSeriesModel(this))
+    , m_memory(new TimeSeriesModel(this))
+    , m_cpu(new TimeSeriesModel(this))
     , m_timeline(new EventTimelineModel(this))
     , m_share(new ShareModel(this))
     , m_heatMap(new HeatMapModel(this))
@@ -50,6 +52,10 @@ void ClusterModels::setRunning(bool running)
         m_rates->clear();
         m_rates->setSeriesNames({});
         m_latency->clear();
+        for (TimeSeriesModel* perSlot : { m_memory, m_cpu }) {
+            perSlot->clear();
+            perSlot->setSeriesNames({});
+        }
         m_timeline->clear();
         m_share->clear();
         m_heatMap->clear();
@@ -91,17 +97,29 @@ void ClusterModels::apply(const std::shared_ptr<const Snapshot>& snapshot)
     m_rates->setSeriesNames(slotNames);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> rates(std::size_t(maxSlot), nan);
-    for (const WorkerSample& w : s.workers)
-        if (w.slot > 0)
-            rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
+    std::vector<double> memory(std::size_t(maxSlot), nan);
+    std::vector<double> cpu(std::size_t(maxSlot), nan);
+    for (const WorkerSample& w : s.workers) {
+        if (w.slot <= 0)
+            continue;
+        rates[std::size_t(w.slot - 1)] = w.requestsPerSecond;
+        // No process (or not measured yet, right after its fork): a gap, not 0 MiB.
+        if (w.pid > 0 && w.rssBytes > 0) {
+            memory[std::size_t(w.slot - 1)] = double(w.rssBytes) / (1024.0 * 1024.0);
+            cpu[std::size_t(w.slot - 1)] = w.cpuPercent;
+        }
+    }
     m_rates->append(t, rates);
+    m_memory->setSeriesNames(slotNames);
+    m_memory->append(t, memory);
+    m_cpu->setSeriesNames(slotNames);
+    m_cpu->append(t, cpu);
 
     // No request in the interval: no latency (a gap). A measured 0 is under the workers'
     // resolution, not nothing: it is kept as 0, which the chart shows as "under 1 µs".
     const auto measured = [&](double ms) { return s.latency.total() == 0 ? nan : ms; };
     m_latency->append(t, { measured(s.latencyP50Ms), measured(s.latencyP99Ms) });
 
-    m_timeline->slideTo(t);
     if (maxSlot != m_slotCount) {
         m_slotCount = maxSlot;
         m_timeline->setSlotCount(maxSlot);

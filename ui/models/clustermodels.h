@@ -45,6 +45,8 @@ public:
     TimeSeriesModel* coreSeries() const { return m_cores; } ///< busy % per core, "cpu0".."cpuN"
     TimeSeriesModel* rateSeries() const { return m_rates; } ///< req/s per slot, series i = slot i + 1
     TimeSeriesModel* latencySeries() const { return m_latency; } ///< p50, p99 of server time, in ms; NaN: no request
+    TimeSeriesModel* memorySeries() const { return m_memory; } ///< resident MiB per slot, series i = slot i + 1; NaN: no process
+    TimeSeriesModel* cpuSeries() const { return m_cpu; } ///< CPU % per slot (100 = one core), series i = slot i + 1
     EventTimelineModel* timeline() const { return m_timeline; }
     ShareModel* share() const { return m_share; }
     HeatMapModel* heatMap() const { return m_heatMap; } ///< samples per slot per core: where workers ran
@@ -87,6 +89,8 @@ private:
     TimeSeriesModel* m_cores;
     TimeSeriesModel* m_rates;
     TimeSeriesModel* m_latency;
+    TimeSeriesModel* m_memory;
+    TimeSeriesModel* m_cpu;
     EventTimelineModel* m_timeline;
     ShareModel* m_share;
     HeatMapModel* m_heatMap;

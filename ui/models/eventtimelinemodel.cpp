@@ -2,6 +2,8 @@
 
 #include "models/logmodel.h"
 
+#include <algorithm>
+
 namespace cs::ui {
 
 EventTimelineModel::EventTimelineModel(QObject* parent)
@@ -155,20 +157,14 @@ void EventTimelineModel::addEvents(const QList<cs::Event>& events)
         m_markers.push_back(std::move(m));
     }
     endInsertRows();
-}
-
-void EventTimelineModel::slideTo(double now)
-{
-    std::size_t drop = 0;
-    while (drop < m_markers.size() && m_markers[drop].time < now - m_window)
-        ++drop;
-    if (drop == 0)
-        return;
-    beginRemoveRows({}, 0, int(drop) - 1);
-    for (std::size_t i = 0; i < drop; ++i)
-        --m_counts[std::size_t(m_markers[i].category)];
-    m_markers.erase(m_markers.begin(), m_markers.begin() + std::ptrdiff_t(drop));
-    endRemoveRows();
+    if (int(m_markers.size()) > m_capacity) {
+        const int drop = int(m_markers.size()) - m_capacity;
+        beginRemoveRows({}, 0, drop - 1);
+        for (int i = 0; i < drop; ++i)
+            --m_counts[std::size_t(m_markers[std::size_t(i)].category)];
+        m_markers.erase(m_markers.begin(), m_markers.begin() + drop);
+        endRemoveRows();
+    }
 }
 
 void EventTimelineModel::clear()
@@ -178,6 +174,18 @@ void EventTimelineModel::clear()
     m_counts = {};
     m_awaitingFork.clear();
     endResetModel();
+}
+
+QList<QPointF> EventTimelineModel::points(Category category, double from, double to) const
+{
+    // Markers come in time order: skip to the range by binary search.
+    const auto first = std::lower_bound(m_markers.begin(), m_markers.end(), from,
+                                        [](const Marker& m, double t) { return m.time < t; });
+    QList<QPointF> out;
+    for (auto it = first; it != m_markers.end() && it->time <= to; ++it)
+        if (it->category == category)
+            out.append(QPointF(it->time, it->slot));
+    return out;
 }
 
 QList<QPointF> EventTimelineModel::points(Category category) const

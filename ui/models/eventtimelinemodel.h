@@ -12,7 +12,7 @@
 
 namespace cs::ui {
 
-/// The exits and respawns of the last window (60 s), one row each, for the restart
+/// The exits and respawns since the cluster started, one row each, for the restart
 /// timeline: x = cluster time, y = slot. Normal exits (clean, drained, cluster stop) are
 /// left out: the timeline is about what went wrong and how the master reacted, and what
 /// the user did about it (a reset, and the process it starts).
@@ -31,11 +31,12 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    void setWindowSeconds(double seconds) { m_window = seconds; }
+    /// The most markers kept: a slot in a crash loop for days must not grow without bound
+    /// (the oldest go first). Far more than a chart can show apart.
+    static constexpr int kCapacity = 100000;
+    void setCapacity(int capacity) { m_capacity = capacity; }
     /// Keeps the events that belong on the timeline.
     void addEvents(const QList<cs::Event>& events);
-    /// Drops markers older than `now` minus the window.
-    void slideTo(double now);
     void clear();
     /// The cluster's slots (the timeline's rows), 1..count; 0 before the first snapshot.
     void setSlotCount(int count) { m_slotCount = count; }
@@ -48,6 +49,8 @@ public:
 
     int count(Category category) const { return m_counts[std::size_t(category)]; }
     QList<QPointF> points(Category category) const;
+    /// The markers of a category whose time is in [from, to].
+    QList<QPointF> points(Category category, double from, double to) const;
 
 private:
     struct Marker {
@@ -62,7 +65,7 @@ private:
     std::deque<Marker> m_markers;
     QSet<int> m_awaitingFork; ///< slots reset by the user whose new process has not forked yet
     std::array<int, kCategoryCount> m_counts {};
-    double m_window = 60.0;
+    int m_capacity = kCapacity;
     int m_slotCount = 0;
 };
 

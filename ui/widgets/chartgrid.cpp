@@ -38,22 +38,31 @@ QList<ChartGrid::Cell> ChartGrid::arrange(int columns, int width) const
                     && m_charts[i]->minimumWidth() <= third ? 1.0 / 3 : 0.5;
             edges = { 0.0, split, 1.0 };
         } else {
-            for (int c = 0; c <= inRow; ++c)
-                edges.append(double(c) / inRow);
-            // Even shares squeeze a chart below its minimum: each gets its minimum and an even
-            // part of the rest, if that fits (a wide share chart beside two narrower ones).
+            // Evenly, unless a chart needs more than its share and the others can spare it:
+            // then each gets its least width and an even part of what is left.
+            const double total = width + kSpacing;
             QList<int> least;
-            int needed = (inRow - 1) * kSpacing;
+            int sum = 0;
+            bool even = true;
             for (int c = 0; c < inRow; ++c) {
-                least.append(std::max(m_charts[i + c]->minimumWidth(), m_charts[i + c]->minimumSizeHint().width()));
-                needed += least.last();
+                const QWidget* chart = m_charts[i + c];
+                least.append(std::max(chart->minimumWidth(), chart->minimumSizeHint().width()) + kSpacing);
+                sum += least.back();
+                even = even && least.back() <= total / inRow;
             }
-            const int evenShare = (width - (inRow - 1) * kSpacing) / inRow;
-            if (*std::max_element(least.begin(), least.end()) > evenShare && needed + inRow <= width) {
-                const double spare = double(width - needed - inRow) / inRow; // a pixel each for rounding
-                for (int c = 0; c < inRow; ++c)
-                    edges[c + 1] = edges[c] + (least[c] + 1 + spare + kSpacing) / double(width + kSpacing);
-                edges[inRow] = 1.0;
+            edges.append(0.0);
+            if (even || sum > total) {
+                for (int c = 1; c <= inRow; ++c)
+                    edges.append(double(c) / inRow);
+            } else {
+                // Whole pixels, each edge half a pixel in, so flooring lands on it.
+                const int spare = int(total - sum) / inRow;
+                int at = 0;
+                for (int c = 0; c < inRow; ++c) {
+                    at += least[c] + spare;
+                    edges.append((at + 0.5) / total);
+                }
+                edges.back() = 1.0;
             }
         }
         for (int c = 0; c < inRow; ++c)

@@ -7,10 +7,10 @@ namespace cs::ui {
 
 /// The charts, laid out in as many columns as the width holds (three, two or one) so that
 /// none is squeezed below its minimum size: row after row, the last chart of an odd row
-/// spanning the rest. With three columns a row of two charts: the first of them keeps a third
-/// of the width when that is enough for it, else both take half. A full row whose even shares
-/// are too narrow for one of its charts gives each chart its minimum and an even part of the
-/// rest. It reports
+/// spanning the rest. With three columns a row of two charts gives the first a third of the
+/// width when that is enough for it, else both take half; a full row is shared evenly, or,
+/// when one chart needs more than its share, by each chart's least width plus an even part
+/// of the rest. It reports
 /// the height its rows need for a width (heightForWidth), so a scroll area around it
 /// scrolls instead of squeezing the charts when the window is short.
 class ChartGrid : public QWidget {

@@ -8,6 +8,8 @@
 #include "charts/heatmapchart.h"
 #include "charts/latencychart.h"
 #include "charts/restarttimelinechart.h"
+#include "charts/timeview.h"
+#include "charts/workerresourcechart.h"
 #include "cli/configfile.h"
 #include "control/client.h"
 #include "messages/wording.h"
@@ -28,6 +30,7 @@
 #include "widgets/loadpanel.h"
 #include "widgets/logview.h"
 #include "widgets/replaybar.h"
+#include "widgets/timeviewbar.h"
 #include "widgets/workertableview.h"
 
 #include <cmath>
@@ -131,6 +134,14 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     m_distributionChart = new DistributionChart(m_models->share());
     m_timelineChart = new RestartTimelineChart(m_models->timeline());
     m_heatMapChart = new HeatMapChart(m_models->heatMap());
+    m_resourceChart = new WorkerResourceChart(m_models->memorySeries(), m_models->cpuSeries());
+    m_resourceChart->setObjectName(QStringLiteral("resourceChart"));
+    // One time view for every time chart: zoom or pan one, and all follow.
+    m_timeView = new TimeView(this);
+    for (TimeChart* chart : std::initializer_list<TimeChart*> { m_coreChart, m_rateChart, m_latencyChart, m_resourceChart,
+                                                                m_timelineChart })
+        chart->setTimeView(m_timeView);
+    m_timeViewBar = new TimeViewBar(m_timeView);
     m_coreChart->setObjectName(QStringLiteral("coreLoadChart"));
     m_rateChart->setObjectName(QStringLiteral("workerRateChart"));
     m_latencyChart->setObjectName(QStringLiteral("latencyChart"));
@@ -141,7 +152,7 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     // rather than squeezing them.
     m_chartGrid = new ChartGrid;
     m_chartGrid->setObjectName(QStringLiteral("chartGrid"));
-    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart,
+    for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart, m_resourceChart,
                                                             m_distributionChart, m_timelineChart, m_heatMapChart })
         m_chartGrid->addChart(chart);
     // Right-click on a chart: Save as PNG…
@@ -250,6 +261,9 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     // Before the menus that open it; it keeps every load run from now on.
     m_lab = new LabWindow(m_adapter, m_load->adapter(), m_launcher, LabWindow::defaultRunsDirectory(), this);
     buildMenus();
+    // Pause / Live, Reset view and what the charts show, in the menu bar's spare width: a
+    // row of its own would take height the charts need in a laptop-sized window.
+    menuBar()->setCornerWidget(m_timeViewBar, Qt::TopRightCorner);
 
     connect(m_launcher, &LauncherPanel::startRequested, m_adapter, [this](const cs::ClusterConfig& config) {
         m_adapter->setMetricsPort(m_launcher->metricsPort());
@@ -547,6 +561,7 @@ void MainWindow::onRunningChanged(bool running)
     m_workerView->setChaos(running && m_adapter->config().chaos);
     m_models->setRunning(running);
     if (running) {
+        m_timeView->reset(); // a new cluster is a new timeline
         m_banner->hide();
         statusBar()->showMessage(tr("Starting…"), 3000);
     } else {
@@ -573,9 +588,11 @@ void MainWindow::refreshCharts()
 {
     m_chartsDirty = false;
     const double now = m_models->now();
+    m_timeView->setNow(now);
     m_coreChart->refresh(now);
     m_rateChart->refresh(now);
     m_latencyChart->refresh(now);
+    m_resourceChart->refresh(now);
     m_timelineChart->refresh(now);
     m_distributionChart->refresh();
     m_heatMapChart->refresh();

@@ -37,7 +37,10 @@ class RestartTimelineChart;
 class SessionRecorder;
 class ShareModel;
 class TimeSeriesModel;
+class TimeView;
+class TimeViewBar;
 class WorkerRateChart;
+class WorkerResourceChart;
 class WorkerTableModel;
 class WorkerTableView;
 
@@ -72,6 +75,10 @@ public:
     LatencyChart* latencyChart() const { return m_latencyChart; }
     DistributionChart* distributionChart() const { return m_distributionChart; }
     CoreLoadChart* coreChart() const { return m_coreChart; }
+    WorkerResourceChart* resourceChart() const { return m_resourceChart; }
+    /// The time range every time chart shows (one view: zoom one, all follow).
+    TimeView* timeView() const { return m_timeView; }
+    TimeViewBar* timeViewBar() const { return m_timeViewBar; }
     ChartGrid* chartGrid() const { return m_chartGrid; }
     /// Launcher and load: together, or as tabs in a short window.
     FoldingPanes* controlPanes() const { return m_controlPanes; }
@@ -153,6 +160,9 @@ private:
     DistributionChart* m_distributionChart;
     RestartTimelineChart* m_timelineChart;
     HeatMapChart* m_heatMapChart;
+    WorkerResourceChart* m_resourceChart;
+    TimeView* m_timeView;
+    TimeViewBar* m_timeViewBar;
     ChartGrid* m_chartGrid;
     FoldingPanes* m_controlPanes;
     FoldingPanes* m_bottomPanes;
