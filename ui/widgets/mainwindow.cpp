@@ -58,6 +58,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -152,8 +153,18 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     // rather than squeezing them.
     m_chartGrid = new ChartGrid;
     m_chartGrid->setObjectName(QStringLiteral("chartGrid"));
+    // Two views of how the work spread share one cell, as tabs: over workers (the share) and
+    // over cores (where each worker ran). Seven cells would need a third row, which a laptop's
+    // window cannot show without scrolling.
+    m_spreadTabs = new QTabWidget;
+    m_spreadTabs->setObjectName(QStringLiteral("spreadTabs"));
+    m_spreadTabs->setDocumentMode(true);
+    m_spreadTabs->addTab(m_distributionChart, tr("Share per worker"));
+    m_spreadTabs->addTab(m_heatMapChart, tr("Worker × core"));
+    m_spreadTabs->setTabToolTip(0, tr("How the requests and connections spread over the workers"));
+    m_spreadTabs->setTabToolTip(1, tr("Where each worker ran: its share of samples on each core"));
     for (QWidget* chart : std::initializer_list<QWidget*> { m_coreChart, m_rateChart, m_latencyChart, m_resourceChart,
-                                                            m_distributionChart, m_timelineChart, m_heatMapChart })
+                                                            m_spreadTabs, m_timelineChart })
         m_chartGrid->addChart(chart);
     // Right-click on a chart: Save as PNG…
     addSaveAsPng(m_coreChart, QStringLiteral("core-load.png"));
@@ -161,6 +172,8 @@ MainWindow::MainWindow(const CliOptions& options, QWidget* parent)
     addSaveAsPng(m_latencyChart, QStringLiteral("server-time.png"));
     addSaveAsPng(m_distributionChart, QStringLiteral("share-per-worker.png"));
     addSaveAsPng(m_timelineChart, QStringLiteral("exits-and-respawns.png"));
+    addSaveAsPng(m_resourceChart, QStringLiteral("memory-and-cpu-per-worker.png"));
+    addSaveAsPng(m_heatMapChart, QStringLiteral("worker-by-core.png"));
     auto* chartScroll = new QScrollArea;
     chartScroll->setObjectName(QStringLiteral("chartScroll"));
     chartScroll->setWidget(m_chartGrid);

@@ -13,6 +13,7 @@
 class QAction;
 class QLabel;
 class QSplitter;
+class QTabWidget;
 class QTimer;
 
 namespace cs::ui {
@@ -80,6 +81,8 @@ public:
     TimeView* timeView() const { return m_timeView; }
     TimeViewBar* timeViewBar() const { return m_timeViewBar; }
     ChartGrid* chartGrid() const { return m_chartGrid; }
+    /// The share chart and the heat map, as two tabs of one cell.
+    QTabWidget* spreadTabs() const { return m_spreadTabs; }
     /// Launcher and load: together, or as tabs in a short window.
     FoldingPanes* controlPanes() const { return m_controlPanes; }
     /// Worker table and log: side by side, or as tabs in a narrow window.
@@ -160,6 +163,7 @@ private:
     DistributionChart* m_distributionChart;
     RestartTimelineChart* m_timelineChart;
     HeatMapChart* m_heatMapChart;
+    QTabWidget* m_spreadTabs; ///< the share chart and the heat map, one cell
     WorkerResourceChart* m_resourceChart;
     TimeView* m_timeView;
     TimeViewBar* m_timeViewBar;
