@@ -14,6 +14,7 @@ constexpr const char* kThroughputChart = "the comparison's \"Throughput and mast
 constexpr const char* kLatencyChart = "the comparison's \"Latency\" chart";
 constexpr const char* kFailedChart = "the \"Failed requests\" row of the comparison under Runs";
 constexpr const char* kTimelineChart = "the window's \"Exits and respawns\" chart";
+constexpr const char* kHeatMapChart = "the window's \"Worker × core\" heat map (the tab next to \"Share per worker\")";
 
 // The Node.js docs: under SCHED_NONE "the distribution tends to be very unbalanced ... over
 // 70% of all connections ended up in just two processes, out of a total of eight".
@@ -140,6 +141,18 @@ std::vector<Lesson> lessons(int cores)
                     "Draining answers what is in flight with Connection: close, so the load generator (which "
                     "here never retries) should count zero failed requests.",
                     kFailedChart, { rolling } });
+
+    LessonStep unpinned = step("unpinned", Policy::RoundRobin, cores, load(4, true, "/cpu?ms=5", 4));
+    LessonStep pinned = step("pinned", Policy::RoundRobin, cores, load(4, true, "/cpu?ms=5", 4));
+    pinned.pin = true;
+    all.push_back({ "pinning", "Pinning: where the workers run",
+                    "The kernel's scheduler may move a worker from one core to another between two time slices: "
+                    "a migration. Each request here burns 5 ms of CPU (/cpu?ms=5) over 4 keep-alive connections, "
+                    "once with the workers free to run anywhere and once with --pin, which ties worker N to one "
+                    "core of its own. Unpinned, a worker is likely seen on more than one core; pinned, each stays "
+                    "on its core, which keeps its caches warm and makes each core's load predictable. (On a small "
+                    "machine the load generator shares the cores, which is what pushes the workers around.)",
+                    kHeatMapChart, { unpinned, pinned } });
     return all;
 }
 
@@ -305,6 +318,84 @@ Verdict judgeRollingRestart(const RunSummary& run, int workers)
                   otherwise, kFailedChart);
 }
 
+namespace {
+
+int busySamples(const SlotFigures& f)
+{
+    int n = 0;
+    for (int samples : f.coreSamples)
+        n += samples;
+    return n;
+}
+
+int busySamples(const RunSummary& s)
+{
+    int n = 0;
+    for (const SlotFigures& f : s.slots)
+        n += busySamples(f);
+    return n;
+}
+
+// "worker 1 100 % on core 0", or "worker 1 ran on 2 cores (58 % on core 0, 42 % on core 1)".
+std::string whereItRan(const SlotFigures& f)
+{
+    const std::string worker = "worker " + std::to_string(f.slot);
+    const int total = busySamples(f);
+    if (total == 0)
+        return worker + " was not seen working";
+    std::string cores;
+    for (std::size_t core = 0; core < f.coreSamples.size(); ++core)
+        if (f.coreSamples[core] > 0)
+            cores += (cores.empty() ? "" : ", ") + pct(double(f.coreSamples[core]) / total) + " on core "
+                + std::to_string(core);
+    if (f.coresSeen == 1)
+        return worker + " " + cores;
+    return worker + " ran on " + std::to_string(f.coresSeen) + " cores (" + cores + ")";
+}
+
+std::string whereTheyRan(const RunSummary& s)
+{
+    std::string text;
+    for (const SlotFigures& f : s.slots)
+        text += (text.empty() ? "" : ", ") + whereItRan(f);
+    return text.empty() ? "no worker" : text;
+}
+
+} // namespace
+
+Verdict judgePinning(const RunSummary& unpinned, const RunSummary& pinned, int cores)
+{
+    if (unpinned.requests == 0 || pinned.requests == 0)
+        return nothingServed(unpinned.requests == 0 ? "the unpinned run" : "the pinned run");
+    if (busySamples(unpinned) == 0 || busySamples(pinned) == 0)
+        return { false, std::string("Nothing to judge: no sample of the ")
+                            + (busySamples(unpinned) == 0 ? "unpinned" : "pinned")
+                            + " run saw a worker using CPU, so where they ran is unknown. See the log." };
+    bool migrated = false;
+    for (const SlotFigures& f : unpinned.slots)
+        migrated = migrated || f.coresSeen > 1;
+    bool leaked = false;
+    for (const SlotFigures& f : pinned.slots)
+        leaked = leaked || f.coresSeen > 1;
+    const std::string measured = "On " + std::to_string(cores) + (cores == 1 ? " core" : " cores") + ", unpinned: "
+        + whereTheyRan(unpinned) + "; pinned: " + whereTheyRan(pinned) + " (of the samples in which each used CPU).";
+    if (leaked)
+        return finish(false, measured, "",
+                      "A pinned worker was seen on a second core: the pinning did not hold. Was --cpus or the "
+                      "machine's affinity narrower than the workers? See the log.",
+                      kHeatMapChart);
+    if (!migrated)
+        return { false, "No migration this time. " + measured
+                            + " Pinned, every worker stayed on its one core, as it should; unpinned, the scheduler "
+                              "happened to keep each worker where it was (on a quiet machine it often does), so this "
+                              "run shows no difference. That is not a failure of pinning. Run it again, or with "
+                              "something else busy. See " + kHeatMapChart + "." };
+    return finish(true, measured,
+                  "Unpinned, the scheduler moved the workers between cores; pinned, each stayed on its own core, "
+                  "keeping its caches warm and each core's load predictable.",
+                  "", kHeatMapChart);
+}
+
 Verdict judge(std::string_view id, std::span<const RunSummary> s)
 {
     const auto lesson = findLesson(id, 1);
@@ -323,6 +414,8 @@ Verdict judge(std::string_view id, std::span<const RunSummary> s)
         return judgeCpuBound(s[0], s[1], std::max(1, s[0].workers));
     if (id == "crash-loop")
         return judgeCrashLoop(s[0]);
+    if (id == "pinning")
+        return judgePinning(s[0], s[1], std::max(1, s[0].workers));
     return judgeRollingRestart(s[0], s[0].workers);
 }
 

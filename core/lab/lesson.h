@@ -25,6 +25,7 @@ struct LessonStep {
     Policy policy = Policy::RoundRobin;
     int workers = 2;
     bool chaos = false;
+    bool pin = false; ///< each worker on its own CPU (--pin)
     LoadOptions load; ///< host and port are the cluster's; `workers` is set by whoever runs it
     StepAction action = StepAction::None;
     double actionAtSeconds = 0;
@@ -59,5 +60,6 @@ Verdict judgeReuseportFew(const RunSummary& reuseport);
 Verdict judgeCpuBound(const RunSummary& asManyAsCores, const RunSummary& twiceAsMany, int cores);
 Verdict judgeCrashLoop(const RunSummary& run);
 Verdict judgeRollingRestart(const RunSummary& run, int workers);
+Verdict judgePinning(const RunSummary& unpinned, const RunSummary& pinned, int cores);
 
 } // namespace cs::lab

@@ -24,6 +24,7 @@ RunSummary summarizeRun(std::span<const Snapshot> snapshots, std::span<const Eve
     RunSummary s;
     std::map<int, std::uint64_t> bySlot;
     std::map<int, std::uint64_t> connectionsBySlot;
+    std::map<int, std::vector<int>> coresBySlot;
     if (!snapshots.empty()) {
         const Snapshot& first = snapshots.front();
         const Snapshot& last = snapshots.back();
@@ -60,6 +61,14 @@ RunSummary summarizeRun(std::span<const Snapshot> snapshots, std::span<const Eve
                 ++coreSamples[std::size_t(c.index)];
             }
             latency.add(snap.latency);
+            for (const WorkerSample& w : snap.workers) {
+                if (w.core < 0 || w.cpuPercent <= kBusyCpuPercent)
+                    continue;
+                std::vector<int>& seen = coresBySlot[w.slot];
+                if (std::size_t(w.core) >= seen.size())
+                    seen.resize(std::size_t(w.core) + 1, 0);
+                ++seen[std::size_t(w.core)];
+            }
         }
         s.masterCpuPercent = cpu / double(after.size());
         for (std::size_t i = 0; i < cores.size(); ++i)
@@ -89,7 +98,12 @@ RunSummary summarizeRun(std::span<const Snapshot> snapshots, std::span<const Eve
     }
     for (const auto& [slot, n] : bySlot) {
         const std::uint64_t connections = connectionsBySlot.count(slot) ? connectionsBySlot[slot] : 0;
-        s.slots.push_back({ slot, n, 0, connections });
+        SlotFigures f { slot, n, 0, connections };
+        if (const auto it = coresBySlot.find(slot); it != coresBySlot.end()) {
+            f.coreSamples = it->second;
+            f.coresSeen = int(std::count_if(f.coreSamples.begin(), f.coreSamples.end(), [](int samples) { return samples > 0; }));
+        }
+        s.slots.push_back(std::move(f));
         s.requests += n;
         s.connections += connections;
     }

@@ -16,7 +16,14 @@ struct SlotFigures {
     std::uint64_t requests = 0; ///< served in the run
     double share = 0; ///< of all requests of the run, 0..1 (0 when there were none)
     std::uint64_t connections = 0; ///< accepted (or handed to it) in the run, as the snapshots count them
+    /// How many of the run's samples saw it on each core (index = core), counting only the
+    /// samples in which it used CPU (over kBusyCpuPercent): where it ran while it worked.
+    std::vector<int> coreSamples;
+    int coresSeen = 0; ///< the distinct cores it was seen working on
 };
+
+/// A sample counts for where a worker ran only when it used more CPU than this (100 = one core).
+inline constexpr double kBusyCpuPercent = 1.0;
 
 /// What one run measured, reduced to the figures a comparison and a verdict need.
 struct RunSummary {

@@ -35,6 +35,33 @@ RunSummary run(QList<std::uint64_t> perSlot, double rps = 1000, double masterCpu
     return summarizeRun(snaps, {}, load);
 }
 
+// A CPU-bound run whose workers were seen on cores: per slot ("|" between slots), one
+// character per sample after the baseline, a digit for the core it worked on, "." for a
+// sample in which it was idle.
+RunSummary coreRun(const QString& samples, bool served = true)
+{
+    const QStringList perSlot = samples.split(QLatin1Char('|'));
+    LoadSummary load;
+    load.elapsedSeconds = 4;
+    load.requestsPerSecond = served ? 300 : 0;
+    for (qsizetype slot = 0; slot < perSlot.size(); ++slot)
+        load.perWorker[std::to_string(slot + 1)] = served ? 600 : 0;
+    Snapshot base;
+    for (qsizetype slot = 0; slot < perSlot.size(); ++slot)
+        base.workers.push_back(WorkerSample { .slot = int(slot) + 1 });
+    std::vector<Snapshot> snaps { base };
+    for (qsizetype i = 0; i < perSlot[0].size(); ++i) {
+        Snapshot snap = base;
+        for (qsizetype slot = 0; slot < perSlot.size(); ++slot) {
+            const QChar c = i < perSlot[slot].size() ? perSlot[slot][i] : QLatin1Char('.');
+            snap.workers[std::size_t(slot)].core = c == QLatin1Char('.') ? 0 : c.digitValue();
+            snap.workers[std::size_t(slot)].cpuPercent = c == QLatin1Char('.') ? 0 : 90;
+        }
+        snaps.push_back(snap);
+    }
+    return summarizeRun(snaps, {}, load);
+}
+
 } // namespace
 
 class TestLesson : public QObject {
@@ -54,6 +81,8 @@ private Q_SLOTS:
     void crashLoop();
     void rollingRestart_data();
     void rollingRestart();
+    void pinning_data();
+    void pinning();
     void unfinished();
 };
 
@@ -72,6 +101,21 @@ void TestLesson::catalogue()
     const auto cpu = findLesson("cpu-bound", 3);
     QCOMPARE(cpu->steps[0].workers, 3);
     QCOMPARE(cpu->steps[1].workers, 6);
+    // The pinning lesson: one worker per core, CPU-bound, unpinned then pinned.
+    const auto pin = findLesson("pinning", 2);
+    QVERIFY(pin.has_value());
+    QCOMPARE(int(pin->steps.size()), 2);
+    QCOMPARE(pin->steps[0].pin, false);
+    QCOMPARE(pin->steps[1].pin, true);
+    QCOMPARE(pin->steps[0].workers, 2);
+    QCOMPARE(pin->steps[1].workers, 2);
+    QCOMPARE(pin->steps[1].load.path, std::string("/cpu?ms=5"));
+    QVERIFY(pin->steps[1].load.keepAlive);
+    QVERIFY(QByteArray::fromStdString(pin->chart).contains("Worker × core"));
+    // Only the pinning lesson pins.
+    for (const Lesson& lesson : all)
+        for (const LessonStep& step : lesson.steps)
+            QVERIFY(!step.pin || lesson.id == "pinning");
 }
 
 void TestLesson::keepAlive_data()
@@ -266,6 +310,61 @@ void TestLesson::rollingRestart()
     const Verdict v = judge("rolling-restart", steps);
     QCOMPARE(v.asExpected, expected);
     QVERIFY2(QByteArray::fromStdString(v.text).contains(says), v.text.c_str());
+}
+
+void TestLesson::pinning_data()
+{
+    QTest::addColumn<QString>("unpinned");
+    QTest::addColumn<QString>("pinned");
+    QTest::addColumn<bool>("served");
+    QTest::addColumn<bool>("expected");
+    QTest::addColumn<QByteArray>("says");
+    QTest::addColumn<QByteArray>("alsoSays");
+    QTest::newRow("migrates, then stays") << QStringLiteral("0011100000|1100011111") << QStringLiteral("0000000000|1111111111")
+                                          << true << true
+                                          << QByteArray("As expected. On 2 cores, unpinned: worker 1 ran on 2 cores (70 % on core 0, 30 % on core 1), "
+                                                        "worker 2 ran on 2 cores (30 % on core 0, 70 % on core 1)")
+                                          << QByteArray("pinned: worker 1 100 % on core 0, worker 2 100 % on core 1");
+    QTest::newRow("one worker migrates") << QStringLiteral("0000000000|1111101111") << QStringLiteral("0000000000|1111111111")
+                                         << true << true
+                                         << QByteArray("worker 1 100 % on core 0, worker 2 ran on 2 cores (10 % on core 0, 90 % on core 1)")
+                                         << QByteArray("each stayed on its own core");
+    // Idle samples say nothing about where a worker works: left out.
+    QTest::newRow("idle samples elsewhere") << QStringLiteral("0101|1010") << QStringLiteral("0.0.|1.1.") << true << true
+                                            << QByteArray("pinned: worker 1 100 % on core 0, worker 2 100 % on core 1")
+                                            << QByteArray("As expected.");
+    QTest::newRow("no migration unpinned") << QStringLiteral("0000|1111") << QStringLiteral("0000|1111") << true << false
+                                           << QByteArray("No migration this time. On 2 cores, unpinned: worker 1 100 % on core 0, "
+                                                         "worker 2 100 % on core 1")
+                                           << QByteArray("That is not a failure of pinning");
+    QTest::newRow("pinned leaks") << QStringLiteral("0101|1010") << QStringLiteral("0001|1111") << true << false
+                                  << QByteArray("Not as expected on this machine.")
+                                  << QByteArray("pinned: worker 1 ran on 2 cores (75 % on core 0, 25 % on core 1), worker 2 100 % on core 1");
+    QTest::newRow("zero samples") << QStringLiteral("0101|1010") << QStringLiteral("....|....") << true << false
+                                  << QByteArray("Nothing to judge: no sample of the pinned run saw a worker using CPU")
+                                  << QByteArray("See the log");
+    QTest::newRow("no samples at all") << QString() << QString() << true << false
+                                       << QByteArray("Nothing to judge: no sample of the unpinned run") << QByteArray("");
+    QTest::newRow("nothing served") << QStringLiteral("0101|1010") << QStringLiteral("0000|1111") << false << false
+                                    << QByteArray("Nothing to judge: the unpinned run served no request") << QByteArray("");
+}
+
+void TestLesson::pinning()
+{
+    QFETCH(QString, unpinned);
+    QFETCH(QString, pinned);
+    QFETCH(bool, served);
+    QFETCH(bool, expected);
+    QFETCH(QByteArray, says);
+    QFETCH(QByteArray, alsoSays);
+    const RunSummary steps[] { coreRun(unpinned, served), coreRun(pinned, served) };
+    const Verdict v = judge("pinning", steps);
+    QCOMPARE(v.asExpected, expected);
+    const QByteArray text = QByteArray::fromStdString(v.text);
+    QVERIFY2(text.contains(says), v.text.c_str());
+    QVERIFY2(text.contains(alsoSays), v.text.c_str());
+    if (!text.startsWith("Nothing to judge"))
+        QVERIFY2(text.contains("the window's \"Worker × core\" heat map (the tab next to \"Share per worker\")"), v.text.c_str());
 }
 
 void TestLesson::unfinished()

@@ -1,5 +1,6 @@
 #include "lab/runsummary.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <QList>
@@ -49,6 +50,8 @@ private Q_SLOTS:
     void noSnapshotsNoLoad();
     void events();
     void connections();
+    void cores_data();
+    void cores();
 };
 
 void TestRunSummary::fromSnapshots_data()
@@ -169,6 +172,59 @@ void TestRunSummary::connections()
     QCOMPARE(s.slots[0].connections, std::uint64_t(3));
     QCOMPARE(s.slots[1].connections, std::uint64_t(1));
     QCOMPARE(s.maxConnectionShare, 0.75);
+}
+
+void TestRunSummary::cores_data()
+{
+    // Per slot ("|" between slots), one character per sample after the baseline: a digit is
+    // the core it was on while using 50 % CPU; "." a sample in which it was idle (0.5 %, on
+    // core 0); "-" a busy sample whose core is unknown.
+    QTest::addColumn<QString>("samples");
+    QTest::addColumn<QString>("counts"); // per slot, the samples on each core
+    QTest::addColumn<QList<int>>("coresSeen");
+    QTest::newRow("pinned") << QStringLiteral("0000|1111") << QStringLiteral("4|0,4") << QList<int> { 1, 1 };
+    QTest::newRow("migrating") << QStringLiteral("0011|1101") << QStringLiteral("2,2|1,3") << QList<int> { 2, 2 };
+    QTest::newRow("idle samples left out") << QStringLiteral("0..1|1...") << QStringLiteral("1,1|0,1") << QList<int> { 2, 1 };
+    QTest::newRow("never busy") << QStringLiteral("....|0000") << QStringLiteral("|4") << QList<int> { 0, 1 };
+    QTest::newRow("core unknown") << QStringLiteral("--0-|--") << QStringLiteral("1|") << QList<int> { 1, 0 };
+    QTest::newRow("four cores") << QStringLiteral("0123|3333") << QStringLiteral("1,1,1,1|0,0,0,4") << QList<int> { 4, 1 };
+}
+
+void TestRunSummary::cores()
+{
+    QFETCH(QString, samples);
+    QFETCH(QString, counts);
+    QFETCH(QList<int>, coresSeen);
+    const QStringList perSlot = samples.split(QLatin1Char('|'));
+    // The baseline: slot 1 busy on core 3, which is of the interval before the run.
+    std::vector<Snapshot> snaps { snapshot(0, QList<std::uint64_t>(perSlot.size(), 0)) };
+    snaps[0].workers[0].core = 3;
+    snaps[0].workers[0].cpuPercent = 90;
+    qsizetype longest = 0;
+    for (const QString& slot : perSlot)
+        longest = std::max(longest, slot.size());
+    for (qsizetype i = 0; i < longest; ++i) {
+        Snapshot snap = snapshot(double(i + 1), QList<std::uint64_t>(perSlot.size(), 0));
+        for (qsizetype slot = 0; slot < perSlot.size(); ++slot) {
+            WorkerSample& w = snap.workers[std::size_t(slot)];
+            const QChar c = i < perSlot[slot].size() ? perSlot[slot][i] : QLatin1Char('.');
+            w.core = c == QLatin1Char('-') ? -1 : c == QLatin1Char('.') ? 0 : c.digitValue();
+            w.cpuPercent = c == QLatin1Char('.') ? 0.5 : 50;
+        }
+        snaps.push_back(snap);
+    }
+    const lab::RunSummary s = lab::summarizeRun(snaps, {}, std::nullopt);
+    QCOMPARE(int(s.slots.size()), int(perSlot.size()));
+    QStringList got;
+    for (const lab::SlotFigures& f : s.slots) {
+        QStringList n;
+        for (int c : f.coreSamples)
+            n << QString::number(c);
+        got << n.join(QLatin1Char(','));
+    }
+    QCOMPARE(got.join(QLatin1Char('|')), counts);
+    for (int i = 0; i < coresSeen.size(); ++i)
+        QCOMPARE(s.slots[std::size_t(i)].coresSeen, coresSeen[i]);
 }
 
 QTEST_APPLESS_MAIN(TestRunSummary)

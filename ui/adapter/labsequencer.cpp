@@ -99,6 +99,7 @@ void LabSequencer::startStep()
     config.policy = step().policy;
     config.workers = step().workers;
     config.chaos = step().chaos;
+    config.pin = step().pin; // the lesson decides; the window's --cpus, if any, still applies
     config.execCommand.clear();
     setPhase(Phase::WaitingOnline, kOnlineDeadlineMs);
     tick();

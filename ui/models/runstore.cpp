@@ -23,6 +23,8 @@ QString LabRun::label() const
     } else {
         parts << QObject::tr("no load");
     }
+    if (cluster.pin)
+        parts << QObject::tr("pinned"); // last, so the other parts line up with an unpinned run's
     return parts.join(QStringLiteral(" · "));
 }
 

@@ -26,7 +26,7 @@ struct LabRun {
     std::optional<LoadSummary> loadSummary;
     lab::RunSummary summary; ///< from the three above
 
-    /// "shared · 2 workers · 4 keep-alive conn. · /" : what ran, in one line.
+    /// "shared · 2 workers · 4 keep-alive conn. · /" (then " · pinned" when it was): what ran, in one line.
     QString label() const;
 };
 
