@@ -2,6 +2,8 @@
 #include "adapter/labsequencer.h"
 #include "adapter/loadadapter.h"
 #include "adapter/runrecorder.h"
+#include "lab/lesson.h"
+#include "master/clusterconfig.h"
 #include "models/comparisonmodel.h"
 #include "models/runstore.h"
 #include "widgets/labwindow.h"
@@ -15,6 +17,7 @@
 
 #include <QDir>
 #include <QLabel>
+#include <QListWidget>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -163,6 +166,44 @@ private Q_SLOTS:
         again.remove({ back.id });
         QCOMPARE(again.rowCount(), 0);
         QVERIFY(QDir(m_dir->path()).entryList({ QStringLiteral("*.jsonl") }, QDir::Files).isEmpty());
+    }
+
+    void pinnedStepRunsPinned()
+    {
+        // The pinning lesson is listed with the others.
+        const auto* list = m_lab->findChild<QListWidget*>(QStringLiteral("lessonList"));
+        QVERIFY(list);
+        QCOMPARE(list->count(), 7);
+        QVERIFY(!list->findItems(QStringLiteral("Pinning: where the workers run"), Qt::MatchExactly).isEmpty());
+        // Its pinned step, shortened to 1 s (the whole lesson is too slow for a test; its
+        // verdict is tested in core's tst_lesson): the step's pin reaches the cluster, the
+        // run says so, and no pinned worker is seen working on a second core.
+        lab::LessonStep step = lab::findLesson("pinning", 2)->steps[1];
+        QVERIFY(step.pin);
+        step.load.durationSeconds = 1;
+        ClusterConfig base = m_launcher->config();
+        QVERIFY(!base.pin);
+        base.workerProgram = withDefaults(base).workerProgram;
+        m_lab->sequencer()->setBaseConfig(base);
+        QSignalSpy finished(m_lab->sequencer(), &LabSequencer::finished);
+        QCOMPARE(m_lab->sequencer()->start({ step }), QString());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 40000);
+        QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
+        QCOMPARE(m_store()->rowCount(), 1);
+        const LabRun& run = m_store()->runs().front();
+        QVERIFY(run.cluster.pin);
+        QVERIFY2(run.label().endsWith(QStringLiteral(" · pinned")), qPrintable(run.label()));
+        QVERIFY(run.summary.requests > 0);
+        int onOneCpu = 0; // samples whose affinity is one CPU (empty: not known yet)
+        for (const Snapshot& snap : run.snapshots)
+            for (const WorkerSample& w : snap.workers) {
+                QVERIFY2(w.allowedCpus.size() <= 1, qPrintable(QString::number(w.allowedCpus.size())));
+                onOneCpu += w.allowedCpus.size() == 1 ? 1 : 0;
+            }
+        QVERIFY(onOneCpu > 0);
+        for (const lab::SlotFigures& f : run.summary.slots)
+            QVERIFY2(f.coresSeen <= 1, qPrintable(QStringLiteral("worker %1 on %2 cores").arg(f.slot).arg(f.coresSeen)));
+        QVERIFY(!m_cluster->running());
     }
 
 private:

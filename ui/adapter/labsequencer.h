@@ -32,7 +32,7 @@ public:
     LabSequencer(ClusterAdapter* cluster, LoadAdapter* load, RunRecorder* recorder, QObject* parent = nullptr);
 
     /// What every step starts from (address, worker program, limits); each step sets the
-    /// policy, workers and chaos, and port 0. Lessons run the built-in worker.
+    /// policy, workers, chaos and pin (the base's --cpus stays), and port 0. Lessons run the built-in worker.
     void setBaseConfig(const ClusterConfig& config) { m_base = config; }
     bool running() const { return m_phase != Phase::Idle; }
     /// Starts the steps; empty when started, else one sentence saying why not. A cluster

@@ -399,6 +399,7 @@ QString LabWindow::runComparison()
         step.load.durationSeconds = m_seconds->value();
         step.load.keepAlive = m_keepAlive->isChecked();
         step.load.path = m_path->currentText().toStdString();
+        step.pin = m_launcher && m_launcher->config().pin; // a comparison runs as the window is set
         steps.push_back(step);
     }
     if (steps.empty())
