@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs one of the bench's Python scripts so that nothing it started outlives it.
-# Usage: tests/bench/guarded.sh SCRIPT.py [ARGS...]   (run.sh, soak.sh and connections.sh call this)
+# Usage: tests/bench/guarded.sh SCRIPT.py [ARGS...]   (run.sh, soak.sh, connections.sh, scale.sh and syscalls.sh call this)
 # The script records the process group of every server it starts in $BENCH_PGID_FILE and
 # kills them itself; this catches the case where it is killed too hard to do so.
 set -u
