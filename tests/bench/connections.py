@@ -15,7 +15,6 @@ import argparse
 import os
 import resource
 import selectors
-import signal
 import socket
 import sys
 import tempfile
@@ -24,11 +23,6 @@ import time
 import run as bench
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
 
 
 def exchange(socks, timeout):
@@ -162,7 +156,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers inherit it too
     logdir = tempfile.mkdtemp(prefix="clusterscope-connections-")
     bench.snapshot_binaries(logdir)
-    load_before = loadavg()
+    load_before = bench.loadavg()
     results = []
     try:
         servers = [bench.Clusterscope(p, None, logdir) for p in args.policies.split(",") if p]
@@ -180,7 +174,7 @@ def main():
         bench.kill_all()
     n = args.connections
     lines = [f"{n} keep-alive connections to 2 workers — {time.strftime('%Y-%m-%d %H:%M')}, "
-             f"load average before {load_before}, after {loadavg()}", "",
+             f"load average before {load_before}, after {bench.loadavg()}", "",
              "| server | opened | 200s (1st / 2nd request) | open in snapshot | workers' RSS before -> held (MiB) "
              "| bytes per idle connection | worker fds before -> after | error |",
              "|---|---:|---|---:|---|---:|---|---|"]
@@ -208,12 +202,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main()
-    except KeyboardInterrupt:
-        bench.kill_all()
-        sys.exit(130)
-    except RuntimeError as e:
-        bench.kill_all()
-        sys.exit(f"connections.py: {e}")
+    bench.run_main(main, "connections.py")

@@ -700,8 +700,9 @@ def main():
     shutil.rmtree(logdir, ignore_errors=True)
 
 
-if __name__ == "__main__":
-    # SIGTERM/SIGINT unwind through main()'s finally, which kills every server started.
+def run_main(main, name):
+    """Runs a bench script's main(): SIGTERM and SIGINT unwind through its finally (which kills
+    every server started), and a RuntimeError is one line naming the script."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         main()
@@ -710,4 +711,8 @@ if __name__ == "__main__":
         sys.exit(130)
     except RuntimeError as e:
         kill_all()
-        sys.exit(f"run.py: {e}")
+        sys.exit(f"{name}: {e}")
+
+
+if __name__ == "__main__":
+    run_main(main, "run.py")

@@ -210,12 +210,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main()
-    except KeyboardInterrupt:
-        run.kill_all()
-        sys.exit(130)
-    except RuntimeError as e:
-        run.kill_all()
-        sys.exit(f"scale.py: {e}")
+    run.run_main(main, "scale.py")

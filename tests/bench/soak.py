@@ -28,11 +28,6 @@ import run as bench
 MIB = 1024 * 1024
 
 
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 class Load:
     """One minute of load: keep-alive and new-connection clusterscope-load side by side."""
 
@@ -157,7 +152,7 @@ def main():
     logdir = tempfile.mkdtemp(prefix="clusterscope-soak-")
     bench.snapshot_binaries(logdir)
     bench.WORKERS = args.workers
-    load_before = loadavg()
+    load_before = bench.loadavg()
     samples, marks, results = [], [], []
     stop_sampling = threading.Event()
     try:
@@ -252,7 +247,7 @@ def main():
     restarts = sum(1 for _, kind in marks if kind == "restart")
     title = (f"soak {time.strftime('%Y-%m-%d %H:%M')}: {args.policy}, {args.workers} workers, "
              f"{segments} min, {kills} kills, {restarts} rolling restarts")
-    lines = [title, f"load average before {load_before}, after {loadavg()}; samples every 10 s: {len(samples)}"]
+    lines = [title, f"load average before {load_before}, after {bench.loadavg()}; samples every 10 s: {len(samples)}"]
     lines += [f"  [{'met   ' if ok else 'FAILED'}] {text}" for text, ok in checks]
     print("\n".join(lines), flush=True)
     if args.json:
@@ -264,12 +259,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main()
-    except KeyboardInterrupt:
-        bench.kill_all()
-        sys.exit(130)
-    except RuntimeError as e:
-        bench.kill_all()
-        sys.exit(f"soak.py: {e}")
+    bench.run_main(main, "soak.py")
