@@ -13,7 +13,13 @@ cleanup() {
         kill -KILL -- "-$pgid" 2>/dev/null
     done < "$BENCH_PGID_FILE"
     rm -f "$BENCH_PGID_FILE"
+    # The script's cpuacct cgroups (run.py's CPU yardstick), empty once their processes died.
+    for dir in /sys/fs/cgroup/cpuacct/clusterscope-bench-"$py"/*/ /sys/fs/cgroup/cpuacct/clusterscope-bench-"$py"/; do
+        [ -d "$dir" ] && rmdir "$dir" 2>/dev/null
+    done
+    return 0
 }
+py=
 trap cleanup EXIT
 # Python runs in the background so a signal to this script reaches it at once (bash would
 # otherwise hold a trap until the foreground command ends); it stops its servers on SIGTERM.

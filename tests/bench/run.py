@@ -33,6 +33,7 @@ WORKERS = 2
 CONNECTIONS = 50
 POLICIES = ["round-robin", "least-connections", "shared", "reuseport"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+CPUACCT = "/sys/fs/cgroup/cpuacct"
 
 # Process groups started here; run.sh kills whatever is left in this file if we die hard.
 PGID_FILE = os.environ.get("BENCH_PGID_FILE")
@@ -50,10 +51,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def spawn(cmd, cpus, **kw):
-    """Starts cmd in its own process group (so its workers die with it), pinned to cpus."""
+def spawn(cmd, cpus, cgroup=None, **kw):
+    """Starts cmd in its own process group (so its workers die with it), pinned to cpus, and
+    in cgroup (a directory made by make_cgroup) before it runs, so every process it forks
+    is counted there too."""
     if cpus:
         cmd = ["taskset", "-c", cpus] + cmd
+    if cgroup:
+        cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup] + cmd
     p = subprocess.Popen(cmd, start_new_session=True, **kw)
     _groups.append(p.pid)
     if PGID_FILE:
@@ -69,6 +74,75 @@ def kill_all():
         except ProcessLookupError:
             pass
     _groups.clear()
+    remove_cgroups()
+
+
+# ---- CPU time ------------------------------------------------------------------------
+#
+# What a server costs is the CPU time of all its processes. /proc's utime + stime count
+# only live processes, in 10 ms ticks sampled at the timer interrupt; a cpuacct cgroup
+# per server counts every process it ever forked (a worker killed and replaced included),
+# in nanoseconds of scheduled run time. The bench makes one when it can (root, cgroup v1
+# cpuacct mounted, as on this machine) and says which yardstick it used.
+
+_cgroups = []
+
+
+def make_cgroup(name):
+    """A fresh cpuacct cgroup for one server; None when this machine will not make one."""
+    base = os.path.join(CPUACCT, f"clusterscope-bench-{os.getpid()}")
+    path = os.path.join(base, re.sub(r"[^A-Za-z0-9_.-]", "-", name) + f"-{len(_cgroups)}")
+    try:
+        os.makedirs(path)
+        with open(os.path.join(path, "cpuacct.usage")) as f:
+            f.read()
+    except OSError:
+        return None
+    _cgroups.append(path)
+    return path
+
+
+def cgroup_ns(path):
+    with open(os.path.join(path, "cpuacct.usage")) as f:
+        return int(f.read())
+
+
+def remove_cgroups():
+    """Removes the cgroups once their processes are gone (killed processes leave them
+    within moments; a cgroup with a process in it cannot be removed)."""
+    deadline = time.monotonic() + 5
+    bases = {os.path.dirname(p) for p in _cgroups}
+    for path in _cgroups:
+        while True:
+            try:
+                os.rmdir(path)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    log(f"run.py: could not remove cgroup {path} (processes still in it)")
+                    break
+                time.sleep(0.05)
+    _cgroups.clear()
+    for base in bases:
+        try:
+            os.rmdir(base)
+        except OSError:
+            pass
+
+
+def steal_ticks(cpus):
+    """Steal time so far (clock ticks) of the CPUs in the list "0,1" (None: all of them):
+    time the hypervisor ran something else while this VM wanted the CPU."""
+    names = {"cpu"} if not cpus else {f"cpu{c}" for c in cpus.split(",")}
+    total = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] in names:
+                total += int(parts[8])
+    return total
 
 
 # ---- /proc readers -------------------------------------------------------------------
@@ -84,8 +158,9 @@ def children(pid):
     return out
 
 
-def cpu_ticks(pid):
-    """utime + stime of one process, in clock ticks (0 when it is gone)."""
+def proc_ticks(pid):
+    """utime + stime of one process from /proc/PID/stat, in clock ticks (0 when it is gone):
+    the yardstick before the cgroup, kept to compare the two in the same runs."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             stat = f.read()
@@ -94,6 +169,23 @@ def cpu_ticks(pid):
     # The command name may hold spaces and parentheses: fields start after the last ')'.
     fields = stat[stat.rindex(")") + 2:].split()
     return int(fields[11]) + int(fields[12])
+
+
+def cpu_ns(pid):
+    """Run time of one live process, in nanoseconds: the sum over its threads of
+    /proc/PID/task/TID/schedstat (the scheduler's own count, not 10 ms ticks); 0 when it is gone."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
 
 
 def rss_kib(pid):
@@ -131,6 +223,18 @@ class Server:
         self.cpus = cpus
         self.proc = None
         self.port = None
+        self.cgroup = None
+
+    def launch(self, cmd, **kw):
+        """Starts the server's command in a cpuacct cgroup of its own when one can be made."""
+        self.cgroup = make_cgroup(self.name)
+        self.proc = spawn(cmd, self.cpus, cgroup=self.cgroup, **kw)
+
+    def cpu_ns(self):
+        """CPU time of the whole server so far: its cgroup's count, else its live processes'."""
+        if self.cgroup:
+            return cgroup_ns(self.cgroup)
+        return sum(cpu_ns(p) for p in [self.master_pid] + self.worker_pids())
 
     @property
     def master_pid(self):
@@ -167,7 +271,7 @@ class Clusterscope(Server):
         err = open(os.path.join(self.logdir, f"cs-{self.policy}-{len(_groups)}.log"), "w")
         cmd = [CLUSTERSCOPE, "--headless", "--port", "0", "--json", "--workers", str(WORKERS),
                "--policy", self.policy, "--interval", "500"] + self.extra
-        self.proc = spawn(cmd, self.cpus, stdout=subprocess.PIPE, stderr=err, text=True)
+        self.launch(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + 15
         first = None
@@ -204,8 +308,8 @@ class Node(Server):
         self.port = free_port()
         env = dict(os.environ, NODE_CLUSTER_SCHED_POLICY=self.sched)
         err = open(os.path.join(self.logdir, f"node-{self.sched}.log"), "w")
-        self.proc = spawn(["node", os.path.join(HERE, "node-cluster.js"), str(self.port), str(WORKERS)],
-                          self.cpus, env=env, stdout=err, stderr=err)
+        self.launch(["node", os.path.join(HERE, "node-cluster.js"), str(self.port), str(WORKERS)],
+                    env=env, stdout=err, stderr=err)
         self.wait_serving(time.monotonic() + 15)
 
 
@@ -228,8 +332,8 @@ class Nginx(Server):
         with open(path, "w") as f:
             f.write(conf)
         err = open(os.path.join(self.logdir, "nginx.log"), "w")
-        self.proc = spawn([shutil.which("nginx") or "/usr/sbin/nginx", "-p", self.prefix, "-c", path],
-                          self.cpus, stdout=err, stderr=err)
+        self.launch([shutil.which("nginx") or "/usr/sbin/nginx", "-p", self.prefix, "-c", path],
+                    stdout=err, stderr=err)
         self.wait_serving(time.monotonic() + 15)
 
 
@@ -282,32 +386,40 @@ def get(port):
 
 # ---- the passes ----------------------------------------------------------------------
 
-def throughput(servers, reps, seconds, wrk_cpus):
+def throughput(servers, reps, seconds, wrk_cpus, server_cpus):
     """reps rounds; in a round every server runs one mode back to back, then the other mode,
     each round starting with a different server. Ratios are taken within a round (runs
     seconds apart), so load from elsewhere on the machine mostly cancels out."""
     runs = {s.name: {"ka": [], "close": [], "master_cpu_close": [], "per_cpu_s_ka": [], "per_cpu_s_close": [],
-                     "errors": 0} for s in servers}
+                     "per_tick_s_ka": [], "per_tick_s_close": [], "steal_pct": [], "errors": 0} for s in servers}
     for rep in range(reps):
         order = servers[rep % len(servers):] + servers[:rep % len(servers)]
         for mode in ("ka", "close"):
             for s in order:
                 pids = [s.master_pid] + s.worker_pids()
-                t0, c0 = time.monotonic(), [cpu_ticks(p) for p in pids]
+                k0 = sum(proc_ticks(p) for p in pids)
+                t0, c0, m0, st0 = time.monotonic(), s.cpu_ns(), cpu_ns(s.master_pid), steal_ticks(server_cpus)
                 r = wrk(s.port, seconds, mode == "close", wrk_cpus)
-                t1, c1 = time.monotonic(), [cpu_ticks(p) for p in pids]
-                used = [(b - a) / CLK_TCK for a, b in zip(c0, c1)]
+                t1, c1, m1, st1 = time.monotonic(), s.cpu_ns(), cpu_ns(s.master_pid), steal_ticks(server_cpus)
+                k1 = sum(proc_ticks(p) for p in pids)
+                used, master = (c1 - c0) / 1e9, (m1 - m0) / 1e9
+                ncpus = len(server_cpus.split(",")) if server_cpus else os.cpu_count()
+                steal = 100.0 * (st1 - st0) / CLK_TCK / (t1 - t0) / ncpus
                 run = runs[s.name]
                 run[mode].append(r["rps"])
                 run["errors"] += r["errors"]
+                run["steal_pct"].append(steal)
                 # Requests per CPU-second of the server's own processes: what the server costs,
                 # less sensitive than req/s to other work on a shared machine.
-                if sum(used) > 0:
-                    run["per_cpu_s_" + mode].append(r["requests"] / sum(used))
+                if used > 0:
+                    run["per_cpu_s_" + mode].append(r["requests"] / used)
+                if k1 > k0:
+                    run["per_tick_s_" + mode].append(r["requests"] / ((k1 - k0) / CLK_TCK))
                 if mode == "close":
-                    run["master_cpu_close"].append(100.0 * used[0] / (t1 - t0))
+                    run["master_cpu_close"].append(100.0 * master / (t1 - t0))
                 log(f"  round {rep + 1}/{reps} {s.name:30} {mode:5} {r['rps']:10.0f} req/s, "
-                    f"server CPU {100 * sum(used) / (t1 - t0):4.0f} % (master {100 * used[0] / (t1 - t0):3.0f} %)"
+                    f"server CPU {100 * used / (t1 - t0):4.0f} % (master {100 * master / (t1 - t0):3.0f} %), "
+                    f"{r['requests'] / used if used > 0 else 0:7.0f} req per CPU-s, steal {steal:.1f} %"
                     + (f"  ({r['errors']} errors)" if r["errors"] else ""))
     return runs
 
@@ -315,6 +427,12 @@ def throughput(servers, reps, seconds, wrk_cpus):
 def round_ratios(runs, name, peer, mode):
     """Median over rounds of this server's rate divided by the peer's rate in the same round."""
     pairs = zip(runs[name][mode], runs[peer][mode])
+    return median([a / b for a, b in pairs if b > 0])
+
+
+def cpu_ratio(runs, name, peer, mode, key="per_cpu_s"):
+    """Median over rounds of this server's requests per CPU-second over the peer's in the same round."""
+    pairs = zip(runs[name][f"{key}_{mode}"], runs[peer][f"{key}_{mode}"])
     return median([a / b for a, b in pairs if b > 0])
 
 
@@ -487,10 +605,10 @@ def master_cost(close_rps, seconds_floor, cpus, wrk_cpus, logdir):
     seconds = max(seconds_floor, int(100000 * 1.3 / max(close_rps, 1000)) + 1)
     total, t_all, c_all = 0, 0.0, 0
     while total < 100000:
-        t0, c0 = time.monotonic(), cpu_ticks(master)
+        t0, c0 = time.monotonic(), cpu_ns(master)
         r = wrk(cs.port, seconds, True, wrk_cpus)
         t_all += time.monotonic() - t0
-        c_all += cpu_ticks(master) - c0
+        c_all += cpu_ns(master) - c0
         total += r["requests"]
     # The last connections are still closing when wrk stops: give them a moment to go.
     deadline = time.monotonic() + 3
@@ -500,7 +618,7 @@ def master_cost(close_rps, seconds_floor, cpus, wrk_cpus, logdir):
         time.sleep(0.05)
     after = {"master_fds": fd_count(master), "worker_fds": [fd_count(w) for w in cs.worker_pids()],
              "master_rss": rss_kib(master)}
-    return {"connections": total, "master_cpu": 100.0 * c_all / CLK_TCK / t_all,
+    return {"connections": total, "master_cpu": 100.0 * c_all / 1e9 / t_all,
             "before": before, "after": after}
 
 
@@ -510,6 +628,11 @@ def memory(servers):
 
 
 # ---- report --------------------------------------------------------------------------
+
+def spread(xs):
+    """(max - min) / median, in percent: how far one run's rounds lie apart."""
+    return 100 * (max(xs) - min(xs)) / median(xs) if xs else 0
+
 
 def median(xs):
     return statistics.median(xs) if xs else 0.0
@@ -552,10 +675,28 @@ def report(args, servers, runs, fair, resp, cost, mem, rel, load_before, load_af
           f"| {m['master'] / 1024:.1f} / {' + '.join(f'{w / 1024:.1f}' for w in m['workers'])} "
           f"| {runs[n]['errors']} |")
     p("Ratios are medians over rounds of (rate / peer's rate in the same round); req/s are medians.")
-    eff = {m: median(runs["clusterscope round-robin"][f"per_cpu_s_{m}"]) / max(median(runs[nginx][f"per_cpu_s_{m}"]), 1)
-           for m in ("ka", "close")}
-    p(f"CPU efficiency of round-robin vs nginx (requests per CPU-second of the server's processes; "
-      f"steadier than req/s on a busy machine): keep-alive {eff['ka']:.2f}x, new connection {eff['close']:.2f}x")
+    yardstick = ("a cpuacct cgroup per server (every process it forked, in ns)" if all(s.cgroup for s in servers)
+                 else "/proc/PID/task/*/schedstat of the live processes (no cgroup could be made)")
+    steal = [x for r in runs.values() for x in r["steal_pct"]]
+    p(f"CPU cost: requests per CPU-second of the server's processes, from {yardstick}; ratios to nginx are "
+      f"medians over rounds of the ratio in the same round. Steal on the servers' CPU per wrk run: median "
+      f"{median(steal):.2f} %, max {max(steal):.2f} %.")
+    p("")
+    p("| server | req per CPU-s keep-alive | x nginx | spread over rounds | req per CPU-s new-conn | x nginx "
+      "| spread over rounds |")
+    p("|---|---:|---:|---:|---:|---:|---:|")
+    for s in servers:
+        n = s.name
+        cells = []
+        for mode in ("ka", "close"):
+            xs = runs[n][f"per_cpu_s_{mode}"]
+            cells.append(f"{median(xs):.0f} | {cpu_ratio(runs, n, nginx, mode):.2f} | {spread(xs):.0f} %")
+        p(f"| {n} | {' | '.join(cells)} |")
+    # The yardstick used before: utime + stime ticks of the live processes, in the same runs.
+    p("The old yardstick in the same runs (/proc utime + stime of the live processes), round-robin x nginx: "
+      + ", ".join(f"{label} {cpu_ratio(runs, 'clusterscope round-robin', nginx, mode, 'per_tick_s'):.2f} "
+                  f"(spread over rounds {spread(runs['clusterscope round-robin'][f'per_tick_s_{mode}']):.0f} %)"
+                  for label, mode in (("keep-alive", "ka"), ("new-conn", "close"))))
     p("")
     p("Shares per worker (fairness pass, X-Worker header -> responses):")
     for s in servers:
@@ -581,6 +722,12 @@ def report(args, servers, runs, fair, resp, cost, mem, rel, load_before, load_af
         ("new connection per request (round-robin) >= 0.9x nginx", rr(ours, nginx, "close"), 0.9, "x"),
         ("round-robin fairness over new connections >= 0.99", fair[ours]["close"]["jain"], 0.99, ""),
     ]
+    for policy in POLICIES:
+        n = f"clusterscope {policy}"
+        targets.append((f"keep-alive req per CPU-s ({policy}) >= 1.0x nginx", cpu_ratio(runs, n, nginx, "ka"), 1.0, "x"))
+        want = 1.0 if policy in ("shared", "reuseport") else 0.85
+        targets.append((f"new-conn req per CPU-s ({policy}) >= {want}x nginx", cpu_ratio(runs, n, nginx, "close"),
+                        want, "x"))
     p("Targets:")
     for label, value, want, unit in targets:
         p(f"  [{'met   ' if value >= want else 'MISSED'}] {label}: {value:.3f}{unit}")
@@ -675,7 +822,7 @@ def main():
             print(report_reload(reload(servers, hups, args.wrk_cpus)), flush=True)
             return
         log(f"throughput: {args.reps} rounds x {len(servers)} servers x 2 modes x {args.seconds} s")
-        runs = throughput(servers, args.reps, args.seconds, args.wrk_cpus)
+        runs = throughput(servers, args.reps, args.seconds, args.wrk_cpus, args.server_cpus)
         mem = memory(servers)
         # Node's cluster module has no rolling restart: only Clusterscope and nginx take part.
         log(f"rolling restart: {hups} SIGHUPs per server under keep-alive load")

@@ -141,15 +141,15 @@ def main():
         time.sleep(2)
         # At rest, every cluster in the same window.
         t0 = time.monotonic()
-        ticks0 = {c.name: run.cpu_ticks(c.master_pid) for c in clusters}
-        wticks0 = {c.name: sum(run.cpu_ticks(p) for p in c.worker_pids()) for c in clusters}
+        ns0 = {c.name: run.cpu_ns(c.master_pid) for c in clusters}
+        wns0 = {c.name: sum(run.cpu_ns(p) for p in c.worker_pids()) for c in clusters}
         seen = {c.name: len(c.snapshots) for c in clusters}
         time.sleep(args.idle)
         elapsed = time.monotonic() - t0
         idle = {}
         for c in clusters:
-            cpu = (run.cpu_ticks(c.master_pid) - ticks0[c.name]) / run.CLK_TCK / elapsed * 100
-            wcpu = (sum(run.cpu_ticks(p) for p in c.worker_pids()) - wticks0[c.name]) / run.CLK_TCK / elapsed * 100
+            cpu = (run.cpu_ns(c.master_pid) - ns0[c.name]) / 1e9 / elapsed * 100
+            wcpu = (sum(run.cpu_ns(p) for p in c.worker_pids()) - wns0[c.name]) / 1e9 / elapsed * 100
             micros = [s["master"].get("sampleMicros", 0) for s in c.snapshots[seen[c.name]:]]
             idle[c.name] = {"cpu": cpu, "workers_cpu": wcpu, "sample_us": statistics.median(micros) if micros else 0,
                             "sample_us_max": max(micros) if micros else 0, "fds": run.fd_count(c.master_pid),
@@ -163,13 +163,13 @@ def main():
             order = clusters[rep % len(clusters):] + clusters[:rep % len(clusters)]
             got = {}
             for c in order:
-                m0 = run.cpu_ticks(c.master_pid)
+                m0 = run.cpu_ns(c.master_pid)
                 r = run.wrk(c.port, args.seconds, True, wrk_cpus)
-                m1 = run.cpu_ticks(c.master_pid)
+                m1 = run.cpu_ns(c.master_pid)
                 got[c.name] = r["rps"]
                 rates[c.name].append(r["rps"])
                 if r["requests"]:
-                    master_s_per_10k[c.name].append((m1 - m0) / run.CLK_TCK / r["requests"] * 10000)
+                    master_s_per_10k[c.name].append((m1 - m0) / 1e9 / r["requests"] * 10000)
                 if r["errors"]:
                     run.log(f"{c.name}: {r['errors']} errors in round {rep + 1}")
             for c in clusters:
