@@ -13,6 +13,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,8 +55,6 @@ Server::Server(asio::io_context& io, const WorkerOptions& options)
     , m_signals(io)
     , m_scratch(Session::kMaxBuffer)
 {
-    if (options.bindAddress.find(':') != std::string::npos)
-        m_handoffProtocol = tcp::v6();
     // A quarter of the heartbeat leaves the master three more chances before it calls a
     // silent worker hung; never less often than today's period, never more than 1 s apart.
     if (options.heartbeatMs > 0)
@@ -67,12 +66,22 @@ Server::~Server() = default;
 
 std::string Server::start()
 {
+    const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll < 0)
+        return "Could not create the connections' epoll set: " + std::string(std::strerror(errno)) + ".";
+    boost::system::error_code ec;
+    m_events.emplace(m_io);
+    m_events->assign(epoll, ec);
+    if (ec) {
+        ::close(epoll);
+        return "Could not watch the connections' epoll set: " + ec.message() + ".";
+    }
+    waitEvents();
     if (m_options.mode != AcceptMode::Handoff) {
         if (auto error = openListener(); !error.empty())
             return error;
     }
     if (m_options.ipcFd >= 0) {
-        boost::system::error_code ec;
         m_channel.emplace(m_io);
         m_channel->assign(m_options.ipcFd, ec);
         if (ec)
@@ -126,7 +135,6 @@ std::string Server::openListener()
         if (ec)
             return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + ec.message() + ".";
     }
-    m_listenProtocol = protocolOf(m_acceptor->native_handle());
     // Accepting with our own accept4 loop: a worker that loses the race for a shared
     // listener's connection must get EAGAIN, not block.
     m_acceptor->native_non_blocking(true, ec);
@@ -147,7 +155,7 @@ void Server::acceptReady()
     for (int i = 0; i < kAcceptBatch; ++i) {
         const int fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            adopt(fd, m_listenProtocol);
+            adopt(fd);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)
@@ -169,7 +177,7 @@ void Server::acceptReady()
     waitAccept();
 }
 
-void Server::adopt(int fd, const tcp& protocol)
+void Server::adopt(int fd)
 {
     // While draining, a connection accepted or handed over before the drain began is still
     // served (its response says Connection: close); only a stopped server refuses.
@@ -179,15 +187,42 @@ void Server::adopt(int fd, const tcp& protocol)
     }
     ++m_accepted;
     // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): the master
-    // and openListener() set it there, saving a syscall per connection.
-    boost::system::error_code ec;
-    Session::Socket socket(m_io);
-    socket.assign(protocol, fd, ec);
-    if (ec) {
-        ::close(fd);
-        return;
-    }
-    Session::Ptr(new Session(*this, std::move(socket)))->start();
+    // and openListener() set it there, saving a syscall per connection. Every read and write
+    // passes MSG_DONTWAIT, so the descriptor's own blocking mode does not matter.
+    Session::Ptr(new Session(*this, fd))->start();
+}
+
+bool Server::watch(int fd, Session* session)
+{
+    epoll_event event {};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.ptr = session;
+    return ::epoll_ctl(m_events->native_handle(), EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void Server::waitEvents()
+{
+    m_events->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
+        if (ec || m_stopped)
+            return;
+        dispatchEvents();
+        waitEvents();
+    });
+}
+
+// One epoll_wait per wake-up: what is left over keeps the set readable, and the next
+// async_wait (which re-arms it) reports that at once, after the other handlers had a turn.
+void Server::dispatchEvents()
+{
+    std::array<epoll_event, 128> events;
+    int n;
+    do
+        n = ::epoll_wait(m_events->native_handle(), events.data(), static_cast<int>(events.size()), 0);
+    while (n < 0 && errno == EINTR);
+    // A session closed while handling an earlier event of this batch is still alive (it
+    // drops its reference later) and ignores its own.
+    for (int i = 0; i < n; ++i)
+        static_cast<Session*>(events[i].data.ptr)->onEvents(events[i].events);
 }
 
 void Server::sessionOpened(Session& session)
@@ -244,7 +279,7 @@ void Server::channelReady()
             // One message may carry several connections (the master batches what it accepted
             // for us in one wake-up); adopt() closes each at once while draining.
             for (std::size_t i = 0; i < received.fdCount; ++i)
-                adopt(received.fds[i], m_handoffProtocol);
+                adopt(received.fds[i]);
             if (received.fdCount < connection->count)
                 warn(m_lostHandoffs, received.descriptorLost
                          ? "a connection handed over by the master was lost: no file descriptor was left for it; "
@@ -355,7 +390,7 @@ void Server::beginDrain(std::uint32_t graceMs)
         for (int fd; (fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0
              || errno == EINTR || errno == ECONNABORTED;) {
             if (fd >= 0)
-                adopt(fd, m_listenProtocol);
+                adopt(fd);
         }
     }
     m_draining = true;
@@ -394,6 +429,9 @@ void Server::stop()
     m_signals.cancel(ignored);
     for (Session& session : m_sessions)
         session.forceClose();
+    // Closed after the sessions, whose sockets were in it; its wait ends with the loop's work.
+    if (m_events)
+        m_events->close(ignored);
 }
 
 } // namespace cs::worker

@@ -49,12 +49,18 @@ public:
     }
     void sessionOpened(Session& session);
     void sessionClosed();
+    boost::asio::io_context::executor_type executor() { return m_io.get_executor(); }
+    /// Adds a session's socket to the server's epoll set (edge-triggered, in and out, for
+    /// good: closing the socket takes it out). False when the kernel refuses.
+    bool watch(int fd, Session* session);
 
 private:
     std::string openListener();
     void waitAccept();
     void acceptReady();
-    void adopt(int fd, const boost::asio::ip::tcp& protocol);
+    void adopt(int fd);
+    void waitEvents();
+    void dispatchEvents();
     void waitChannel();
     void channelReady();
     void sendTelemetry();
@@ -76,10 +82,10 @@ private:
     WorkerOptions m_options;
     Responses m_responses;
     std::optional<boost::asio::ip::tcp::acceptor> m_acceptor;
-    boost::asio::ip::tcp m_listenProtocol = boost::asio::ip::tcp::v4(); ///< of m_acceptor, for accepted sockets
-    /// Of the master's listener, known from the bind address: no getsockname per hand-off.
-    boost::asio::ip::tcp m_handoffProtocol = boost::asio::ip::tcp::v4();
     std::optional<boost::asio::posix::stream_descriptor> m_channel;
+    /// The sessions' epoll set, itself waited on through Asio: one re-arm per batch of
+    /// events instead of one per session per wait.
+    std::optional<boost::asio::posix::stream_descriptor> m_events;
     boost::asio::steady_timer m_telemetryTimer;
     boost::asio::steady_timer m_sweepTimer;
     boost::asio::steady_timer m_graceTimer;

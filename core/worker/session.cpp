@@ -8,10 +8,11 @@
 #include <cstring>
 #include <ctime>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 namespace cs::worker {
 
@@ -59,14 +60,16 @@ std::string_view formatBody(char (&buffer)[64], std::string_view prefix, std::ui
 
 } // namespace
 
-Session::Session(Server& server, Socket socket)
+Session::Session(Server& server, int fd)
     : m_server(server)
-    , m_socket(std::move(socket))
+    , m_fd(fd)
 {
 }
 
 Session::~Session()
 {
+    if (!m_closed)
+        ::close(m_fd);
     // Out of the server's list first: sessionClosed() may stop the server, which walks it.
     SessionHook::unlink();
     m_server.sessionClosed();
@@ -83,13 +86,13 @@ void Session::start()
 
 bool Session::idle() const
 {
-    return m_reading && !m_parser && m_begin == m_end && m_out.empty() && !m_pendingSleep;
+    return m_wait == Wait::Read && !m_parser && m_begin == m_end && m_out.empty() && !m_pendingSleep;
 }
 
 // True while part of a request has arrived and the rest has not.
 bool Session::requestStarted() const
 {
-    return m_reading && (m_parser || m_begin < m_end) && !m_closing && !m_lingering;
+    return m_wait == Wait::Read && (m_parser || m_begin < m_end) && !m_closing && !m_lingering;
 }
 
 void Session::checkDeadline(Clock::time_point now)
@@ -101,7 +104,7 @@ void Session::checkDeadline(Clock::time_point now)
     if (m_server.draining() && idle()) {
         // A request that arrived since the last read completed is answered, not reset.
         char peek;
-        if (::recv(m_socket.native_handle(), &peek, 1, MSG_DONTWAIT | MSG_PEEK) > 0) {
+        if (::recv(m_fd, &peek, 1, MSG_DONTWAIT | MSG_PEEK) > 0) {
             m_deadline = now + kDrainQuiet;
             return;
         }
@@ -115,8 +118,13 @@ void Session::timeOut()
 {
     m_timedOut = true;
     m_deadline = Clock::time_point::max();
-    boost::system::error_code ignored;
-    m_socket.cancel(ignored);
+    // Not from inside the server's sweep over its sessions: the read's continuation answers.
+    asio::post(m_server.executor(), [self = Ptr(this)] {
+        if (self->m_wait == Wait::Read && !self->m_closed) {
+            self->m_wait = Wait::None;
+            self->readable();
+        }
+    });
 }
 
 // While draining, the response to the last request received says Connection: close; the
@@ -143,10 +151,61 @@ void Session::forceClose()
     if (m_closed)
         return;
     m_closed = true;
-    boost::system::error_code ignored;
-    m_socket.close(ignored);
+    m_wait = Wait::None;
+    ::close(m_fd); // which also takes it out of the epoll set
     if (m_timer)
         m_timer->cancel();
+    if (m_watched) {
+        // The set's reference goes later: an event for this session may still wait in the
+        // batch the server is dispatching, and the sweep may be walking the sessions.
+        m_watched = false;
+        asio::post(m_server.executor(), [this] { intrusive_ptr_release(this); });
+    }
+}
+
+void Session::onEvents(std::uint32_t events)
+{
+    if (m_closed)
+        return;
+    const Ptr self(this);
+    const bool in = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+    const bool out = (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+    if (in)
+        m_drained = false; // bytes (or the end) came since the last read looked
+    switch (m_wait) {
+    case Wait::Read:
+        if (in) {
+            m_wait = Wait::None;
+            readable();
+        }
+        break;
+    case Wait::Linger:
+        if (in) {
+            m_wait = Wait::None;
+            linger();
+        }
+        break;
+    case Wait::Write:
+        if (out) {
+            m_wait = Wait::None;
+            writeRest();
+        }
+        break;
+    case Wait::None:
+        break; // remembered in m_drained; a write in progress has its own wait
+    }
+}
+
+// Joins the server's epoll set the first time, then just notes what the next event continues.
+void Session::waitFor(Wait what)
+{
+    if (!m_watched) {
+        if (!m_server.watch(m_fd, this))
+            return forceClose(); // the kernel's limit on watched descriptors: drop this one
+        m_watched = true;
+        intrusive_ptr_add_ref(this);
+    }
+    m_wait = what;
 }
 
 // The connection's state machine; runs whenever no asynchronous operation is in flight.
@@ -300,7 +359,7 @@ void Session::startSleep()
     m_deadline = Clock::time_point::max(); // the client waits for us, not the other way round
     m_drained = false; // bytes may come meanwhile: look before waiting for them
     if (!m_timer)
-        m_timer = std::make_unique<asio::steady_timer>(m_socket.get_executor());
+        m_timer = std::make_unique<asio::steady_timer>(m_server.executor());
     m_timer->expires_after(std::chrono::milliseconds(m_sleepMs));
     m_timer->async_wait([self = Ptr(this)](const boost::system::error_code& ec) {
         if (ec || self->m_closed)
@@ -320,7 +379,7 @@ void Session::startSleep()
 // Tries to send the whole batch at once; true when it went out synchronously.
 bool Session::sendNow()
 {
-    const ssize_t sent = ::send(m_socket.native_handle(), m_out.data(), m_out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ssize_t sent = ::send(m_fd, m_out.data(), m_out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent == static_cast<ssize_t>(m_out.size())) {
         m_out.clear();
         return true;
@@ -329,17 +388,33 @@ bool Session::sendNow()
         forceClose(); // the peer is gone: a normal end, not an error worth reporting
         return false;
     }
-    const std::size_t offset = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    m_written = sent > 0 ? static_cast<std::uint32_t>(sent) : 0;
     m_drained = false; // bytes may come meanwhile: look before waiting for them
     m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
-    asio::async_write(m_socket, asio::buffer(m_out.data() + offset, m_out.size() - offset),
-                      [self = Ptr(this)](const boost::system::error_code& ec, std::size_t) {
-                          if (ec || self->m_closed)
-                              return self->forceClose();
-                          self->m_out.clear();
-                          self->pump();
-                      });
+    writeRest();
     return false;
+}
+
+// Sends what is left of m_out until it is all out (then the state machine goes on) or the
+// socket is full (then waits for room: with an edge-triggered set it must have said EAGAIN).
+void Session::writeRest()
+{
+    while (m_written < m_out.size()) {
+        const ssize_t sent = ::send(m_fd, m_out.data() + m_written, m_out.size() - m_written, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent > 0) {
+            m_written += static_cast<std::uint32_t>(sent);
+            continue;
+        }
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return waitFor(Wait::Write);
+        return forceClose();
+    }
+    m_out.clear();
+    m_written = 0;
+    const Ptr self(this); // pump() may close this session; it must outlive the call
+    pump();
 }
 
 void Session::read()
@@ -377,28 +452,30 @@ void Session::read()
         // keeps the buffer full would nest read -> receive -> pump -> read without end, so
         // past a few levels the read goes through the event loop.
         if (m_nested >= 4)
-            return asio::post(m_socket.get_executor(), [self = Ptr(this)] { self->receive(); });
+            return asio::post(m_server.executor(), [self = Ptr(this)] {
+                if (!self->m_closed)
+                    self->receive();
+            });
         ++m_nested;
         receive();
         --m_nested;
         return;
     }
-    // asio re-arms the socket in epoll when it queues this wait, so bytes that came since
-    // the recv that drained it wake it too.
-    m_reading = true;
-    m_socket.async_wait(asio::socket_base::wait_read, [self = Ptr(this)](const boost::system::error_code& ec) {
-        self->m_reading = false;
-        if (self->m_timedOut && !self->m_closed) {
-            self->m_timedOut = false;
-            self->m_begin = self->m_end = 0;
-            self->respondError(408);
-            return self->pump();
-        }
-        if (ec || self->m_closed)
-            return self->forceClose();
-        self->m_drained = false;
-        self->receive();
-    });
+    // The last recv emptied the socket: the edge-triggered set reports the next bytes (or
+    // reports bytes that came since, when the socket joins it now).
+    waitFor(Wait::Read);
+}
+
+// The socket has bytes, or the request's time ran out (timeOut()).
+void Session::readable()
+{
+    if (m_timedOut) {
+        m_timedOut = false;
+        m_begin = m_end = 0;
+        respondError(408);
+        return pump();
+    }
+    receive();
 }
 
 const char* Session::data() const
@@ -433,7 +510,7 @@ void Session::receive()
     }
     ssize_t n;
     do
-        n = ::recv(m_socket.native_handle(), target, room, MSG_DONTWAIT);
+        n = ::recv(m_fd, target, room, MSG_DONTWAIT);
     while (n < 0 && errno == EINTR);
     if (n == 0)
         return forceClose(); // the client closed: a normal end
@@ -487,12 +564,11 @@ void Session::finish()
         if (m_drained)
             return forceClose();
         int pending = 0;
-        if (::recv(m_socket.native_handle(), &pending, sizeof(pending), MSG_DONTWAIT | MSG_PEEK) < 0
+        if (::recv(m_fd, &pending, sizeof(pending), MSG_DONTWAIT | MSG_PEEK) < 0
             && (errno == EAGAIN || errno == EWOULDBLOCK))
             return forceClose();
     }
-    boost::system::error_code ignored;
-    m_socket.shutdown(Socket::shutdown_send, ignored);
+    ::shutdown(m_fd, SHUT_WR);
     m_lingering = true;
     m_deadline = Clock::now() + kLinger;
     m_begin = m_end = 0;
@@ -503,19 +579,13 @@ void Session::linger()
 {
     // Reads and discards until the client closes, the socket is empty, or the deadline.
     for (;;) {
-        const ssize_t n = ::recv(m_socket.native_handle(), m_server.scratch(), m_server.scratchSize(), MSG_DONTWAIT);
+        const ssize_t n = ::recv(m_fd, m_server.scratch(), m_server.scratchSize(), MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
             return forceClose();
         if (n < 0 && errno != EINTR)
             break;
     }
-    m_reading = true;
-    m_socket.async_wait(asio::socket_base::wait_read, [self = Ptr(this)](const boost::system::error_code& ec) {
-        self->m_reading = false;
-        if (ec || self->m_closed)
-            return self->forceClose();
-        self->linger();
-    });
+    waitFor(Wait::Linger);
 }
 
 } // namespace cs::worker

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list_hook.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
@@ -21,26 +20,29 @@ class Server;
 
 using SessionHook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
-/// One HTTP connection. It keeps exactly one asynchronous operation in flight (a wait for
-/// bytes, a write or a /sleep timer), which holds a reference to it; when none is left it
-/// is gone (an intrusive count: no control block and no weak pointer per connection). Requests are answered in order: every complete request already buffered is
-/// answered into one output buffer, which goes out with one send.
+/// One HTTP connection. Requests are answered in order: every complete request already
+/// buffered is answered into one output buffer, which goes out with one send.
+/// The socket is not Asio's: it joins the server's own epoll set (edge-triggered, once, the
+/// first time the session has to wait; a connection answered at once never joins) and the
+/// server calls onEvents() with its readiness. Asio re-arms a descriptor with epoll_ctl on
+/// every wait it queues, one syscall per keep-alive request that nginx does not make.
+/// While in the set the session holds a reference to itself, dropped after it closes (an
+/// intrusive count: no control block and no weak pointer per connection); a /sleep timer
+/// or a call on the stack holds another.
 /// An idle kept-alive connection holds no buffer: bytes are read into the server's scratch
 /// buffer and parsed there, and only the unparsed rest of a request (a header split over
 /// reads, a pipelined request behind a slow answer) is copied into the session's own.
 class Session : public SessionHook {
 public:
     using Clock = std::chrono::steady_clock;
-    /// Bound to the io_context's own executor, not the type-erased default: the socket and
-    /// every operation pending on it are smaller (an idle connection is one pending wait).
-    using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
     /// The most a session buffers of one request's header; also the server's scratch size.
     /// Beast needs the whole header in one piece; the parser's header limit stays below this.
     static constexpr std::size_t kMaxBuffer = 32768;
 
     using Ptr = boost::intrusive_ptr<Session>;
 
-    Session(Server& server, Socket socket);
+    /// Takes ownership of fd, a connected non-blocking TCP socket.
+    Session(Server& server, int fd);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -54,6 +56,8 @@ public:
     void drain();
     /// Closes the socket and cancels the timer, whatever the state.
     void forceClose();
+    /// Readiness from the server's epoll set (EPOLLIN, EPOLLOUT, EPOLLHUP... as it reported them).
+    void onEvents(std::uint32_t events);
 
 private:
     void pump();
@@ -64,7 +68,11 @@ private:
     std::size_t firstLineLength() const;
     bool sendNow();
     void read();
+    void readable();
     void receive();
+    void writeRest();
+    enum class Wait : std::uint8_t { None, Read, Linger, Write };
+    void waitFor(Wait what);
     void keepUnparsed();
     void releaseBuffers();
     const char* data() const; ///< where the unparsed bytes are
@@ -81,7 +89,7 @@ private:
     friend void intrusive_ptr_release(Session* session) noexcept;
 
     Server& m_server;
-    Socket m_socket;
+    int m_fd;
     std::unique_ptr<boost::asio::steady_timer> m_timer; ///< made for the first /sleep
     std::unique_ptr<RequestParser> m_parser; ///< while a request is being read
     /// Like std::allocator, but resize() leaves new bytes uninitialised: the read buffer is
@@ -109,16 +117,18 @@ private:
     Clock::time_point m_deadline;
     Clock::time_point m_bodyDeadline = Clock::time_point::max(); ///< set once a body is expected
 
+    std::uint32_t m_written = 0; ///< bytes of m_out already sent while a write waits
     std::uint32_t m_sleepMs = 0;
     std::uint32_t m_references = 0;
     std::uint8_t m_nested = 0; ///< receive() calls on the stack
+    Wait m_wait = Wait::None; ///< what the next readiness event continues
     // One bit each: ten thousand idle connections are ten thousand of these objects.
     bool m_sleepKeepAlive : 1 = false;
     bool m_sleepHead : 1 = false;
     bool m_pendingSleep : 1 = false;
     bool m_served : 1 = false; ///< a request has been answered on this connection
     bool m_inScratch : 1 = false; ///< the unparsed bytes are in the server's scratch buffer, not m_in
-    bool m_reading : 1 = false;
+    bool m_watched : 1 = false; ///< in the server's epoll set (and holding a reference to itself)
     /// The last recv took less than the room it had, so the socket held no more then, and
     /// nothing was written or slept on since: a read may wait for readiness, and a close needs
     /// no MSG_PEEK to know nothing is unread (nginx's judgement too).

@@ -162,6 +162,29 @@ bool serverReadEverything(std::uint16_t serverPort, int clientFd)
     return false;
 }
 
+// Bytes the worker has written to this client's connection and the client has not yet
+// taken: the tx_queue of the server side in /proc/net/tcp; -1 when the connection is not found.
+long serverSendQueue(std::uint16_t serverPort, int clientFd)
+{
+    sockaddr_in self {};
+    socklen_t length = sizeof(self);
+    if (::getsockname(clientFd, reinterpret_cast<sockaddr*>(&self), &length) != 0)
+        return -1;
+    char local[16], remote[16];
+    std::snprintf(local, sizeof(local), ":%04X", serverPort);
+    std::snprintf(remote, sizeof(remote), ":%04X", ntohs(self.sin_port));
+    std::ifstream table("/proc/net/tcp");
+    std::string line;
+    while (std::getline(table, line)) {
+        std::istringstream fields(line);
+        std::string slot, localAddress, remoteAddress, state, queues;
+        fields >> slot >> localAddress >> remoteAddress >> state >> queues;
+        if (localAddress.ends_with(local) && remoteAddress.ends_with(remote))
+            return std::strtol(queues.substr(0, queues.find(':')).c_str(), nullptr, 16);
+    }
+    return -1;
+}
+
 } // namespace
 
 class TestWorker : public QObject {
@@ -297,6 +320,64 @@ private Q_SLOTS:
         QCOMPARE(responses.size(), std::size_t(2));
         QCOMPARE(responses[0].body, std::string("slept 400 ms\n"));
         QCOMPARE(responses[1].body, helloBody(7, m_worker.process->pid()));
+    }
+
+    // A client that pipelines far more than it reads: the worker's send fills the socket,
+    // it waits for room (its own edge-triggered epoll set, not Asio's), and carries on, in
+    // order, until every request has its answer. A lost wake-up would stall the connection.
+    void aClientThatReadsSlowlyGetsEveryAnswer()
+    {
+        // 60,000 answers are 9.6 MB: more than the most a loopback socket's send buffer grows
+        // to (tcp_wmem's 4 MiB) and the client's small window together.
+        constexpr int kCount = 60000;
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(fd >= 0);
+        const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+        const int small = 8192; // a small window: the worker's answers back up into its socket
+        QCOMPARE(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+        sockaddr_in address {};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(m_worker.port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+        std::string batch;
+        for (int i = 0; i < kCount; ++i)
+            batch += std::string("GET / HTTP/1.1\r\nHost: x\r\n") + (i == kCount - 1 ? "Connection: close\r\n" : "") + "\r\n";
+        // The worker stops reading while its answers wait, so the requests go from a thread.
+        auto sender = std::async(std::launch::async, [fd, &batch] {
+            return ::send(fd, batch.data(), batch.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(batch.size());
+        });
+        // Read nothing until the worker's socket is full: its queue over 1 MiB and no longer
+        // growing between two looks (QTRY's 50 ms apart). The worker has had EAGAIN and waits.
+        long previous = -1;
+        const auto stuck = [&] {
+            const long queued = serverSendQueue(m_worker.port, fd);
+            const bool same = queued > (1 << 20) && queued == previous;
+            previous = queued;
+            return same;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(stuck(), 10000);
+        std::string raw;
+        const auto end = Clock::now() + 20s;
+        for (;;) {
+            pollfd p { fd, POLLIN, 0 };
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+            if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+                break;
+            char buffer[65536];
+            const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+            if (n <= 0)
+                break;
+            raw.append(buffer, static_cast<std::size_t>(n));
+        }
+        QVERIFY(sender.get());
+        std::size_t answers = 0;
+        for (std::size_t at = 0; (at = raw.find("HTTP/1.1 200 OK\r\n", at)) != std::string::npos; at += 8)
+            ++answers;
+        QCOMPARE(answers, std::size_t(kCount));
+        const auto last = raw.rfind("HTTP/1.1 200 OK\r\n");
+        QVERIFY(raw.find("Connection: close", last) != std::string::npos);
+        QVERIFY(raw.ends_with(helloBody(7, m_worker.process->pid())));
     }
 
     void keepAliveReusesTheConnection()
