@@ -104,7 +104,8 @@ CpuList allowedCpus(int pid)
     if (::sched_getaffinity(pid, sizeof(set), &set) != 0)
         return {};
     CpuList cpus;
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    const auto count = static_cast<std::size_t>(CPU_COUNT(&set)); // stop there, not at CPU 1023
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpus.size() < count; ++cpu)
         if (CPU_ISSET(cpu, &set))
             cpus.push_back(cpu);
     return cpus;

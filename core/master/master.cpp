@@ -348,8 +348,7 @@ void Master::sample()
         if (const auto* slot = m_supervisor.slot(process->slot()))
             reading.current = slot->current == id;
         reading.uptimeSeconds = std::chrono::duration<double>(t - process->started()).count();
-        if (const auto text = readSmallFile("/proc/" + std::to_string(process->pid()) + "/stat"))
-            reading.stat = parseProcPidStat(*text);
+        reading.stat = process->stat();
         if (reading.current)
             reading.allowedCpus = allowedCpus(process->pid()); // one syscall: what the kernel enforces now
         processes.push_back(std::move(reading));

@@ -34,6 +34,7 @@ WorkerProcess::WorkerProcess(asio::io_context& io, std::uint64_t id, int slot, c
     , m_eofTimer(io)
     , m_started(Clock::now())
     , m_lastHeard(m_started)
+    , m_stat(spawned.pid)
 {
 }
 

@@ -4,6 +4,7 @@
 #include "master/logsplitter.h"
 #include "master/snapshot.h"
 #include "master/spawner.h"
+#include "metrics/procstat.h"
 
 #include <array>
 #include <chrono>
@@ -61,6 +62,8 @@ public:
     const ipc::Telemetry& telemetry() const { return m_telemetry; }
     std::uint64_t handedOff() const { return m_handedOff; }
     void countHandOff(std::uint64_t connections = 1) { m_handedOff += connections; }
+    /// Its /proc/PID/stat now; nullopt once it has exited.
+    std::optional<ProcessStat> stat() const { return m_stat.read(); }
 
 private:
     void watchExit();
@@ -93,6 +96,7 @@ private:
     Clock::time_point m_lastHeard;
     ipc::Telemetry m_telemetry;
     std::uint64_t m_handedOff = 0;
+    ProcStatFile m_stat;
 };
 
 } // namespace cs

@@ -201,4 +201,30 @@ std::optional<std::string> readSmallFile(const std::string& path)
     return content;
 }
 
+ProcStatFile::ProcStatFile(int pid)
+    : m_fd(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC))
+{
+}
+
+ProcStatFile::~ProcStatFile()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+std::optional<ProcessStat> ProcStatFile::read() const
+{
+    if (m_fd < 0)
+        return std::nullopt;
+    // The line is a few hundred bytes; a pread from 0 that fills less than the buffer got it all.
+    std::array<char, 2048> buffer;
+    ssize_t n;
+    do
+        n = ::pread(m_fd, buffer.data(), buffer.size(), 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0 || static_cast<std::size_t>(n) == buffer.size())
+        return std::nullopt;
+    return parseProcPidStat(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+}
+
 } // namespace cs

@@ -188,6 +188,24 @@ def cpu_ns(pid):
     return total
 
 
+def context_switches(pid):
+    """Voluntary + involuntary context switches of every live thread of a process so far."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
+
+
 def rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:

@@ -5,13 +5,15 @@ machine. Run it through scale.sh.
 - start -> every slot online: a cluster started with --interval 50; the `uptime` of the first
   JSON snapshot in which every slot is online (so to within 50 ms), and the wall time from
   starting the process to reading it;
-- the master at rest: CPU over --idle seconds (utime+stime from /proc/PID/stat) with the
+- the master at rest: CPU over --idle seconds (the scheduler's run time of its threads,
+  /proc/PID/task/*/schedstat) with the
   default snapshot interval (1 s), and the median `master.sampleMicros` of those snapshots
   (the master's /proc reads and the snapshot build); its fd count and RSS;
 - hand-off throughput with a new connection per request: wrk -t1 -c50 -H 'Connection:
   close', servers on CPU 0 and wrk on CPU 1 (as run.py), rounds interleaved over the worker
   counts, each count's rate divided by the 2-worker rate of the same round (median of those
-  ratios), and the master's CPU-seconds per 10k connections. The same clusters with
+  ratios), the master's and the whole cluster's (a cpuacct cgroup each) CPU-seconds per 10k
+  connections, and context switches per connection. The same clusters with
   CLUSTERSCOPE_HANDOFF_BATCH=1 (one socket per hand-off message) give the batching's
   before/after in the same rounds.
 """
@@ -46,6 +48,7 @@ class Cluster:
         self.proc = None
         self.port = None
         self.started = None
+        self.cgroup = None
 
     @property
     def master_pid(self):
@@ -62,7 +65,9 @@ class Cluster:
         cmd = [run.CLUSTERSCOPE, "--headless", "--port", "0", "--json", "--workers", str(self.workers),
                "--policy", "round-robin", "--interval", str(self.interval)]
         self.started = time.monotonic()
-        self.proc = run.spawn(cmd, self.cpus, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+        self.cgroup = run.make_cgroup(self.name)
+        self.proc = run.spawn(cmd, self.cpus, cgroup=self.cgroup, stdout=subprocess.PIPE, stderr=err, text=True,
+                              env=env)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -159,17 +164,24 @@ def main():
         rates = {c.name: [] for c in clusters}
         ratios = {c.name: [] for c in clusters}
         master_s_per_10k = {c.name: [] for c in clusters}
+        cluster_s_per_10k = {c.name: [] for c in clusters}
+        switches_per_conn = {c.name: [] for c in clusters}
         for rep in range(args.reps):
             order = clusters[rep % len(clusters):] + clusters[:rep % len(clusters)]
             got = {}
             for c in order:
-                m0 = run.cpu_ns(c.master_pid)
+                pids = [c.master_pid] + c.worker_pids()
+                m0, a0, x0 = run.cpu_ns(c.master_pid), run.cgroup_ns(c.cgroup) if c.cgroup else 0, \
+                    sum(run.context_switches(p) for p in pids)
                 r = run.wrk(c.port, args.seconds, True, wrk_cpus)
-                m1 = run.cpu_ns(c.master_pid)
+                m1, a1, x1 = run.cpu_ns(c.master_pid), run.cgroup_ns(c.cgroup) if c.cgroup else 0, \
+                    sum(run.context_switches(p) for p in pids)
                 got[c.name] = r["rps"]
                 rates[c.name].append(r["rps"])
                 if r["requests"]:
                     master_s_per_10k[c.name].append((m1 - m0) / 1e9 / r["requests"] * 10000)
+                    cluster_s_per_10k[c.name].append((a1 - a0) / 1e9 / r["requests"] * 10000)
+                    switches_per_conn[c.name].append((x1 - x0) / r["requests"])
                 if r["errors"]:
                     run.log(f"{c.name}: {r['errors']} errors in round {rep + 1}")
             for c in clusters:
@@ -202,11 +214,16 @@ def main():
     p(f"Hand-off, new connection per request (wrk -t1 -c50 -H 'Connection: close', {args.reps} rounds of "
       f"{args.seconds:g} s, interleaved):")
     p()
-    p(f"| cluster | req/s (median) | x {clusters[0].name} (median of paired ratios) | master CPU-s per 10k connections |")
-    p("|---|---:|---:|---:|")
+    p(f"| cluster | req/s (median) | x {clusters[0].name} (median of paired ratios) | master CPU-s per 10k connections "
+      "| whole cluster's CPU-s per 10k connections (cgroup) | context switches per connection (master + workers) |")
+    p("|---|---:|---:|---:|---:|---:|")
+
+    def med(xs):
+        return statistics.median(xs) if xs else 0
+
     for c in clusters:
-        p(f"| {c.name} | {statistics.median(rates[c.name]):.0f} | {statistics.median(ratios[c.name]):.3f} "
-          f"| {statistics.median(master_s_per_10k[c.name]) if master_s_per_10k[c.name] else 0:.3f} |")
+        p(f"| {c.name} | {med(rates[c.name]):.0f} | {med(ratios[c.name]):.3f} | {med(master_s_per_10k[c.name]):.3f} "
+          f"| {med(cluster_s_per_10k[c.name]):.3f} | {med(switches_per_conn[c.name]):.2f} |")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include <csignal>
+
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <QByteArray>
@@ -51,6 +54,7 @@ private Q_SLOTS:
     void pidStatRejects();
     void readSmallFileReadsProcAndFixtures();
     void readSmallFileMissing();
+    void statFileReadsOneProcessUntilItIsGone();
 };
 
 void TestProcStat::procStat_data()
@@ -187,6 +191,41 @@ void TestProcStat::readSmallFileMissing()
 {
     QVERIFY(!cs::readSmallFile("/nonexistent/clusterscope/file"));
     QVERIFY(!cs::readSmallFile(""));
+}
+
+// The master keeps each worker's /proc/PID/stat open: every read is current, and once the
+// process is reaped the file says nothing (its pid may already name another process).
+void TestProcStat::statFileReadsOneProcessUntilItIsGone()
+{
+    const pid_t child = ::fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        for (;;)
+            ::pause();
+    }
+    bool reaped = false;
+    const auto cleanup = qScopeGuard([&] {
+        if (!reaped) {
+            ::kill(child, SIGKILL);
+            ::waitpid(child, nullptr, 0);
+        }
+    });
+    const cs::ProcStatFile file(child);
+    const auto first = file.read();
+    QVERIFY(first);
+    QCOMPARE(first->pid, int(child));
+    QVERIFY(first->startTimeTicks > 0);
+    const auto second = file.read(); // the same descriptor, read again from the start
+    QVERIFY(second);
+    QCOMPARE(second->pid, int(child));
+    QCOMPARE(second->startTimeTicks, first->startTimeTicks);
+
+    QCOMPARE(::kill(child, SIGKILL), 0);
+    QCOMPARE(::waitpid(child, nullptr, 0), child);
+    reaped = true;
+    QVERIFY(!file.read());
+
+    QVERIFY(!cs::ProcStatFile(-1).read());
 }
 
 QTEST_APPLESS_MAIN(TestProcStat)
