@@ -155,7 +155,7 @@ void Server::acceptReady()
     for (int i = 0; i < kAcceptBatch; ++i) {
         const int fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            adopt(fd);
+            adopt(fd, false);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)
@@ -177,7 +177,7 @@ void Server::acceptReady()
     waitAccept();
 }
 
-void Server::adopt(int fd)
+void Server::adopt(int fd, bool handedOver)
 {
     // While draining, a connection accepted or handed over before the drain began is still
     // served (its response says Connection: close); only a stopped server refuses.
@@ -189,7 +189,7 @@ void Server::adopt(int fd)
     // TCP_NODELAY comes from the listener (Linux copies it to accepted sockets): the master
     // and openListener() set it there, saving a syscall per connection. Every read and write
     // passes MSG_DONTWAIT, so the descriptor's own blocking mode does not matter.
-    Session::Ptr(new Session(*this, fd))->start();
+    Session::Ptr(new Session(*this, fd, handedOver))->start();
 }
 
 bool Server::watch(int fd, Session* session)
@@ -198,6 +198,11 @@ bool Server::watch(int fd, Session* session)
     event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     event.data.ptr = session;
     return ::epoll_ctl(m_events->native_handle(), EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+void Server::unwatch(int fd)
+{
+    ::epoll_ctl(m_events->native_handle(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void Server::waitEvents()
@@ -279,7 +284,7 @@ void Server::channelReady()
             // One message may carry several connections (the master batches what it accepted
             // for us in one wake-up); adopt() closes each at once while draining.
             for (std::size_t i = 0; i < received.fdCount; ++i)
-                adopt(received.fds[i]);
+                adopt(received.fds[i], true);
             if (received.fdCount < connection->count)
                 warn(m_lostHandoffs, received.descriptorLost
                          ? "a connection handed over by the master was lost: no file descriptor was left for it; "
@@ -390,7 +395,7 @@ void Server::beginDrain(std::uint32_t graceMs)
         for (int fd; (fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0
              || errno == EINTR || errno == ECONNABORTED;) {
             if (fd >= 0)
-                adopt(fd);
+                adopt(fd, false);
         }
     }
     m_draining = true;

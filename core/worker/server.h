@@ -53,12 +53,13 @@ public:
     /// Adds a session's socket to the server's epoll set (edge-triggered, in and out, for
     /// good: closing the socket takes it out). False when the kernel refuses.
     bool watch(int fd, Session* session);
+    void unwatch(int fd);
 
 private:
     std::string openListener();
     void waitAccept();
     void acceptReady();
-    void adopt(int fd);
+    void adopt(int fd, bool handedOver);
     void waitEvents();
     void dispatchEvents();
     void waitChannel();

@@ -60,9 +60,10 @@ std::string_view formatBody(char (&buffer)[64], std::string_view prefix, std::ui
 
 } // namespace
 
-Session::Session(Server& server, int fd)
+Session::Session(Server& server, int fd, bool handedOver)
     : m_server(server)
     , m_fd(fd)
+    , m_handedOver(handedOver)
 {
 }
 
@@ -152,7 +153,12 @@ void Session::forceClose()
         return;
     m_closed = true;
     m_wait = Wait::None;
-    ::close(m_fd); // which also takes it out of the epoll set
+    // Closing the last descriptor of a socket takes it out of the epoll set. A socket the
+    // master handed over may still be open there for a moment, and would stay in the set,
+    // reporting events for a session that is gone: it leaves explicitly.
+    if (m_watched && m_handedOver)
+        m_server.unwatch(m_fd);
+    ::close(m_fd);
     if (m_timer)
         m_timer->cancel();
     if (m_watched) {

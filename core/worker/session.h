@@ -41,8 +41,9 @@ public:
 
     using Ptr = boost::intrusive_ptr<Session>;
 
-    /// Takes ownership of fd, a connected non-blocking TCP socket.
-    Session(Server& server, int fd);
+    /// Takes ownership of fd, a connected TCP socket; `handedOver` when it came from the
+    /// master (which may still hold a copy of it for a moment).
+    Session(Server& server, int fd, bool handedOver);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -129,6 +130,7 @@ private:
     bool m_served : 1 = false; ///< a request has been answered on this connection
     bool m_inScratch : 1 = false; ///< the unparsed bytes are in the server's scratch buffer, not m_in
     bool m_watched : 1 = false; ///< in the server's epoll set (and holding a reference to itself)
+    bool m_handedOver : 1 = false; ///< another process may hold the socket: leave the set explicitly
     /// The last recv took less than the room it had, so the socket held no more then, and
     /// nothing was written or slept on since: a read may wait for readiness, and a close needs
     /// no MSG_PEEK to know nothing is unread (nginx's judgement too).

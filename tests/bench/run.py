@@ -409,17 +409,18 @@ def throughput(servers, reps, seconds, wrk_cpus, server_cpus):
     each round starting with a different server. Ratios are taken within a round (runs
     seconds apart), so load from elsewhere on the machine mostly cancels out."""
     runs = {s.name: {"ka": [], "close": [], "master_cpu_close": [], "per_cpu_s_ka": [], "per_cpu_s_close": [],
-                     "per_tick_s_ka": [], "per_tick_s_close": [], "steal_pct": [], "errors": 0} for s in servers}
+                     "per_tick_s_ka": [], "per_tick_s_close": [], "switches_per_k_ka": [], "switches_per_k_close": [],
+                     "steal_pct": [], "errors": 0} for s in servers}
     for rep in range(reps):
         order = servers[rep % len(servers):] + servers[:rep % len(servers)]
         for mode in ("ka", "close"):
             for s in order:
                 pids = [s.master_pid] + s.worker_pids()
-                k0 = sum(proc_ticks(p) for p in pids)
+                k0, x0 = sum(proc_ticks(p) for p in pids), sum(context_switches(p) for p in pids)
                 t0, c0, m0, st0 = time.monotonic(), s.cpu_ns(), cpu_ns(s.master_pid), steal_ticks(server_cpus)
                 r = wrk(s.port, seconds, mode == "close", wrk_cpus)
                 t1, c1, m1, st1 = time.monotonic(), s.cpu_ns(), cpu_ns(s.master_pid), steal_ticks(server_cpus)
-                k1 = sum(proc_ticks(p) for p in pids)
+                k1, x1 = sum(proc_ticks(p) for p in pids), sum(context_switches(p) for p in pids)
                 used, master = (c1 - c0) / 1e9, (m1 - m0) / 1e9
                 ncpus = len(server_cpus.split(",")) if server_cpus else os.cpu_count()
                 steal = 100.0 * (st1 - st0) / CLK_TCK / (t1 - t0) / ncpus
@@ -433,6 +434,10 @@ def throughput(servers, reps, seconds, wrk_cpus, server_cpus):
                     run["per_cpu_s_" + mode].append(r["requests"] / used)
                 if k1 > k0:
                     run["per_tick_s_" + mode].append(r["requests"] / ((k1 - k0) / CLK_TCK))
+                if r["requests"]:
+                    # How often the server's processes slept and woke: fewer per request means
+                    # more requests handled per wake-up (bigger epoll batches).
+                    run["switches_per_k_" + mode].append(1000 * (x1 - x0) / r["requests"])
                 if mode == "close":
                     run["master_cpu_close"].append(100.0 * master / (t1 - t0))
                 log(f"  round {rep + 1}/{reps} {s.name:30} {mode:5} {r['rps']:10.0f} req/s, "
@@ -701,14 +706,15 @@ def report(args, servers, runs, fair, resp, cost, mem, rel, load_before, load_af
       f"{median(steal):.2f} %, max {max(steal):.2f} %.")
     p("")
     p("| server | req per CPU-s keep-alive | x nginx | spread over rounds | req per CPU-s new-conn | x nginx "
-      "| spread over rounds |")
-    p("|---|---:|---:|---:|---:|---:|---:|")
+      "| spread over rounds | context switches per 1000 requests, keep-alive / new-conn |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|")
     for s in servers:
         n = s.name
         cells = []
         for mode in ("ka", "close"):
             xs = runs[n][f"per_cpu_s_{mode}"]
             cells.append(f"{median(xs):.0f} | {cpu_ratio(runs, n, nginx, mode):.2f} | {spread(xs):.0f} %")
+        cells.append(" / ".join(f"{median(runs[n][f'switches_per_k_{m}']):.0f}" for m in ("ka", "close")))
         p(f"| {n} | {' | '.join(cells)} |")
     # The yardstick used before: utime + stime ticks of the live processes, in the same runs.
     p("The old yardstick in the same runs (/proc utime + stime of the live processes), round-robin x nginx: "
