@@ -741,6 +741,38 @@ private Q_SLOTS:
         }));
         if (mode == "handoff") // it sent Ready before its first telemetry, and nothing else
             QVERIFY(std::none_of(received.begin(), received.end(), isListening));
+
+        if (mode == "handoff") {
+            // The master may still hold a socket it handed over when the worker is done with
+            // it: the worker's close then leaves the socket open, and it must not stay in the
+            // worker's epoll set pointing at a session that is gone (the sanitized pass turns
+            // such a use after free into a crash here).
+            Connection second(port);
+            QVERIFY(second.ok());
+            const int kept = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            QVERIFY(kept >= 0);
+            toClose.push_back(kept);
+            QCOMPARE(cs::ipc::sendMessage(pair.master, cs::ipc::Connection {}, kept), 0);
+            // Half a request, read by the worker, makes it wait in its epoll set for the rest.
+            QVERIFY(second.send("GET / HTTP/1.1\r\n"));
+            QTRY_VERIFY_WITH_TIMEOUT(serverReadEverything(port, second.fd()), 3000);
+            QVERIFY(second.send("Host: x\r\nConnection: close\r\n\r\n"));
+            second.readUntil(responsesComplete(1), 3000ms);
+            QCOMPARE(splitResponses(second.received()).size(), std::size_t(1));
+            // The worker has closed its descriptor; ours keeps the socket open. Bytes on it
+            // now would wake a session still in the set.
+            QVERIFY(receiveUntil([](const cs::ipc::Message& m) {
+                const auto* telemetry = std::get_if<cs::ipc::Telemetry>(&m);
+                return telemetry && telemetry->requests == 2 && telemetry->openConnections == 1;
+            }));
+            QVERIFY(second.send("more"));
+            // The worker is alive and serves the first connection as before.
+            client.received().clear();
+            QVERIFY(client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            client.readUntil(responsesComplete(1), 3000ms);
+            QCOMPARE(splitResponses(client.received()).size(), std::size_t(1));
+            QVERIFY2(process.running(), process.stderrText().c_str());
+        }
         QVERIFY(cs::test::waitFor([&] { return process.stderrText().find("ignored a message") != std::string::npos; }, 3000ms));
 
         // Drain: the idle keep-alive connection is closed and the worker exits 0.
