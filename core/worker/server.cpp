@@ -332,13 +332,30 @@ bool Server::resting() const
     return m_open == 0 && Reported { m_requests, m_open, m_accepted } == m_reported;
 }
 
+// At rest, every worker keeps the same beat: the next multiple of the quiet period on the
+// machine-wide monotonic clock. The master then wakes once for all their reports instead of
+// once per worker (256 resting workers were 256 wake-ups a second), and a worker's two
+// timers fire together.
+Session::Clock::time_point Server::nextBeat() const
+{
+    const auto now = Session::Clock::now();
+    const auto period = std::chrono::duration_cast<Session::Clock::duration>(m_quietPeriod);
+    return now + (period - now.time_since_epoch() % period);
+}
+
 void Server::scheduleTelemetry()
 {
-    m_telemetryTimer.expires_after(m_resting ? m_quietPeriod : kTelemetryPeriod);
+    if (m_resting)
+        m_telemetryTimer.expires_at(nextBeat());
+    else
+        m_telemetryTimer.expires_after(kTelemetryPeriod);
     m_telemetryTimer.async_wait([this](const boost::system::error_code& ec) {
         if (ec || m_stopped)
             return;
-        reportIfDue();
+        if (m_resting)
+            sendTelemetry(); // the beat is the heartbeat: a timer a hair early must not skip it
+        else
+            reportIfDue();
         m_resting = resting();
         scheduleTelemetry();
     });
@@ -346,7 +363,10 @@ void Server::scheduleTelemetry()
 
 void Server::scheduleSweep()
 {
-    m_sweepTimer.expires_after(m_resting ? std::max<std::chrono::milliseconds>(m_quietPeriod, kSweepPeriod) : kSweepPeriod);
+    if (m_resting)
+        m_sweepTimer.expires_at(nextBeat()); // the quiet period is never shorter than kSweepPeriod
+    else
+        m_sweepTimer.expires_after(kSweepPeriod);
     m_sweepTimer.async_wait([this](const boost::system::error_code& ec) {
         if (ec || m_stopped)
             return;

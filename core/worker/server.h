@@ -70,6 +70,7 @@ private:
     /// CPU at rest.
     void reportIfDue();
     bool resting() const;
+    Session::Clock::time_point nextBeat() const;
     void scheduleTelemetry();
     void scheduleSweep();
     void waitSignals();

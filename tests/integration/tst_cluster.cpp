@@ -89,6 +89,7 @@ private Q_SLOTS:
     void malformedRequestGets400AndTheWorkerLives();
     void rollingRestartReplacesEveryWorkerWithoutFailedRequests();
     void stoppedWorkerMissesHeartbeatAndIsReplaced();
+    void restingWorkersKeepTheirHeartbeat();
     void scaleUpAndDown();
     void gracefulStopLetsInFlightRequestFinish();
 };
@@ -337,6 +338,36 @@ void TestCluster::stoppedWorkerMissesHeartbeatAndIsReplaced()
         10s));
     QVERIFY(!cs::test::processAlive(pid));
     QCOMPARE(httpGet(cluster.snapshot()->port, "/").status, 200);
+}
+
+// Workers with nothing to do rest: they report once per quiet period (a quarter of the
+// heartbeat timeout), all on the same beat. That must still be often enough: an idle cluster
+// keeps every worker, none is called hung.
+void TestCluster::restingWorkersKeepTheirHeartbeat()
+{
+    auto config = testConfig(cs::Policy::RoundRobin, 4);
+    config.heartbeatTimeoutMs = 400;
+    cs::Cluster cluster;
+    QVERIFY(cluster.start(config).ok);
+    QVERIFY(waitOnline(cluster, 4));
+    QCOMPARE(httpGet(cluster.snapshot()->port, "/").status, 200); // one request, then rest
+    std::vector<int> pids;
+    for (int slot = 1; slot <= 4; ++slot)
+        pids.push_back(pidOf(cluster, slot));
+    EventLog log;
+    // Three seconds of rest are seven heartbeat timeouts: any exit in them is a failure.
+    const bool exited = waitFor(
+        [&] {
+            log.take(cluster);
+            for (int slot = 1; slot <= 4; ++slot)
+                if (log.count(cs::EventKind::Exit, slot, cs::ExitReason::Timeout) > 0)
+                    return true;
+            return false;
+        },
+        3s);
+    QVERIFY2(!exited, "a resting worker was called hung");
+    for (int slot = 1; slot <= 4; ++slot)
+        QCOMPARE(pidOf(cluster, slot), pids[static_cast<std::size_t>(slot - 1)]);
 }
 
 void TestCluster::scaleUpAndDown()
