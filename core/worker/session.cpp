@@ -194,7 +194,8 @@ void Session::onEvents(std::uint32_t events)
     case Wait::Write:
         if (out) {
             m_wait = Wait::None;
-            writeRest();
+            if (sendRest())
+                pump();
         }
         break;
     case Wait::None:
@@ -382,28 +383,17 @@ void Session::startSleep()
     });
 }
 
-// Tries to send the whole batch at once; true when it went out synchronously.
+// Sends the batch; true when all of it went out at once (the common case: one send).
 bool Session::sendNow()
 {
-    const ssize_t sent = ::send(m_fd, m_out.data(), m_out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent == static_cast<ssize_t>(m_out.size())) {
-        m_out.clear();
-        return true;
-    }
-    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        forceClose(); // the peer is gone: a normal end, not an error worth reporting
-        return false;
-    }
-    m_written = sent > 0 ? static_cast<std::uint32_t>(sent) : 0;
-    m_drained = false; // bytes may come meanwhile: look before waiting for them
-    m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
-    writeRest();
-    return false;
+    m_written = 0;
+    return sendRest();
 }
 
-// Sends what is left of m_out until it is all out (then the state machine goes on) or the
-// socket is full (then waits for room: with an edge-triggered set it must have said EAGAIN).
-void Session::writeRest()
+// Sends what is left of m_out until it is all out (true) or the socket is full (then it
+// waits for room, and the event continues it) or the connection failed (both false).
+// With an edge-triggered set a write may only wait once send said EAGAIN.
+bool Session::sendRest()
 {
     while (m_written < m_out.size()) {
         const ssize_t sent = ::send(m_fd, m_out.data() + m_written, m_out.size() - m_written, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -413,14 +403,18 @@ void Session::writeRest()
         }
         if (sent < 0 && errno == EINTR)
             continue;
-        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return waitFor(Wait::Write);
-        return forceClose();
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            m_drained = false; // bytes may come meanwhile: look before waiting for them
+            m_deadline = Clock::now() + std::chrono::milliseconds(m_server.options().idleTimeoutMs);
+            waitFor(Wait::Write);
+            return false;
+        }
+        forceClose(); // the peer is gone: a normal end, not an error worth reporting
+        return false;
     }
     m_out.clear();
     m_written = 0;
-    const Ptr self(this); // pump() may close this session; it must outlive the call
-    pump();
+    return true;
 }
 
 void Session::read()

@@ -71,7 +71,7 @@ private:
     void read();
     void readable();
     void receive();
-    void writeRest();
+    bool sendRest();
     enum class Wait : std::uint8_t { None, Read, Linger, Write };
     void waitFor(Wait what);
     void keepUnparsed();
