@@ -318,6 +318,10 @@ void TestReplay::recordsTheWindowsClusterToAFile()
                              15000);
     QVERIFY(window.findChild<QAction*>(QStringLiteral("recordAction"))->isEnabled());
     QVERIFY(!window.findChild<QAction*>(QStringLiteral("openRecordingAction"))->isEnabled());
+    // The session so far must hold a snapshot from before the click: on a fast machine the
+    // first one the window gets may already show both workers online.
+    const std::uint64_t seen = window.models()->snapshot()->sequence;
+    QTRY_VERIFY_WITH_TIMEOUT(window.models()->snapshot()->sequence > seen, 10000);
     QTemporaryDir out;
     const QString path = out.filePath(QStringLiteral("window.jsonl"));
     QVERIFY(window.startRecording(path));
