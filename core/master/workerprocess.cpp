@@ -16,7 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 enum FdIndex { PidFd, ChannelFd, OutFd, ErrFd };
-constexpr int kMessagesPerTurn = 64; // then let the loop serve others
 } // namespace
 
 WorkerProcess::WorkerProcess(asio::io_context& io, std::uint64_t id, int slot, const SpawnedProcess& spawned,
@@ -124,11 +123,12 @@ void WorkerProcess::readChannel()
     m_channel.async_wait(asio::posix::descriptor_base::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
         if (ec || self->m_exited)
             return;
+        // One message per wake-up: re-arming the wait (Asio's epoll_ctl) reports at once
+        // whatever else is queued, so no recvmsg goes on learning that the channel is empty
+        // (with 256 resting workers that EAGAIN was a third of the master's calls at rest).
         std::array<std::byte, ipc::kMaxPacket> buffer;
-        for (int i = 0; i < kMessagesPerTurn; ++i)
-            if (!self->receive(buffer))
-                return;
-        self->readChannel();
+        if (self->receive(buffer))
+            self->readChannel();
     });
 }
 
