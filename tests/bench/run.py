@@ -171,39 +171,45 @@ def proc_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
-def cpu_ns(pid):
-    """Run time of one live process, in nanoseconds: the sum over its threads of
-    /proc/PID/task/TID/schedstat (the scheduler's own count, not 10 ms ticks); 0 when it is gone."""
-    total = 0
+def per_thread(pid, read):
+    """The sum of read(path) over the live threads of a process, path being
+    /proc/PID/task/TID; a thread gone meanwhile counts 0, a process gone 0 in all."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return 0
+    total = 0
     for tid in tids:
         try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
+            total += read(f"/proc/{pid}/task/{tid}")
         except (OSError, ValueError, IndexError):
             pass
     return total
 
 
+def _schedstat_ns(path):
+    with open(f"{path}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def _switches(path):
+    total = 0
+    with open(f"{path}/status") as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                total += int(line.split()[1])
+    return total
+
+
+def cpu_ns(pid):
+    """Run time of one live process, in nanoseconds: the sum over its threads of
+    /proc/PID/task/TID/schedstat (the scheduler's own count, not 10 ms ticks); 0 when it is gone."""
+    return per_thread(pid, _schedstat_ns)
+
+
 def context_switches(pid):
     """Voluntary + involuntary context switches of every live thread of a process so far."""
-    total = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-                        total += int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-    return total
+    return per_thread(pid, _switches)
 
 
 def rss_kib(pid):

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -138,15 +139,19 @@ std::string helloBody(int slot, int pid)
     return "Hello from worker " + std::to_string(slot) + " (pid " + std::to_string(pid) + ")\n";
 }
 
-// True once the worker has read everything this client sent: the server side of the
-// connection (local port `serverPort`, remote port the client's) shows an empty receive
-// queue in /proc/net/tcp.
-bool serverReadEverything(std::uint16_t serverPort, int clientFd)
+// The queues of the server side of this client's connection in /proc/net/tcp (local port
+// `serverPort`, remote port the client's): bytes written and not yet taken by the client,
+// and bytes received and not yet read by the worker. nullopt when the connection is not found.
+struct Queues {
+    long tx = 0;
+    long rx = 0;
+};
+std::optional<Queues> serverQueues(std::uint16_t serverPort, int clientFd)
 {
     sockaddr_in self {};
     socklen_t length = sizeof(self);
     if (::getsockname(clientFd, reinterpret_cast<sockaddr*>(&self), &length) != 0)
-        return false;
+        return std::nullopt;
     char local[16], remote[16];
     std::snprintf(local, sizeof(local), ":%04X", serverPort);
     std::snprintf(remote, sizeof(remote), ":%04X", ntohs(self.sin_port));
@@ -156,33 +161,28 @@ bool serverReadEverything(std::uint16_t serverPort, int clientFd)
         std::istringstream fields(line);
         std::string slot, localAddress, remoteAddress, state, queues;
         fields >> slot >> localAddress >> remoteAddress >> state >> queues;
-        if (localAddress.ends_with(local) && remoteAddress.ends_with(remote))
-            return queues.ends_with(":00000000");
+        if (localAddress.ends_with(local) && remoteAddress.ends_with(remote)) {
+            const auto colon = queues.find(':');
+            return Queues { std::strtol(queues.substr(0, colon).c_str(), nullptr, 16),
+                            std::strtol(queues.substr(colon + 1).c_str(), nullptr, 16) };
+        }
     }
-    return false;
+    return std::nullopt;
 }
 
-// Bytes the worker has written to this client's connection and the client has not yet
-// taken: the tx_queue of the server side in /proc/net/tcp; -1 when the connection is not found.
+// True once the worker has read everything this client sent.
+bool serverReadEverything(std::uint16_t serverPort, int clientFd)
+{
+    const auto queues = serverQueues(serverPort, clientFd);
+    return queues && queues->rx == 0;
+}
+
+// Bytes the worker has written to this client and the client has not yet taken; -1 when
+// the connection is not found.
 long serverSendQueue(std::uint16_t serverPort, int clientFd)
 {
-    sockaddr_in self {};
-    socklen_t length = sizeof(self);
-    if (::getsockname(clientFd, reinterpret_cast<sockaddr*>(&self), &length) != 0)
-        return -1;
-    char local[16], remote[16];
-    std::snprintf(local, sizeof(local), ":%04X", serverPort);
-    std::snprintf(remote, sizeof(remote), ":%04X", ntohs(self.sin_port));
-    std::ifstream table("/proc/net/tcp");
-    std::string line;
-    while (std::getline(table, line)) {
-        std::istringstream fields(line);
-        std::string slot, localAddress, remoteAddress, state, queues;
-        fields >> slot >> localAddress >> remoteAddress >> state >> queues;
-        if (localAddress.ends_with(local) && remoteAddress.ends_with(remote))
-            return std::strtol(queues.substr(0, queues.find(':')).c_str(), nullptr, 16);
-    }
-    return -1;
+    const auto queues = serverQueues(serverPort, clientFd);
+    return queues ? queues->tx : -1;
 }
 
 } // namespace
