@@ -266,15 +266,16 @@ void Master::onExit(WorkerProcess& process, int waitStatus)
 void Master::housekeeping()
 {
     const auto t = Clock::now();
-    // Ten times a second for every process: read the silences first (feeding may end a
-    // process and change m_live), into a reused vector rather than a copy of the map.
-    m_silences.clear();
+    // Ten times a second, every process's silence in one input: read them all first (feeding
+    // may end a process and change m_live).
+    input::Silences silences;
+    silences.each.reserve(m_live.size());
     for (const auto& [id, process] : m_live) {
         const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(t - process->lastHeard());
-        m_silences.push_back({ id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
+        silences.each.push_back({ id, static_cast<int>(std::min<std::int64_t>(silent.count(), INT32_MAX)) });
     }
-    for (const auto& silence : m_silences)
-        feed(silence);
+    if (!silences.each.empty())
+        feed(std::move(silences));
     checkExecListening();
     m_dispatcher.summariseFailures(t);
     m_housekeepingTimer.expires_after(kHousekeepingInterval);

@@ -90,7 +90,6 @@ private:
     SnapshotBuilder m_snapshots;
     SpawnFaults m_spawnFaults;
     std::map<ProcessId, std::shared_ptr<WorkerProcess>> m_live;
-    std::vector<input::Silent> m_silences; ///< housekeeping's, reused
     std::map<int, boost::asio::steady_timer> m_backoffTimers;
     boost::asio::steady_timer m_graceTimer;
     boost::asio::steady_timer m_housekeepingTimer;

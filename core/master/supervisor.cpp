@@ -168,7 +168,13 @@ void Supervisor::on(const input::Exited& in, Clock::time_point now, Actions& out
 }
 
 template<>
-void Supervisor::on(const input::Silent& in, Clock::time_point now, Actions& out)
+void Supervisor::on(const input::Silences& in, Clock::time_point now, Actions& out)
+{
+    for (const auto& silent : in.each)
+        onSilent(silent, now, out);
+}
+
+void Supervisor::onSilent(const input::Silent& in, Clock::time_point now, Actions& out)
 {
     Process* process = findProcess(in.process);
     if (!process || process->pid == 0 || process->killReason != ExitReason::None)

@@ -41,7 +41,9 @@ struct SpawnFailed { ProcessId process = 0; std::string error; }; ///< e.g. "for
 struct Ready { ProcessId process = 0; };
 struct Listening { ProcessId process = 0; };
 struct Exited { ProcessId process = 0; int waitStatus = 0; };
-struct Silent { ProcessId process = 0; int ms = 0; }; ///< not heard from for `ms` (sent every tick)
+struct Silent { ProcessId process = 0; int ms = 0; }; ///< not heard from for `ms`
+/// Every live process's silence, once per tick: one input for all of them, not one each.
+struct Silences { std::vector<Silent> each; };
 struct MemoryUsed { ProcessId process = 0; std::uint64_t rssBytes = 0; };
 struct ChannelBroken { ProcessId process = 0; std::string why; };
 struct BackoffExpired { int slot = 0; std::uint64_t token = 0; };
@@ -57,7 +59,7 @@ struct ResetFailedSlots { };
 } // namespace input
 
 using Input = std::variant<input::Start, input::Spawned, input::SpawnFailed, input::Ready, input::Listening,
-                           input::Exited, input::Silent, input::MemoryUsed, input::ChannelBroken,
+                           input::Exited, input::Silences, input::MemoryUsed, input::ChannelBroken,
                            input::BackoffExpired, input::GraceExpired, input::Stop, input::Scale, input::ScaleBy,
                            input::SignalWorker, input::CrashWorker, input::RollingRestart, input::ResetSlot,
                            input::ResetFailedSlots>;
@@ -136,6 +138,7 @@ private:
     void drain(Process& process, Actions& out);
     void kill(Process& process, int signal, ExitReason reason, Actions& out);
     void killAll(ExitReason reason, Actions& out);
+    void onSilent(const input::Silent& in, Clock::time_point now, Actions& out);
     void removeProcess(Process& process, ExitReason reason, const std::string& spawnError, Clock::time_point now,
                        Actions& out);
     // Slots

@@ -397,7 +397,7 @@ bool applyToProcess(Driver& d, ProcessId id, const std::string& part, int number
         // Silent since its start: the clock stands `number` ms after it (or later).
         if (const auto* process = d.supervisor.process(id))
             d.now = std::max(d.now, process->started + std::chrono::milliseconds(number));
-        d.feed(input::Silent { id, number });
+        d.feed(input::Silences { { { id, number } } });
     }
     else if (part.starts_with("memory "))
         d.feed(input::MemoryUsed { id, std::uint64_t(number) << 20 });

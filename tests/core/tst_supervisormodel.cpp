@@ -97,7 +97,12 @@ std::string describeInput(const cs::Input& in)
             [&](const input::Ready& i) { return "Ready" + p(i.process); },
             [&](const input::Listening& i) { return "Listening" + p(i.process); },
             [&](const input::Exited& i) { return "Exited" + p(i.process) + " status " + std::to_string(i.waitStatus); },
-            [&](const input::Silent& i) { return "Silent" + p(i.process) + " " + std::to_string(i.ms) + " ms"; },
+            [&](const input::Silences& i) {
+                std::string text = "Silences";
+                for (const auto& each : i.each)
+                    text += p(each.process) + " " + std::to_string(each.ms) + " ms";
+                return text;
+            },
             [&](const input::MemoryUsed& i) {
                 return "MemoryUsed" + p(i.process) + " " + std::to_string(i.rssBytes >> 20) + " MiB";
             },
@@ -407,8 +412,8 @@ void World::randomProcessEvent(ProcessId id)
         deliverExit(id);
         break;
     case 2:
-        feed(input::Silent { id, pick(std::vector { 500, m_config.startTimeoutMs + 1, m_config.heartbeatTimeoutMs + 1,
-                                                    60000 }) });
+        feed(input::Silences { { { id, pick(std::vector { 500, m_config.startTimeoutMs + 1,
+                                                          m_config.heartbeatTimeoutMs + 1, 60000 }) } } });
         break;
     case 3:
         feed(input::MemoryUsed { id, std::uint64_t(pick(std::vector { 100, 600 })) << 20 });

@@ -57,11 +57,6 @@ int rowOfSlot(const QAbstractItemModel* model, int slot)
     return -1;
 }
 
-QVariant cell(const QAbstractItemModel* model, int slot, int column)
-{
-    return model->index(rowOfSlot(model, slot), column).data(WorkerTableModel::SortRole);
-}
-
 /// The table's rows say what `s` says, worker by worker.
 bool tableShows(const QAbstractItemModel* model, const Snapshot& s, QString* why)
 {
