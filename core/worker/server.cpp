@@ -11,13 +11,17 @@
 #include <cstring>
 #include <memory>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 namespace cs::worker {
 
@@ -29,30 +33,23 @@ namespace {
 constexpr auto kTelemetryPeriod = std::chrono::milliseconds(100);
 constexpr auto kSweepPeriod = std::chrono::milliseconds(50);
 constexpr std::uint32_t kSignalGraceMs = 10000;
-// Accepting a bounded batch per wake-up keeps one busy worker from starving its own
-// connections when the listener is shared.
-constexpr int kAcceptBatch = 64;
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 
-tcp protocolOf(int fd)
+// What an event in the set is about, when it is not a session (a session's own address).
+const char kListenerTag = 0;
+const char kChannelTag = 0;
+const char kSignalTag = 0;
+
+std::string describeErrno(int error)
 {
-    sockaddr_storage address {};
-    socklen_t length = sizeof(address);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0 && address.ss_family == AF_INET6)
-        return tcp::v6();
-    return tcp::v4();
+    return std::strerror(error);
 }
 
 } // namespace
 
-Server::Server(asio::io_context& io, const WorkerOptions& options)
-    : m_io(io)
-    , m_options(options)
+Server::Server(const WorkerOptions& options)
+    : m_options(options)
     , m_responses(options.slot, static_cast<int>(::getpid()))
-    , m_telemetryTimer(io)
-    , m_sweepTimer(io)
-    , m_graceTimer(io)
-    , m_acceptRetryTimer(io)
-    , m_signals(io)
     , m_scratch(Session::kMaxBuffer)
 {
     // A quarter of the heartbeat leaves the master three more chances before it calls a
@@ -62,119 +59,129 @@ Server::Server(asio::io_context& io, const WorkerOptions& options)
                                    std::chrono::milliseconds(1000));
 }
 
-Server::~Server() = default;
+Server::~Server()
+{
+    // Sessions still held by a timer or a task go before the descriptors they use.
+    m_timers.clear();
+    m_deferred.clear();
+    closeListener();
+    closeChannel();
+    if (m_signalFd >= 0)
+        ::close(m_signalFd);
+    if (m_epoll >= 0)
+        ::close(m_epoll);
+}
 
 std::string Server::start()
 {
-    const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll < 0)
-        return "Could not create the connections' epoll set: " + std::string(std::strerror(errno)) + ".";
-    boost::system::error_code ec;
-    m_events.emplace(m_io);
-    m_events->assign(epoll, ec);
-    if (ec) {
-        ::close(epoll);
-        return "Could not watch the connections' epoll set: " + ec.message() + ".";
-    }
-    waitEvents();
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (m_epoll < 0)
+        return "Could not create the worker's epoll set: " + describeErrno(errno) + ".";
     if (m_options.mode != AcceptMode::Handoff) {
         if (auto error = openListener(); !error.empty())
             return error;
     }
     if (m_options.ipcFd >= 0) {
-        m_channel.emplace(m_io);
-        m_channel->assign(m_options.ipcFd, ec);
-        if (ec)
-            return "The master's channel (fd " + std::to_string(m_options.ipcFd) + ") is not usable: " + ec.message() + ".";
-        if (int error = ipc::sendMessage(m_options.ipcFd, ipc::Ready { static_cast<std::int32_t>(::getpid()) }); error != 0)
-            return "Could not report readiness to the master: " + std::string(std::strerror(error)) + ".";
-        if (m_acceptor)
-            ipc::sendMessage(m_options.ipcFd, ipc::Listening {});
-        waitChannel();
+        m_channelFd = m_options.ipcFd;
+        if (!addToSet(m_channelFd, EPOLLIN, &kChannelTag))
+            return "The master's channel (fd " + std::to_string(m_channelFd) + ") is not usable: " + describeErrno(errno) + ".";
+        if (int error = ipc::sendMessage(m_channelFd, ipc::Ready { static_cast<std::int32_t>(::getpid()) }); error != 0)
+            return "Could not report readiness to the master: " + describeErrno(error) + ".";
+        if (m_listenFd >= 0)
+            ipc::sendMessage(m_channelFd, ipc::Listening {});
         scheduleTelemetry();
     } else {
-        const auto endpoint = m_acceptor->local_endpoint();
+        tcp::endpoint endpoint;
+        socklen_t length = static_cast<socklen_t>(endpoint.capacity());
+        ::getsockname(m_listenFd, endpoint.data(), &length);
+        endpoint.resize(length);
         std::printf("listening on %s\n", hostPort(endpoint.address().to_string(), endpoint.port()).c_str());
         std::fflush(stdout);
     }
-    if (m_acceptor)
-        waitAccept();
-    m_signals.add(SIGTERM);
-    m_signals.add(SIGINT);
-    waitSignals();
+    // SIGTERM and SIGINT arrive through the set; SIGQUIT keeps its handler (quit at once).
+    sigset_t drainSignals;
+    sigemptyset(&drainSignals);
+    sigaddset(&drainSignals, SIGTERM);
+    sigaddset(&drainSignals, SIGINT);
+    if (::sigprocmask(SIG_BLOCK, &drainSignals, nullptr) != 0
+        || (m_signalFd = ::signalfd(-1, &drainSignals, SFD_NONBLOCK | SFD_CLOEXEC)) < 0
+        || !addToSet(m_signalFd, EPOLLIN, &kSignalTag))
+        return "Could not watch for SIGTERM: " + describeErrno(errno) + ".";
     scheduleSweep();
     return {};
 }
 
+bool Server::addToSet(int fd, std::uint32_t events, const void* tag)
+{
+    epoll_event event {};
+    event.events = events;
+    event.data.ptr = const_cast<void*>(tag);
+    return ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
 std::string Server::openListener()
 {
-    boost::system::error_code ec;
     if (m_options.mode == AcceptMode::Shared) {
-        m_acceptor.emplace(m_io);
-        m_acceptor->assign(protocolOf(m_options.listenFd), m_options.listenFd, ec);
-        if (ec)
-            return "The inherited listening socket (fd " + std::to_string(m_options.listenFd) + ") is not usable: " + ec.message() + ".";
-    } else {
-        const auto address = asio::ip::make_address(m_options.bindAddress, ec);
-        if (ec)
-            return "The bind address \"" + m_options.bindAddress + "\" is not an IP address.";
-        const tcp::endpoint endpoint(address, m_options.port);
-        m_acceptor.emplace(m_io);
-        auto& acceptor = *m_acceptor;
-        acceptor.open(endpoint.protocol(), ec);
-        if (!ec)
-            acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-        if (!ec)
-            acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
-        if (!ec)
-            acceptor.set_option(tcp::no_delay(true), ec);
-        if (!ec)
-            acceptor.bind(endpoint, ec);
-        if (!ec)
-            acceptor.listen(tcp::acceptor::max_listen_connections, ec);
-        if (ec)
-            return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + ec.message() + ".";
+        m_listenFd = m_options.listenFd;
+        const int flags = ::fcntl(m_listenFd, F_GETFL);
+        // Non-blocking: a worker that loses the race for a shared listener's connection
+        // must get EAGAIN, not block.
+        if (flags < 0 || ::fcntl(m_listenFd, F_SETFL, flags | O_NONBLOCK) < 0
+            || !addToSet(m_listenFd, EPOLLIN, &kListenerTag)) {
+            const int error = errno;
+            m_listenFd = -1;
+            return "The inherited listening socket (fd " + std::to_string(m_options.listenFd) + ") is not usable: "
+                + describeErrno(error) + ".";
+        }
+        return {};
     }
-    // Accepting with our own accept4 loop: a worker that loses the race for a shared
-    // listener's connection must get EAGAIN, not block.
-    m_acceptor->native_non_blocking(true, ec);
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(m_options.bindAddress, ec);
+    if (ec)
+        return "The bind address \"" + m_options.bindAddress + "\" is not an IP address.";
+    const tcp::endpoint endpoint(address, m_options.port);
+    const int one = 1;
+    m_listenFd = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const bool ok = m_listenFd >= 0 && ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0
+        && ::setsockopt(m_listenFd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0
+        // Linux copies TCP_NODELAY to the sockets accepted from here: no syscall per connection.
+        && ::setsockopt(m_listenFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0
+        && ::bind(m_listenFd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) == 0
+        && ::listen(m_listenFd, SOMAXCONN) == 0 && addToSet(m_listenFd, EPOLLIN, &kListenerTag);
+    if (!ok) {
+        const int error = errno;
+        if (m_listenFd >= 0)
+            ::close(m_listenFd);
+        m_listenFd = -1;
+        return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + describeErrno(error) + ".";
+    }
     return {};
 }
 
-void Server::waitAccept()
+// One connection per event: the set is level-triggered for the listener, so one still
+// waiting is reported by the next epoll_wait (with whatever else is ready), and no accept
+// ends in EAGAIN unless another worker took the connection first (shared).
+void Server::acceptOne()
 {
-    m_acceptor->async_wait(tcp::acceptor::wait_read, [this](const boost::system::error_code& ec) {
-        if (ec || m_draining || !m_acceptor->is_open())
-            return;
-        acceptReady();
-    });
+    const int fd = ::accept4(m_listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0)
+        return adopt(fd, false);
+    if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN || errno == EWOULDBLOCK)
+        return;
+    // Out of descriptors or memory: report it (a storm of it once a second) and stop
+    // watching the listener for a while instead of spinning on it.
+    const bool descriptors = errno == EMFILE || errno == ENFILE;
+    warn(m_acceptFailures,
+         std::string("accept failed: ") + std::strerror(errno) + (descriptors ? "; raise ulimit -n" : ""));
+    pauseAccepting();
 }
 
-void Server::acceptReady()
+void Server::pauseAccepting()
 {
-    for (int i = 0; i < kAcceptBatch; ++i) {
-        const int fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) {
-            adopt(fd, false);
-            continue;
-        }
-        if (errno == EINTR || errno == ECONNABORTED)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            break;
-        // Out of descriptors or memory: report it (a storm of it once a second) and back off
-        // instead of spinning.
-        const bool descriptors = errno == EMFILE || errno == ENFILE;
-        warn(m_acceptFailures,
-             std::string("accept failed: ") + std::strerror(errno) + (descriptors ? "; raise ulimit -n" : ""));
-        m_acceptRetryTimer.expires_after(std::chrono::milliseconds(100));
-        m_acceptRetryTimer.async_wait([this](const boost::system::error_code& ec) {
-            if (!ec && !m_draining)
-                waitAccept();
-        });
-        return;
-    }
-    waitAccept();
+    epoll_event event {};
+    event.data.ptr = const_cast<char*>(&kListenerTag);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, m_listenFd, &event); // no events until the retry
+    m_acceptRetryAt = Clock::now() + kAcceptRetry;
 }
 
 void Server::adopt(int fd, bool handedOver)
@@ -197,37 +204,123 @@ bool Server::watch(int fd, Session* session)
     epoll_event event {};
     event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     event.data.ptr = session;
-    return ::epoll_ctl(m_events->native_handle(), EPOLL_CTL_ADD, fd, &event) == 0;
+    return ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
 void Server::unwatch(int fd)
 {
-    ::epoll_ctl(m_events->native_handle(), EPOLL_CTL_DEL, fd, nullptr);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
 }
 
-void Server::waitEvents()
+TimerKey Server::after(Clock::duration delay, Task task)
 {
-    m_events->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
-        if (ec || m_stopped)
-            return;
-        dispatchEvents();
-        waitEvents();
-    });
+    const TimerKey key { Clock::now() + delay, m_timerSequence++ };
+    m_timers.emplace(key, std::move(task));
+    return key;
 }
 
-// One epoll_wait per wake-up: what is left over keeps the set readable, and the next
-// async_wait (which re-arms it) reports that at once, after the other handlers had a turn.
-void Server::dispatchEvents()
+void Server::cancel(const TimerKey& key)
+{
+    const auto it = m_timers.find(key);
+    if (it == m_timers.end())
+        return;
+    // Destroyed later: the task may hold the last reference to a session that is on the stack.
+    post([task = std::move(it->second)] { });
+    m_timers.erase(it);
+}
+
+std::string Server::run()
 {
     std::array<epoll_event, 128> events;
-    int n;
-    do
-        n = ::epoll_wait(m_events->native_handle(), events.data(), static_cast<int>(events.size()), 0);
-    while (n < 0 && errno == EINTR);
-    // A session closed while handling an earlier event of this batch is still alive (it
-    // drops its reference later) and ignores its own.
-    for (int i = 0; i < n; ++i)
-        static_cast<Session*>(events[i].data.ptr)->onEvents(events[i].events);
+    while (!m_stopped) {
+        int n = ::epoll_wait(m_epoll, events.data(), static_cast<int>(events.size()), timeoutMs(Clock::now()));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            const std::string error = "waiting for events failed: " + describeErrno(errno);
+            stop();
+            runDeferred();
+            return error;
+        }
+        // A session closed while handling an earlier event of this batch is still alive (its
+        // reference to itself goes in runDeferred) and ignores its own.
+        for (int i = 0; i < n && !m_stopped; ++i) {
+            const void* tag = events[i].data.ptr;
+            if (tag == &kListenerTag) {
+                if (m_listenFd >= 0 && !m_draining)
+                    acceptOne();
+            } else if (tag == &kChannelTag) {
+                if (m_channelFd >= 0)
+                    channelReady();
+            } else if (tag == &kSignalTag) {
+                signalReady();
+            } else {
+                static_cast<Session*>(events[i].data.ptr)->onEvents(events[i].events);
+            }
+        }
+        runTimers(Clock::now());
+        runDeferred();
+    }
+    // Stopped: what the timers and tasks still hold is released while the server exists.
+    auto timers = std::move(m_timers);
+    timers.clear();
+    runDeferred();
+    return {};
+}
+
+int Server::timeoutMs(Clock::time_point now) const
+{
+    if (!m_deferred.empty())
+        return 0;
+    auto next = std::min({ m_telemetryAt, m_sweepAt, m_graceAt, m_acceptRetryAt });
+    if (!m_timers.empty())
+        next = std::min(next, m_timers.begin()->first.first);
+    if (next == kOff)
+        return -1;
+    if (next <= now)
+        return 0;
+    // Rounded up: a timer is never run early, and a wait never ends just short of it.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+    return static_cast<int>(std::min<std::int64_t>(ms, INT32_MAX));
+}
+
+void Server::runTimers(Clock::time_point now)
+{
+    if (m_telemetryAt <= now) {
+        m_telemetryAt = kOff;
+        telemetryDue();
+    }
+    if (m_sweepAt <= now && !m_stopped) {
+        m_sweepAt = kOff;
+        sweep(now);
+    }
+    if (m_graceAt <= now) {
+        m_graceAt = kOff;
+        stop();
+    }
+    if (m_acceptRetryAt <= now) {
+        m_acceptRetryAt = kOff;
+        if (m_listenFd >= 0 && !m_draining) {
+            epoll_event event {};
+            event.events = EPOLLIN;
+            event.data.ptr = const_cast<char*>(&kListenerTag);
+            ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, m_listenFd, &event);
+        }
+    }
+    while (!m_timers.empty() && m_timers.begin()->first.first <= now && !m_stopped) {
+        auto node = m_timers.extract(m_timers.begin());
+        node.mapped()();
+    }
+}
+
+void Server::runDeferred()
+{
+    while (!m_deferred.empty()) {
+        auto tasks = std::move(m_deferred);
+        m_deferred.clear();
+        for (auto& task : tasks)
+            task();
+    }
 }
 
 void Server::sessionOpened(Session& session)
@@ -250,24 +343,18 @@ void Server::sessionClosed()
         stop();
 }
 
-void Server::waitChannel()
-{
-    m_channel->async_wait(asio::posix::descriptor_base::wait_read, [this](const boost::system::error_code& ec) {
-        if (!ec && !m_stopped)
-            channelReady();
-    });
-}
-
 void Server::channelReady()
 {
+    // One message per event: the set is level-triggered for the channel, so what is left
+    // is reported by the next epoll_wait, and no recvmsg ends in EAGAIN.
     std::array<std::byte, ipc::kMaxPacket> buffer;
-    for (;;) {
-        const ipc::Received received = ipc::receivePacket(m_options.ipcFd, buffer);
-        if (received.error == EAGAIN || received.error == EWOULDBLOCK)
-            break;
+    {
+        const ipc::Received received = ipc::receivePacket(m_channelFd, buffer);
+        if (received.error == EAGAIN || received.error == EWOULDBLOCK || received.error == EINTR)
+            return;
         if (received.error != 0 || received.eof) {
             // The master is gone (or the channel broke): finish what is in flight and leave.
-            m_channel->close();
+            closeChannel();
             beginDrain(kSignalGraceMs);
             return;
         }
@@ -278,7 +365,7 @@ void Server::channelReady()
             std::fprintf(stderr, "clusterscope-worker %d: ignored a message from the master: %s\n",
                          m_options.slot, ipc::describe(decoded.error));
             ipc::closeDescriptors(received);
-            continue;
+            return;
         }
         if (const auto* connection = std::get_if<ipc::Connection>(&*decoded.message)) {
             // One message may carry several connections (the master batches what it accepted
@@ -290,20 +377,45 @@ void Server::channelReady()
                          ? "a connection handed over by the master was lost: no file descriptor was left for it; "
                            "raise ulimit -n"
                          : "a connection hand-off came without a socket");
-            continue;
+            return;
         }
         ipc::closeDescriptors(received);
         if (const auto* drain = std::get_if<ipc::Drain>(&*decoded.message))
             beginDrain(drain->graceMs);
-        if (m_stopped)
-            return;
     }
-    waitChannel();
 }
+
+void Server::signalReady()
+{
+    signalfd_siginfo info;
+    while (::read(m_signalFd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)))
+        beginDrain(kSignalGraceMs); // a second one changes nothing: the drain has begun
+}
+
+void Server::closeListener()
+{
+    if (m_listenFd < 0)
+        return;
+    // Out of the set first: under `shared` the master holds the same socket, and the set
+    // would go on reporting it after our descriptor is closed.
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, m_listenFd, nullptr);
+    ::close(m_listenFd);
+    m_listenFd = -1;
+}
+
+void Server::closeChannel()
+{
+    if (m_channelFd < 0)
+        return;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, m_channelFd, nullptr);
+    ::close(m_channelFd);
+    m_channelFd = -1;
+}
+
 
 void Server::sendTelemetry()
 {
-    if (!m_channel || !m_channel->is_open())
+    if (m_channelFd < 0)
         return;
     ipc::Telemetry telemetry;
     telemetry.requests = m_requests;
@@ -312,7 +424,7 @@ void Server::sendTelemetry()
     telemetry.latency = m_latency.counts();
     telemetry.latencySum = m_latency.sum();
     // EAGAIN just drops one report: the next one carries the same cumulative counters.
-    ipc::sendMessage(m_options.ipcFd, telemetry);
+    ipc::sendMessage(m_channelFd, telemetry);
     m_reported = { m_requests, m_open, m_accepted };
     m_reportedAt = std::chrono::steady_clock::now();
 }
@@ -345,40 +457,36 @@ Session::Clock::time_point Server::nextBeat() const
 
 void Server::scheduleTelemetry()
 {
+    m_telemetryAt = m_resting ? nextBeat() : Clock::now() + kTelemetryPeriod;
+}
+
+void Server::telemetryDue()
+{
+    if (m_stopped)
+        return;
     if (m_resting)
-        m_telemetryTimer.expires_at(nextBeat());
+        sendTelemetry(); // the beat is the heartbeat: a timer a hair early must not skip it
     else
-        m_telemetryTimer.expires_after(kTelemetryPeriod);
-    m_telemetryTimer.async_wait([this](const boost::system::error_code& ec) {
-        if (ec || m_stopped)
-            return;
-        if (m_resting)
-            sendTelemetry(); // the beat is the heartbeat: a timer a hair early must not skip it
-        else
-            reportIfDue();
-        m_resting = resting();
-        scheduleTelemetry();
-    });
+        reportIfDue();
+    m_resting = resting();
+    scheduleTelemetry();
 }
 
 void Server::scheduleSweep()
 {
-    if (m_resting)
-        m_sweepTimer.expires_at(nextBeat()); // the quiet period is never shorter than kSweepPeriod
-    else
-        m_sweepTimer.expires_after(kSweepPeriod);
-    m_sweepTimer.async_wait([this](const boost::system::error_code& ec) {
-        if (ec || m_stopped)
-            return;
-        const auto now = Session::Clock::now();
-        // Closing only cancels operations; no session is destroyed while we iterate.
-        for (Session& session : m_sessions)
-            session.checkDeadline(now);
-        for (RateLimiter* limiter : { &m_acceptFailures, &m_lostHandoffs })
-            if (const auto summary = limiter->summary(now))
-                printWarning(*summary);
-        scheduleSweep();
-    });
+    // At rest on the beat: the quiet period is never shorter than kSweepPeriod.
+    m_sweepAt = m_resting ? nextBeat() : Clock::now() + kSweepPeriod;
+}
+
+void Server::sweep(Clock::time_point now)
+{
+    // Closing only cancels operations; no session is destroyed while we iterate.
+    for (Session& session : m_sessions)
+        session.checkDeadline(now);
+    for (RateLimiter* limiter : { &m_acceptFailures, &m_lostHandoffs })
+        if (const auto summary = limiter->summary(now))
+            printWarning(*summary);
+    scheduleSweep();
 }
 
 void Server::warn(RateLimiter& limiter, const std::string& message)
@@ -392,49 +500,31 @@ void Server::printWarning(const std::string& line) const
     std::fprintf(stderr, "clusterscope-worker %d: %s\n", m_options.slot, line.c_str());
 }
 
-void Server::waitSignals()
-{
-    m_signals.async_wait([this](const boost::system::error_code& ec, int) {
-        if (ec || m_stopped)
-            return;
-        beginDrain(kSignalGraceMs);
-        if (!m_stopped)
-            waitSignals(); // stays ready for another one; stop() cancels it
-    });
-}
-
 void Server::beginDrain(std::uint32_t graceMs)
 {
     if (m_draining)
         return;
-    boost::system::error_code ignored;
-    if (m_acceptor && m_options.mode == AcceptMode::ReusePort) {
+    if (m_listenFd >= 0 && m_options.mode == AcceptMode::ReusePort) {
         // Our own SO_REUSEPORT socket: closing it resets every connection in its accept
         // queue, so take them all first (the kernel already routes new ones to the others
         // only once it is closed; the window in between is one syscall wide).
-        for (int fd; (fd = ::accept4(m_acceptor->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0
+        for (int fd; (fd = ::accept4(m_listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0
              || errno == EINTR || errno == ECONNABORTED;) {
             if (fd >= 0)
                 adopt(fd, false);
         }
     }
     m_draining = true;
-    if (m_acceptor)
-        m_acceptor->close(ignored);
-    m_acceptRetryTimer.cancel();
+    closeListener();
+    m_acceptRetryAt = kOff;
     for (Session& session : m_sessions)
         session.drain();
     if (m_open == 0)
         return stop();
-    m_graceTimer.expires_after(std::chrono::milliseconds(graceMs));
-    m_graceTimer.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec)
-            stop();
-    });
+    m_graceAt = Clock::now() + std::chrono::milliseconds(graceMs);
 }
 
-// Cancels everything so that io_context::run() returns once the last handler has run;
-// sessions are destroyed while the server still exists.
+// Ends the loop after this wake-up; sessions are destroyed while the server still exists.
 void Server::stop()
 {
     if (m_stopped)
@@ -442,21 +532,11 @@ void Server::stop()
     m_stopped = true;
     m_draining = true;
     sendTelemetry(); // the final counters, so the master's totals are exact
-    boost::system::error_code ignored;
-    if (m_acceptor)
-        m_acceptor->close(ignored);
-    if (m_channel)
-        m_channel->close(ignored);
-    m_telemetryTimer.cancel();
-    m_sweepTimer.cancel();
-    m_graceTimer.cancel();
-    m_acceptRetryTimer.cancel();
-    m_signals.cancel(ignored);
+    closeListener();
+    closeChannel();
+    m_telemetryAt = m_sweepAt = m_graceAt = m_acceptRetryAt = kOff;
     for (Session& session : m_sessions)
         session.forceClose();
-    // Closed after the sessions, whose sockets were in it; its wait ends with the loop's work.
-    if (m_events)
-        m_events->close(ignored);
 }
 
 } // namespace cs::worker

@@ -6,16 +6,14 @@
 #include "worker/session.h"
 #include "worker/workeroptions.h"
 
+#include <chrono>
 #include <cstdint>
-#include <optional>
+#include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list.hpp>
 
 namespace cs::worker {
@@ -23,9 +21,17 @@ namespace cs::worker {
 /// The worker process's one event loop: takes connections (from its own or an inherited
 /// listener, or handed over the channel), owns the sessions, reports telemetry to the
 /// master, and drains on request.
+/// The loop is our own: one epoll set holds the listener and the channel (level-triggered:
+/// one connection accepted, one message read per event, so no call ends in EAGAIN), a
+/// signalfd, and the sessions' sockets (edge-triggered, added once); the timers are the
+/// wait's timeout. A wake-up is one epoll_wait, nothing re-armed (Asio's reactor re-armed
+/// every wait with epoll_ctl and ended every accept loop with an accept4 that failed).
 class Server {
 public:
-    Server(boost::asio::io_context& io, const WorkerOptions& options);
+    using Clock = Session::Clock;
+    using Task = std::function<void()>;
+
+    explicit Server(const WorkerOptions& options);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -33,6 +39,9 @@ public:
     /// Opens the listener or the channel, installs signal handling and announces itself.
     /// Returns one sentence for the user on failure, empty on success.
     std::string start();
+    /// Runs the loop until the server stops (drained, or told to). Returns one sentence
+    /// when the loop itself fails, empty otherwise.
+    std::string run();
 
     // For sessions.
     const WorkerOptions& options() const { return m_options; }
@@ -49,7 +58,12 @@ public:
     }
     void sessionOpened(Session& session);
     void sessionClosed();
-    boost::asio::io_context::executor_type executor() { return m_io.get_executor(); }
+    /// Runs `task` after the events of this wake-up have been handled.
+    void post(Task task) { m_deferred.push_back(std::move(task)); }
+    /// Runs `task` once, `delay` from now, unless cancelled first.
+    TimerKey after(Clock::duration delay, Task task);
+    /// Cancels a timer that has not fired (its task is destroyed after this wake-up).
+    void cancel(const TimerKey& key);
     /// Adds a session's socket to the server's epoll set (edge-triggered, in and out, for
     /// good: closing the socket takes it out). False when the kernel refuses.
     bool watch(int fd, Session* session);
@@ -57,13 +71,17 @@ public:
 
 private:
     std::string openListener();
-    void waitAccept();
-    void acceptReady();
+    bool addToSet(int fd, std::uint32_t events, const void* tag);
+    void acceptOne();
+    void pauseAccepting();
     void adopt(int fd, bool handedOver);
-    void waitEvents();
-    void dispatchEvents();
-    void waitChannel();
     void channelReady();
+    void signalReady();
+    void closeListener();
+    void closeChannel();
+    int timeoutMs(Clock::time_point now) const;
+    void runTimers(Clock::time_point now);
+    void runDeferred();
     void sendTelemetry();
     /// Sends telemetry when a counter moved, else only once the quiet period is over: with
     /// hundreds of idle workers, a report from each every 100 ms was most of the master's
@@ -73,26 +91,28 @@ private:
     Session::Clock::time_point nextBeat() const;
     void scheduleTelemetry();
     void scheduleSweep();
-    void waitSignals();
+    void telemetryDue();
+    void sweep(Clock::time_point now);
     void beginDrain(std::uint32_t graceMs);
     void stop();
     /// Prints "clusterscope-worker SLOT: MESSAGE", a storm of one message summarised by `limiter`.
     void warn(RateLimiter& limiter, const std::string& message);
     void printWarning(const std::string& line) const;
 
-    boost::asio::io_context& m_io;
     WorkerOptions m_options;
     Responses m_responses;
-    std::optional<boost::asio::ip::tcp::acceptor> m_acceptor;
-    std::optional<boost::asio::posix::stream_descriptor> m_channel;
-    /// The sessions' epoll set, itself waited on through Asio: one re-arm per batch of
-    /// events instead of one per session per wait.
-    std::optional<boost::asio::posix::stream_descriptor> m_events;
-    boost::asio::steady_timer m_telemetryTimer;
-    boost::asio::steady_timer m_sweepTimer;
-    boost::asio::steady_timer m_graceTimer;
-    boost::asio::steady_timer m_acceptRetryTimer;
-    boost::asio::signal_set m_signals;
+    int m_epoll = -1;
+    int m_listenFd = -1; ///< ours (reuseport) or inherited (shared); -1 under hand-off or once closed
+    int m_channelFd = -1; ///< the master's channel; -1 without a master or once closed
+    int m_signalFd = -1;
+    static constexpr auto kOff = Clock::time_point::max();
+    Clock::time_point m_telemetryAt = kOff;
+    Clock::time_point m_sweepAt = kOff;
+    Clock::time_point m_graceAt = kOff;
+    Clock::time_point m_acceptRetryAt = kOff;
+    std::map<TimerKey, Task> m_timers; ///< the sessions' one-shot timers (/sleep)
+    std::uint64_t m_timerSequence = 0;
+    std::vector<Task> m_deferred;
     boost::intrusive::list<Session, boost::intrusive::constant_time_size<false>> m_sessions;
     std::vector<char> m_scratch;
     LatencyHistogram m_latency;

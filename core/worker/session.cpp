@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
+#include <boost/asio/buffer.hpp>
 
 namespace cs::worker {
 
@@ -120,7 +120,7 @@ void Session::timeOut()
     m_timedOut = true;
     m_deadline = Clock::time_point::max();
     // Not from inside the server's sweep over its sessions: the read's continuation answers.
-    asio::post(m_server.executor(), [self = Ptr(this)] {
+    m_server.post([self = Ptr(this)] {
         if (self->m_wait == Wait::Read && !self->m_closed) {
             self->m_wait = Wait::None;
             self->readable();
@@ -159,13 +159,13 @@ void Session::forceClose()
     if (m_watched && m_handedOver)
         m_server.unwatch(m_fd);
     ::close(m_fd);
-    if (m_timer)
-        m_timer->cancel();
+    if (m_pendingSleep)
+        m_server.cancel(m_sleepTimer);
     if (m_watched) {
         // The set's reference goes later: an event for this session may still wait in the
         // batch the server is dispatching, and the sweep may be walking the sessions.
         m_watched = false;
-        asio::post(m_server.executor(), [this] { intrusive_ptr_release(this); });
+        m_server.post([this] { intrusive_ptr_release(this); });
     }
 }
 
@@ -365,11 +365,8 @@ void Session::startSleep()
 {
     m_deadline = Clock::time_point::max(); // the client waits for us, not the other way round
     m_drained = false; // bytes may come meanwhile: look before waiting for them
-    if (!m_timer)
-        m_timer = std::make_unique<asio::steady_timer>(m_server.executor());
-    m_timer->expires_after(std::chrono::milliseconds(m_sleepMs));
-    m_timer->async_wait([self = Ptr(this)](const boost::system::error_code& ec) {
-        if (ec || self->m_closed)
+    m_sleepTimer = m_server.after(std::chrono::milliseconds(m_sleepMs), [self = Ptr(this)] {
+        if (self->m_closed)
             return;
         char scratch[64];
         const bool keepAlive = self->m_sleepKeepAlive && !self->closeAfterThis();
@@ -452,7 +449,7 @@ void Session::read()
         // keeps the buffer full would nest read -> receive -> pump -> read without end, so
         // past a few levels the read goes through the event loop.
         if (m_nested >= 4)
-            return asio::post(m_server.executor(), [self = Ptr(this)] {
+            return m_server.post([self = Ptr(this)] {
                 if (!self->m_closed)
                     self->receive();
             });

@@ -7,10 +7,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list_hook.hpp>
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 
@@ -18,14 +17,16 @@ namespace cs::worker {
 
 class Server;
 
+/// A one-shot timer of the server's loop: when it fires, and a sequence number for ties.
+using TimerKey = std::pair<std::chrono::steady_clock::time_point, std::uint64_t>;
+
 using SessionHook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
 /// One HTTP connection. Requests are answered in order: every complete request already
 /// buffered is answered into one output buffer, which goes out with one send.
 /// The socket is not Asio's: it joins the server's own epoll set (edge-triggered, once, the
 /// first time the session has to wait; a connection answered at once never joins) and the
-/// server calls onEvents() with its readiness. Asio re-arms a descriptor with epoll_ctl on
-/// every wait it queues, one syscall per keep-alive request that nginx does not make.
+/// server calls onEvents() with its readiness.
 /// While in the set the session holds a reference to itself, dropped after it closes (an
 /// intrusive count: no control block and no weak pointer per connection); a /sleep timer
 /// or a call on the stack holds another.
@@ -55,7 +56,7 @@ public:
     /// closes once it is written; a connection idle now closes only after staying idle for
     /// kDrainQuiet, so a request already on its way is answered, never cut off.
     void drain();
-    /// Closes the socket and cancels the timer, whatever the state.
+    /// Closes the socket and cancels the /sleep timer, whatever the state.
     void forceClose();
     /// Readiness from the server's epoll set (EPOLLIN, EPOLLOUT, EPOLLHUP... as it reported them).
     void onEvents(std::uint32_t events);
@@ -91,7 +92,7 @@ private:
 
     Server& m_server;
     int m_fd;
-    std::unique_ptr<boost::asio::steady_timer> m_timer; ///< made for the first /sleep
+    TimerKey m_sleepTimer {}; ///< the server's timer while a /sleep waits (m_pendingSleep)
     std::unique_ptr<RequestParser> m_parser; ///< while a request is being read
     /// Like std::allocator, but resize() leaves new bytes uninitialised: the read buffer is
     /// written by recv before it is read, and zero-filling 4 KiB per connection showed up as

@@ -14,7 +14,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 
 namespace cs {
 
@@ -68,13 +67,15 @@ int runWorker(int argc, char** argv)
     }
 
     try {
-        boost::asio::io_context io(1);
-        worker::Server server(io, parsed.options);
+        worker::Server server(parsed.options);
         if (const std::string error = server.start(); !error.empty()) {
             std::fprintf(stderr, "clusterscope-worker %d: %s\n", parsed.options.slot, error.c_str());
             return 1;
         }
-        io.run();
+        if (const std::string error = server.run(); !error.empty()) {
+            std::fprintf(stderr, "clusterscope-worker %d: stopped: %s\n", parsed.options.slot, error.c_str());
+            return 1;
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "clusterscope-worker %d: stopped by an internal error: %s\n", parsed.options.slot, e.what());
         return 1;
