@@ -73,7 +73,7 @@ private:
     void finish();
 
     void housekeeping();
-    void checkExecListening();
+    bool checkExecListening();
     void sample();
     void emit(Event event);
     void notify();

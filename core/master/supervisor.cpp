@@ -174,6 +174,12 @@ void Supervisor::on(const input::Silences& in, Clock::time_point now, Actions& o
         onSilent(silent, now, out);
 }
 
+std::chrono::milliseconds Supervisor::silenceCheckInterval() const
+{
+    const int shortest = m_builtIn ? std::min(m_config.heartbeatTimeoutMs, m_config.startTimeoutMs) : m_config.startTimeoutMs;
+    return std::chrono::milliseconds(std::clamp(shortest / 20, 100, 250));
+}
+
 void Supervisor::onSilent(const input::Silent& in, Clock::time_point now, Actions& out)
 {
     Process* process = findProcess(in.process);

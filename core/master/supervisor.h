@@ -127,6 +127,9 @@ public:
     bool rollingRestartActive() const { return m_rolling.active(); }
     /// True when the process takes connections (the dispatcher's candidates).
     bool serving(ProcessId id) const;
+    /// How often the loop should feed Silences: a twentieth of the shortest deadline they are
+    /// checked against (a hung or stuck worker is killed at most 5 % late), 100 to 250 ms.
+    std::chrono::milliseconds silenceCheckInterval() const;
 
 private:
     using Actions = std::vector<Action>;

@@ -189,4 +189,19 @@ void WorkerProcess::readLog(LogStream stream)
     });
 }
 
+std::optional<ProcessStat> WorkerProcess::sampleStat(Clock::time_point now)
+{
+    const bool rested = m_hasChannel && !m_exited && m_lastStat && m_lastHeard > m_statReadAt && now - m_statReadAt < kStatReuse
+        && m_telemetry.openConnections == 0 && m_telemetry.requests == m_statRequests
+        && m_telemetry.connectionsAccepted == m_statAccepted && m_handedOff == m_statHandedOff;
+    if (rested)
+        return m_lastStat;
+    m_lastStat = m_stat.read();
+    m_statReadAt = now;
+    m_statRequests = m_telemetry.requests;
+    m_statAccepted = m_telemetry.connectionsAccepted;
+    m_statHandedOff = m_handedOff;
+    return m_lastStat;
+}
+
 } // namespace cs
