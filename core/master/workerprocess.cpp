@@ -155,6 +155,8 @@ bool WorkerProcess::receive(std::span<std::byte> buffer)
         return false;
     }
     m_lastHeard = Clock::now();
+    if (m_firstHeard == Clock::time_point::max())
+        m_firstHeard = m_lastHeard;
     if (const auto* telemetry = std::get_if<ipc::Telemetry>(&*decoded.message))
         m_telemetry = *telemetry;
     m_events.onMessage(*this, *decoded.message);
@@ -191,16 +193,15 @@ void WorkerProcess::readLog(LogStream stream)
 
 std::optional<ProcessStat> WorkerProcess::sampleStat(Clock::time_point now)
 {
-    const bool rested = m_hasChannel && !m_exited && m_lastStat && m_lastHeard > m_statReadAt && now - m_statReadAt < kStatReuse
-        && m_telemetry.openConnections == 0 && m_telemetry.requests == m_statRequests
-        && m_telemetry.connectionsAccepted == m_statAccepted && m_handedOff == m_statHandedOff;
-    if (rested)
+    const auto ran = m_hasChannel && !m_exited ? m_stat.runNanos() : std::nullopt;
+    // Only a reading taken once it spoke to us stands: before, it may not even have exec'd
+    // (its memory then is a fraction of a MiB; exec and start-up may take less than kRestRun).
+    if (ran && m_lastStat && m_statRunNanos && m_statReadAt > m_firstHeard && *ran - *m_statRunNanos < kRestRun
+        && now - m_statReadAt < kStatReuse)
         return m_lastStat;
     m_lastStat = m_stat.read();
     m_statReadAt = now;
-    m_statRequests = m_telemetry.requests;
-    m_statAccepted = m_telemetry.connectionsAccepted;
-    m_statHandedOff = m_handedOff;
+    m_statRunNanos = ran;
     return m_lastStat;
 }
 

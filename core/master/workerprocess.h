@@ -63,11 +63,14 @@ public:
     std::uint64_t handedOff() const { return m_handedOff; }
     void countHandOff(std::uint64_t connections = 1) { m_handedOff += connections; }
     /// Its /proc/PID/stat for a snapshot taken at `now`; nullopt once it has exited.
-    /// A built-in worker that has reported since the last reading, with no connection open
-    /// and nothing served or handed to it since, ran only to send that report: the last
-    /// reading stands (for up to kStatReuse). Reading /proc/PID/stat costs the kernel about
-    /// 12 us; at 256 resting workers those reads were a third of the master's CPU at rest.
+    /// Reading that line costs the kernel 3-12 us, and at 256 resting workers those reads
+    /// were a third of the master's CPU at rest. So for a built-in worker (one thread) the
+    /// kernel's run time (schedstat, cheaper) is read first: when it ran less than
+    /// kRestRun since the stat was last read, and that was less than kStatReuse ago and
+    /// after its first message, that reading stands. Its CPU time then differs by less than kRestRun, below the resolution
+    /// of the stat line's 10 ms ticks.
     std::optional<ProcessStat> sampleStat(Clock::time_point now);
+    static constexpr std::uint64_t kRestRun = 2'000'000; // ns
     static constexpr auto kStatReuse = std::chrono::seconds(5);
 
 private:
@@ -102,11 +105,10 @@ private:
     ipc::Telemetry m_telemetry;
     std::uint64_t m_handedOff = 0;
     ProcStatFile m_stat;
+    Clock::time_point m_firstHeard = Clock::time_point::max(); ///< its first message (Ready)
     std::optional<ProcessStat> m_lastStat;
     Clock::time_point m_statReadAt;
-    std::uint64_t m_statRequests = 0; ///< the counters when m_lastStat was read
-    std::uint64_t m_statHandedOff = 0;
-    std::uint32_t m_statAccepted = 0;
+    std::optional<std::uint64_t> m_statRunNanos; ///< its run time when m_lastStat was read
 };
 
 } // namespace cs

@@ -203,13 +203,33 @@ std::optional<std::string> readSmallFile(const std::string& path)
 
 ProcStatFile::ProcStatFile(int pid)
     : m_fd(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC))
+    , m_schedFd(::open(("/proc/" + std::to_string(pid) + "/schedstat").c_str(), O_RDONLY | O_CLOEXEC))
 {
 }
 
 ProcStatFile::~ProcStatFile()
 {
-    if (m_fd >= 0)
-        ::close(m_fd);
+    for (int fd : { m_fd, m_schedFd })
+        if (fd >= 0)
+            ::close(fd);
+}
+
+std::optional<std::uint64_t> ProcStatFile::runNanos() const
+{
+    if (m_schedFd < 0)
+        return std::nullopt;
+    std::array<char, 128> buffer;
+    ssize_t n;
+    do
+        n = ::pread(m_schedFd, buffer.data(), buffer.size(), 0);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0 || static_cast<std::size_t>(n) == buffer.size())
+        return std::nullopt;
+    std::uint64_t nanos = 0;
+    const auto [end, error] = std::from_chars(buffer.data(), buffer.data() + n, nanos);
+    if (error != std::errc() || end == buffer.data())
+        return std::nullopt;
+    return nanos;
 }
 
 std::optional<ProcessStat> ProcStatFile::read() const

@@ -63,9 +63,14 @@ public:
 
     /// The current figures; nullopt once the process is gone (or the file could not be opened).
     std::optional<ProcessStat> read() const;
+    /// How long its main thread has run, in ns (/proc/PID/schedstat: three numbers, a third
+    /// of the kernel's cost of the stat line); nullopt once it is gone or where the kernel
+    /// does not keep it.
+    std::optional<std::uint64_t> runNanos() const;
 
 private:
     int m_fd;
+    int m_schedFd;
 };
 
 } // namespace cs

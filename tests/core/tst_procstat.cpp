@@ -1,6 +1,9 @@
 #include "metrics/procstat.h"
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include <csignal>
 
@@ -55,6 +58,7 @@ private Q_SLOTS:
     void readSmallFileReadsProcAndFixtures();
     void readSmallFileMissing();
     void statFileReadsOneProcessUntilItIsGone();
+    void runTimeGrowsOnlyWhileItRuns();
 };
 
 void TestProcStat::procStat_data()
@@ -224,8 +228,44 @@ void TestProcStat::statFileReadsOneProcessUntilItIsGone()
     QCOMPARE(::waitpid(child, nullptr, 0), child);
     reaped = true;
     QVERIFY(!file.read());
+    QVERIFY(!file.runNanos());
 
     QVERIFY(!cs::ProcStatFile(-1).read());
+    QVERIFY(!cs::ProcStatFile(-1).runNanos());
+}
+
+void TestProcStat::runTimeGrowsOnlyWhileItRuns()
+{
+    int toChild[2];
+    QCOMPARE(::pipe(toChild), 0);
+    const pid_t child = ::fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        // Waits for a byte, then burns CPU for good.
+        char byte;
+        while (::read(toChild[0], &byte, 1) != 1) { }
+        for (volatile std::uint64_t i = 0;; i = i + 1) { }
+    }
+    ::close(toChild[0]);
+    const auto cleanup = qScopeGuard([&] {
+        ::close(toChild[1]);
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+    });
+    const cs::ProcStatFile file(child);
+    // A window, not a wait: blocked in read(), the child's run time stands still.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto blocked = file.runNanos();
+    QVERIFY(blocked);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    QCOMPARE(*file.runNanos(), *blocked);
+    QCOMPARE(::write(toChild[1], "x", 1), 1);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::optional<std::uint64_t> now;
+    while ((now = file.runNanos()) && *now < *blocked + 50'000'000 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    QVERIFY(now);
+    QVERIFY2(*now >= *blocked + 50'000'000, qPrintable(QString::number(*now - *blocked)));
 }
 
 QTEST_APPLESS_MAIN(TestProcStat)

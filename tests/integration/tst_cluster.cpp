@@ -92,6 +92,7 @@ private Q_SLOTS:
     void restingWorkersKeepTheirHeartbeat();
     void scaleUpAndDown();
     void gracefulStopLetsInFlightRequestFinish();
+    void aRestingWorkersCpuIsMeasuredWhenItWorksAgain();
 };
 
 void TestCluster::eachPolicyServes_data()
@@ -406,4 +407,29 @@ void TestCluster::gracefulStopLetsInFlightRequestFinish()
 }
 
 QTEST_APPLESS_MAIN(TestCluster)
+// The master stops reading a resting worker's /proc/PID/stat while the kernel says it has not
+// run; the snapshots must still show the CPU it burns the moment it works again, and 0 once
+// it rests.
+void TestCluster::aRestingWorkersCpuIsMeasuredWhenItWorksAgain()
+{
+    cs::Cluster cluster;
+    QVERIFY(cluster.start(testConfig(cs::Policy::ReusePort, 1)).ok);
+    QVERIFY(waitOnline(cluster, 1));
+    const auto port = cluster.snapshot()->port;
+    const auto cpu = [&] { return cluster.snapshot()->workers.at(0).cpuPercent; };
+    for (int round = 0; round < 2; ++round) {
+        // At rest for a while: at 100 ms samples, several readings stand in a row.
+        QVERIFY2(waitFor([&] { return cpu() == 0; }, 5s), qPrintable(QString::number(cpu())));
+        std::this_thread::sleep_for(1500ms); // sampling carries on while nothing happens: the state under test
+        QCOMPARE(cpu(), 0.0);
+        cs::test::HttpResponse burned;
+        std::thread client([&] { burned = httpGet(port, "/cpu?ms=1500"); });
+        // > 20 %, not ~100 %: on a busy machine the burn shares its core.
+        const bool seen = waitFor([&] { return cpu() > 20; }, 1400ms);
+        client.join();
+        QCOMPARE(burned.status, 200);
+        QVERIFY2(seen, qPrintable(QStringLiteral("round %1: the burn never showed (last %2 %)").arg(round).arg(cpu())));
+    }
+}
+
 #include "tst_cluster.moc"
