@@ -380,6 +380,11 @@ void ClusterAdapter::deliver()
 {
     // Clear first: a notification arriving while we read is delivered by the next call.
     m_pending.store(false);
+    // Whether the master has ended is read before its events are taken: once it has, every
+    // event it will publish (Stopped last) is already queued, and this call takes them all.
+    // Read after, the master could end between the two, and the Stopped event would come
+    // after the window was told it stopped (a recording closed without it).
+    const bool ended = !m_cluster->running();
     std::vector<Event> taken = m_cluster->takeEvents();
     if (m_control)
         m_control->publish(taken);
@@ -399,7 +404,7 @@ void ClusterAdapter::deliver()
         Q_EMIT snapshotReady(snap);
     }
     // The Stopped event is the last word even if the master thread is still unwinding.
-    if (stopped || !m_cluster->running())
+    if (stopped || ended)
         setRunning(false);
 }
 
