@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <span>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -201,6 +202,23 @@ std::optional<std::string> readSmallFile(const std::string& path)
     return content;
 }
 
+namespace {
+
+/// A small /proc file read whole from its start: its length, or -1 when it could not be read
+/// or did not fit (a read that fills the buffer may have more behind it).
+ssize_t readWhole(int fd, std::span<char> buffer)
+{
+    if (fd < 0)
+        return -1;
+    ssize_t n;
+    do
+        n = ::pread(fd, buffer.data(), buffer.size(), 0);
+    while (n < 0 && errno == EINTR);
+    return n <= 0 || static_cast<std::size_t>(n) == buffer.size() ? -1 : n;
+}
+
+} // namespace
+
 ProcStatFile::ProcStatFile(int pid)
     : m_fd(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC))
     , m_schedFd(::open(("/proc/" + std::to_string(pid) + "/schedstat").c_str(), O_RDONLY | O_CLOEXEC))
@@ -216,33 +234,20 @@ ProcStatFile::~ProcStatFile()
 
 std::optional<std::uint64_t> ProcStatFile::runNanos() const
 {
-    if (m_schedFd < 0)
-        return std::nullopt;
     std::array<char, 128> buffer;
-    ssize_t n;
-    do
-        n = ::pread(m_schedFd, buffer.data(), buffer.size(), 0);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0 || static_cast<std::size_t>(n) == buffer.size())
-        return std::nullopt;
+    const ssize_t n = readWhole(m_schedFd, buffer);
     std::uint64_t nanos = 0;
-    const auto [end, error] = std::from_chars(buffer.data(), buffer.data() + n, nanos);
-    if (error != std::errc() || end == buffer.data())
+    if (n < 0 || std::from_chars(buffer.data(), buffer.data() + n, nanos).ec != std::errc())
         return std::nullopt;
     return nanos;
 }
 
 std::optional<ProcessStat> ProcStatFile::read() const
 {
-    if (m_fd < 0)
-        return std::nullopt;
-    // The line is a few hundred bytes; a pread from 0 that fills less than the buffer got it all.
+    // The line is a few hundred bytes.
     std::array<char, 2048> buffer;
-    ssize_t n;
-    do
-        n = ::pread(m_fd, buffer.data(), buffer.size(), 0);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0 || static_cast<std::size_t>(n) == buffer.size())
+    const ssize_t n = readWhole(m_fd, buffer);
+    if (n < 0)
         return std::nullopt;
     return parseProcPidStat(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
 }

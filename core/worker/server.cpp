@@ -64,8 +64,8 @@ Server::~Server()
     // Sessions still held by a timer or a task go before the descriptors they use.
     m_timers.clear();
     m_deferred.clear();
-    closeListener();
-    closeChannel();
+    closeInSet(m_listenFd);
+    closeInSet(m_channelFd);
     if (m_signalFd >= 0)
         ::close(m_signalFd);
     if (m_epoll >= 0)
@@ -354,7 +354,7 @@ void Server::channelReady()
             return;
         if (received.error != 0 || received.eof) {
             // The master is gone (or the channel broke): finish what is in flight and leave.
-            closeChannel();
+            closeInSet(m_channelFd);
             beginDrain(kSignalGraceMs);
             return;
         }
@@ -392,26 +392,16 @@ void Server::signalReady()
         beginDrain(kSignalGraceMs); // a second one changes nothing: the drain has begun
 }
 
-void Server::closeListener()
+// Out of the set first, then closed: under `shared` the master holds the same listening
+// socket, and the set would go on reporting it after our descriptor is closed.
+void Server::closeInSet(int& fd)
 {
-    if (m_listenFd < 0)
+    if (fd < 0)
         return;
-    // Out of the set first: under `shared` the master holds the same socket, and the set
-    // would go on reporting it after our descriptor is closed.
-    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, m_listenFd, nullptr);
-    ::close(m_listenFd);
-    m_listenFd = -1;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+    fd = -1;
 }
-
-void Server::closeChannel()
-{
-    if (m_channelFd < 0)
-        return;
-    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, m_channelFd, nullptr);
-    ::close(m_channelFd);
-    m_channelFd = -1;
-}
-
 
 void Server::sendTelemetry()
 {
@@ -515,7 +505,7 @@ void Server::beginDrain(std::uint32_t graceMs)
         }
     }
     m_draining = true;
-    closeListener();
+    closeInSet(m_listenFd);
     m_acceptRetryAt = kOff;
     for (Session& session : m_sessions)
         session.drain();
@@ -532,8 +522,8 @@ void Server::stop()
     m_stopped = true;
     m_draining = true;
     sendTelemetry(); // the final counters, so the master's totals are exact
-    closeListener();
-    closeChannel();
+    closeInSet(m_listenFd);
+    closeInSet(m_channelFd);
     m_telemetryAt = m_sweepAt = m_graceAt = m_acceptRetryAt = kOff;
     for (Session& session : m_sessions)
         session.forceClose();

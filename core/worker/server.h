@@ -77,8 +77,7 @@ private:
     void adopt(int fd, bool handedOver);
     void channelReady();
     void signalReady();
-    void closeListener();
-    void closeChannel();
+    void closeInSet(int& fd); ///< the listener or the channel: out of the set, closed, -1
     int timeoutMs(Clock::time_point now) const;
     void runTimers(Clock::time_point now);
     void runDeferred();
