@@ -266,8 +266,8 @@ void Master::onExit(WorkerProcess& process, int waitStatus)
 void Master::housekeeping()
 {
     const auto t = Clock::now();
-    // Ten times a second, every process's silence in one input: read them all first (feeding
-    // may end a process and change m_live).
+    // Every process's silence in one input: read them all first (feeding may end a process
+    // and change m_live).
     input::Silences silences;
     silences.each.reserve(m_live.size());
     for (const auto& [id, process] : m_live) {

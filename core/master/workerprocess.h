@@ -67,8 +67,8 @@ public:
     /// were a third of the master's CPU at rest. So for a built-in worker (one thread) the
     /// kernel's run time (schedstat, cheaper) is read first: when it ran less than
     /// kRestRun since the stat was last read, and that was less than kStatReuse ago and
-    /// after its first message, that reading stands. Its CPU time then differs by less than kRestRun, below the resolution
-    /// of the stat line's 10 ms ticks.
+    /// after its first message, that reading stands. Its CPU time then differs by less than
+    /// kRestRun, below the resolution of the stat line's 10 ms ticks.
     std::optional<ProcessStat> sampleStat(Clock::time_point now);
     static constexpr std::uint64_t kRestRun = 2'000'000; // ns
     static constexpr auto kStatReuse = std::chrono::seconds(5);

@@ -40,11 +40,6 @@ const char kListenerTag = 0;
 const char kChannelTag = 0;
 const char kSignalTag = 0;
 
-std::string describeErrno(int error)
-{
-    return std::strerror(error);
-}
-
 } // namespace
 
 Server::Server(const WorkerOptions& options)
@@ -76,7 +71,7 @@ std::string Server::start()
 {
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
     if (m_epoll < 0)
-        return "Could not create the worker's epoll set: " + describeErrno(errno) + ".";
+        return "Could not create the worker's epoll set: " + std::string(std::strerror(errno)) + ".";
     if (m_options.mode != AcceptMode::Handoff) {
         if (auto error = openListener(); !error.empty())
             return error;
@@ -84,9 +79,9 @@ std::string Server::start()
     if (m_options.ipcFd >= 0) {
         m_channelFd = m_options.ipcFd;
         if (!addToSet(m_channelFd, EPOLLIN, &kChannelTag))
-            return "The master's channel (fd " + std::to_string(m_channelFd) + ") is not usable: " + describeErrno(errno) + ".";
+            return "The master's channel (fd " + std::to_string(m_channelFd) + ") is not usable: " + std::string(std::strerror(errno)) + ".";
         if (int error = ipc::sendMessage(m_channelFd, ipc::Ready { static_cast<std::int32_t>(::getpid()) }); error != 0)
-            return "Could not report readiness to the master: " + describeErrno(error) + ".";
+            return "Could not report readiness to the master: " + std::string(std::strerror(error)) + ".";
         if (m_listenFd >= 0)
             ipc::sendMessage(m_channelFd, ipc::Listening {});
         scheduleTelemetry();
@@ -106,7 +101,7 @@ std::string Server::start()
     if (::sigprocmask(SIG_BLOCK, &drainSignals, nullptr) != 0
         || (m_signalFd = ::signalfd(-1, &drainSignals, SFD_NONBLOCK | SFD_CLOEXEC)) < 0
         || !addToSet(m_signalFd, EPOLLIN, &kSignalTag))
-        return "Could not watch for SIGTERM: " + describeErrno(errno) + ".";
+        return "Could not watch for SIGTERM: " + std::string(std::strerror(errno)) + ".";
     scheduleSweep();
     return {};
 }
@@ -131,7 +126,7 @@ std::string Server::openListener()
             const int error = errno;
             m_listenFd = -1;
             return "The inherited listening socket (fd " + std::to_string(m_options.listenFd) + ") is not usable: "
-                + describeErrno(error) + ".";
+                + std::string(std::strerror(error)) + ".";
         }
         return {};
     }
@@ -153,7 +148,7 @@ std::string Server::openListener()
         if (m_listenFd >= 0)
             ::close(m_listenFd);
         m_listenFd = -1;
-        return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + describeErrno(error) + ".";
+        return "Could not listen on " + hostPort(m_options.bindAddress, m_options.port) + ": " + std::string(std::strerror(error)) + ".";
     }
     return {};
 }
@@ -178,10 +173,16 @@ void Server::acceptOne()
 
 void Server::pauseAccepting()
 {
-    epoll_event event {};
-    event.data.ptr = const_cast<char*>(&kListenerTag);
-    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, m_listenFd, &event); // no events until the retry
+    watchListener(0); // no events until the retry
     m_acceptRetryAt = Clock::now() + kAcceptRetry;
+}
+
+void Server::watchListener(std::uint32_t events)
+{
+    epoll_event event {};
+    event.events = events;
+    event.data.ptr = const_cast<char*>(&kListenerTag);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, m_listenFd, &event);
 }
 
 void Server::adopt(int fd, bool handedOver)
@@ -201,10 +202,7 @@ void Server::adopt(int fd, bool handedOver)
 
 bool Server::watch(int fd, Session* session)
 {
-    epoll_event event {};
-    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    event.data.ptr = session;
-    return ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event) == 0;
+    return addToSet(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, session);
 }
 
 void Server::unwatch(int fd)
@@ -237,7 +235,7 @@ std::string Server::run()
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            const std::string error = "waiting for events failed: " + describeErrno(errno);
+            const std::string error = "waiting for events failed: " + std::string(std::strerror(errno));
             stop();
             runDeferred();
             return error;
@@ -300,12 +298,8 @@ void Server::runTimers(Clock::time_point now)
     }
     if (m_acceptRetryAt <= now) {
         m_acceptRetryAt = kOff;
-        if (m_listenFd >= 0 && !m_draining) {
-            epoll_event event {};
-            event.events = EPOLLIN;
-            event.data.ptr = const_cast<char*>(&kListenerTag);
-            ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, m_listenFd, &event);
-        }
+        if (m_listenFd >= 0 && !m_draining)
+            watchListener(EPOLLIN);
     }
     while (!m_timers.empty() && m_timers.begin()->first.first <= now && !m_stopped) {
         auto node = m_timers.extract(m_timers.begin());
@@ -348,41 +342,39 @@ void Server::channelReady()
     // One message per event: the set is level-triggered for the channel, so what is left
     // is reported by the next epoll_wait, and no recvmsg ends in EAGAIN.
     std::array<std::byte, ipc::kMaxPacket> buffer;
-    {
-        const ipc::Received received = ipc::receivePacket(m_channelFd, buffer);
-        if (received.error == EAGAIN || received.error == EWOULDBLOCK || received.error == EINTR)
-            return;
-        if (received.error != 0 || received.eof) {
-            // The master is gone (or the channel broke): finish what is in flight and leave.
-            closeInSet(m_channelFd);
-            beginDrain(kSignalGraceMs);
-            return;
-        }
-        const ipc::Decoded decoded = received.truncated
-            ? ipc::Decoded { std::nullopt, ipc::DecodeError::LengthMismatch }
-            : ipc::decode(std::span<const std::byte>(buffer.data(), received.size));
-        if (!decoded.message) {
-            std::fprintf(stderr, "clusterscope-worker %d: ignored a message from the master: %s\n",
-                         m_options.slot, ipc::describe(decoded.error));
-            ipc::closeDescriptors(received);
-            return;
-        }
-        if (const auto* connection = std::get_if<ipc::Connection>(&*decoded.message)) {
-            // One message may carry several connections (the master batches what it accepted
-            // for us in one wake-up); adopt() closes each at once while draining.
-            for (std::size_t i = 0; i < received.fdCount; ++i)
-                adopt(received.fds[i], true);
-            if (received.fdCount < connection->count)
-                warn(m_lostHandoffs, received.descriptorLost
-                         ? "a connection handed over by the master was lost: no file descriptor was left for it; "
-                           "raise ulimit -n"
-                         : "a connection hand-off came without a socket");
-            return;
-        }
-        ipc::closeDescriptors(received);
-        if (const auto* drain = std::get_if<ipc::Drain>(&*decoded.message))
-            beginDrain(drain->graceMs);
+    const ipc::Received received = ipc::receivePacket(m_channelFd, buffer);
+    if (received.error == EAGAIN || received.error == EWOULDBLOCK || received.error == EINTR)
+        return;
+    if (received.error != 0 || received.eof) {
+        // The master is gone (or the channel broke): finish what is in flight and leave.
+        closeInSet(m_channelFd);
+        beginDrain(kSignalGraceMs);
+        return;
     }
+    const ipc::Decoded decoded = received.truncated
+        ? ipc::Decoded { std::nullopt, ipc::DecodeError::LengthMismatch }
+        : ipc::decode(std::span<const std::byte>(buffer.data(), received.size));
+    if (!decoded.message) {
+        std::fprintf(stderr, "clusterscope-worker %d: ignored a message from the master: %s\n",
+                     m_options.slot, ipc::describe(decoded.error));
+        ipc::closeDescriptors(received);
+        return;
+    }
+    if (const auto* connection = std::get_if<ipc::Connection>(&*decoded.message)) {
+        // One message may carry several connections (the master batches what it accepted
+        // for us in one wake-up); adopt() closes each at once while draining.
+        for (std::size_t i = 0; i < received.fdCount; ++i)
+            adopt(received.fds[i], true);
+        if (received.fdCount < connection->count)
+            warn(m_lostHandoffs, received.descriptorLost
+                     ? "a connection handed over by the master was lost: no file descriptor was left for it; "
+                       "raise ulimit -n"
+                     : "a connection hand-off came without a socket");
+        return;
+    }
+    ipc::closeDescriptors(received);
+    if (const auto* drain = std::get_if<ipc::Drain>(&*decoded.message))
+        beginDrain(drain->graceMs);
 }
 
 void Server::signalReady()

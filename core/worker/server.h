@@ -74,6 +74,7 @@ private:
     bool addToSet(int fd, std::uint32_t events, const void* tag);
     void acceptOne();
     void pauseAccepting();
+    void watchListener(std::uint32_t events); ///< the listener's events in the set (0: none)
     void adopt(int fd, bool handedOver);
     void channelReady();
     void signalReady();
