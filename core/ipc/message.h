@@ -31,7 +31,9 @@ enum class Type : std::uint8_t {
     // worker -> master
     Ready = 1, ///< the worker runs and can take connections
     Listening = 2, ///< shared / reuseport: the worker accepts on its own listener
-    Telemetry = 3, ///< every ~100 ms while counters move, else every quarter heartbeat (<= 1 s); the heartbeat
+    /// every ~100 ms while counters move (under hand-off also after every 8 closes), else
+    /// every quarter heartbeat (<= 1 s); the heartbeat
+    Telemetry = 3,
     // master -> worker
     Connection = 16, ///< an accepted socket rides along as SCM_RIGHTS
     Drain = 17, ///< stop taking work, finish in-flight requests, exit

@@ -164,7 +164,9 @@ void Dispatcher::refreshCandidates()
         const WorkerProcess& target = *m_targets[i];
         m_candidates[i].ready = !target.exited();
         const auto& telemetry = target.telemetry();
-        // What the worker has not yet reported taking is still on its way to it.
+        // What the worker has not yet reported taking is still on its way to it, or open (the
+        // ones that closed since its report count too: it reports after every few closes, so
+        // this is at most a few too high; see kClosesPerReport in the worker).
         const auto inFlight = static_cast<std::uint32_t>(
             target.handedOff() - std::min<std::uint64_t>(target.handedOff(), telemetry.connectionsAccepted));
         m_candidates[i].openConnections = telemetry.openConnections + inFlight;

@@ -33,7 +33,7 @@ WorkerProcess::WorkerProcess(asio::io_context& io, std::uint64_t id, int slot, c
     , m_eofTimer(io)
     , m_started(Clock::now())
     , m_lastHeard(m_started)
-    , m_stat(spawned.pid)
+    , m_stat(spawned.pid, m_hasChannel) // only a worker that reports is read by its run time
 {
 }
 

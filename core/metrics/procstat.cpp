@@ -219,9 +219,9 @@ ssize_t readWhole(int fd, std::span<char> buffer)
 
 } // namespace
 
-ProcStatFile::ProcStatFile(int pid)
+ProcStatFile::ProcStatFile(int pid, bool runTime)
     : m_fd(::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC))
-    , m_schedFd(::open(("/proc/" + std::to_string(pid) + "/schedstat").c_str(), O_RDONLY | O_CLOEXEC))
+    , m_schedFd(runTime ? ::open(("/proc/" + std::to_string(pid) + "/schedstat").c_str(), O_RDONLY | O_CLOEXEC) : -1)
 {
 }
 

@@ -56,7 +56,8 @@ std::optional<std::string> readSmallFile(const std::string& path);
 /// Opened while the process exists, it keeps naming that process: a recycled pid is not read.
 class ProcStatFile {
 public:
-    explicit ProcStatFile(int pid);
+    /// `runTime`: also keep /proc/PID/schedstat open, for runNanos() (else it is nullopt).
+    explicit ProcStatFile(int pid, bool runTime = true);
     ~ProcStatFile();
     ProcStatFile(const ProcStatFile&) = delete;
     ProcStatFile& operator=(const ProcStatFile&) = delete;

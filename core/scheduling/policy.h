@@ -20,6 +20,9 @@ std::string_view policyExplanation(Policy policy) noexcept; ///< one line for to
 /// What keep-alive, the number of connections and the request rate do to the policy's spread
 /// over workers: why the same lesson can show 100/0 one time and 50/50 the next.
 std::string_view policySpread(Policy policy) noexcept;
+/// What the policy costs in CPU per connection, against a server whose workers accept for
+/// themselves (nginx), as tests/bench measured it on a 2-core machine.
+std::string_view policyCost(Policy policy) noexcept;
 /// True when the master accepts and hands connections over (round-robin, least-connections).
 bool masterAccepts(Policy policy) noexcept;
 

@@ -34,6 +34,12 @@ constexpr auto kTelemetryPeriod = std::chrono::milliseconds(100);
 constexpr auto kSweepPeriod = std::chrono::milliseconds(50);
 constexpr std::uint32_t kSignalGraceMs = 10000;
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+// Under hand-off, the master counts a worker's connections as those of its last report plus
+// every one it handed over since; the ones that closed since are invisible to it. A report
+// after this many closes keeps that count at most this much too high, however fast
+// connections come and go (least-connections gave a whole keep-alive burst to one worker
+// while the other's count still held the 100 ms of short connections before it).
+constexpr std::uint32_t kClosesPerReport = 8;
 
 // What an event in the set is about, when it is not a session (a session's own address).
 const char kListenerTag = 0;
@@ -59,6 +65,7 @@ Server::~Server()
     // Sessions still held by a timer or a task go before the descriptors they use.
     m_timers.clear();
     m_deferred.clear();
+    closeSockets();
     closeInSet(m_listenFd);
     closeInSet(m_channelFd);
     if (m_signalFd >= 0)
@@ -238,6 +245,7 @@ std::string Server::run()
             const std::string error = "waiting for events failed: " + std::string(std::strerror(errno));
             stop();
             runDeferred();
+            closeSockets();
             return error;
         }
         // A session closed while handling an earlier event of this batch is still alive (its
@@ -258,11 +266,16 @@ std::string Server::run()
         }
         runTimers(Clock::now());
         runDeferred();
+        // After the deferred tasks: a session is destroyed (and counted closed) in one of them.
+        if (m_channelFd >= 0 && m_options.mode == AcceptMode::Handoff && closedSinceReport() >= kClosesPerReport)
+            sendTelemetry();
+        closeSockets();
     }
     // Stopped: what the timers and tasks still hold is released while the server exists.
     auto timers = std::move(m_timers);
     timers.clear();
     runDeferred();
+    closeSockets();
     return {};
 }
 
@@ -315,6 +328,13 @@ void Server::runDeferred()
         for (auto& task : tasks)
             task();
     }
+}
+
+void Server::closeSockets()
+{
+    for (int fd : m_closing)
+        ::close(fd);
+    m_closing.clear();
 }
 
 void Server::sessionOpened(Session& session)
@@ -409,6 +429,12 @@ void Server::sendTelemetry()
     ipc::sendMessage(m_channelFd, telemetry);
     m_reported = { m_requests, m_open, m_accepted };
     m_reportedAt = std::chrono::steady_clock::now();
+}
+
+std::uint32_t Server::closedSinceReport() const
+{
+    // accepted - open is every connection closed so far (accepted wraps at 32 bits: so does this)
+    return (m_accepted - m_open) - (m_reported.accepted - m_reported.open);
 }
 
 void Server::reportIfDue()

@@ -68,6 +68,10 @@ public:
     /// good: closing the socket takes it out). False when the kernel refuses.
     bool watch(int fd, Session* session);
     void unwatch(int fd);
+    /// Closes a session's socket at the end of this turn of the loop, after the turn's report
+    /// to the master: a client that sees the close and connects again is placed by counts that
+    /// already leave that connection out (least-connections).
+    void closeAfterReport(int fd) { m_closing.push_back(fd); }
 
 private:
     std::string openListener();
@@ -82,6 +86,7 @@ private:
     int timeoutMs(Clock::time_point now) const;
     void runTimers(Clock::time_point now);
     void runDeferred();
+    void closeSockets(); ///< what closeAfterReport() queued
     void sendTelemetry();
     /// Sends telemetry when a counter moved, else only once the quiet period is over: with
     /// hundreds of idle workers, a report from each every 100 ms was most of the master's
@@ -98,6 +103,7 @@ private:
     /// Prints "clusterscope-worker SLOT: MESSAGE", a storm of one message summarised by `limiter`.
     void warn(RateLimiter& limiter, const std::string& message);
     void printWarning(const std::string& line) const;
+    std::uint32_t closedSinceReport() const;
 
     WorkerOptions m_options;
     Responses m_responses;
@@ -113,6 +119,7 @@ private:
     std::map<TimerKey, Task> m_timers; ///< the sessions' one-shot timers (/sleep)
     std::uint64_t m_timerSequence = 0;
     std::vector<Task> m_deferred;
+    std::vector<int> m_closing;
     boost::intrusive::list<Session, boost::intrusive::constant_time_size<false>> m_sessions;
     std::vector<char> m_scratch;
     LatencyHistogram m_latency;

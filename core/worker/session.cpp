@@ -158,7 +158,7 @@ void Session::forceClose()
     // reporting events for a session that is gone: it leaves explicitly.
     if (m_watched && m_handedOver)
         m_server.unwatch(m_fd);
-    ::close(m_fd);
+    m_server.closeAfterReport(m_fd);
     if (m_pendingSleep)
         m_server.cancel(m_sleepTimer);
     if (m_watched) {

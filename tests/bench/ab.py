@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Before and after in one run: two builds of Clusterscope (A and B) side by side.
 
-  ab.sh cpu --a DIR --b DIR [--policy P] [--reps 7] [--seconds 3] [--no-nginx]
+  ab.sh cpu --a DIR --b DIR [--policy P] [--reps 7] [--seconds 3] [--no-nginx] [--cpu-quota PCT]
       requests per CPU-second with keep-alive and with a new connection per request, for A,
       B and nginx: each server (2 workers) in a cpuacct cgroup of its own on CPU 0, wrk -t1
       -c50 on CPU 1, rounds interleaved (each round runs every server once per mode), the
@@ -64,7 +64,9 @@ def cpu(args, logdir):
         run.log(f"round {r + 1} of {args.reps} done")
     peer = servers[-1].name
     print(f"ab cpu, {time.strftime('%Y-%m-%d %H:%M')}: A = {args.a}, B = {args.b}, policy {args.policy}, "
-          f"{args.reps} x {args.seconds} s per server and mode; load average {run.loadavg()}")
+          f"{args.reps} x {args.seconds} s per server and mode"
+          + (f", each server capped at {args.cpu_quota:g} % of a CPU" if args.cpu_quota else "")
+          + f"; load average {run.loadavg()}")
     print(f"| server | mode | req/s (median) | req per CPU-s (median) | x {peer} (median of paired ratios) | range |")
     print("|---|---|---:|---:|---:|---|")
     for mode in ("keep-alive", "new-conn"):
@@ -116,7 +118,12 @@ def main():
     ap.add_argument("--no-nginx", action="store_true")
     ap.add_argument("--workers", type=int, default=256)
     ap.add_argument("--window", type=float, default=20)
+    ap.add_argument("--cpu-quota", type=float, default=None,
+                    help="cpu: cap each server at this percent of one CPU (CFS quota), so it runs saturated")
     args = ap.parse_args()
+    if args.cpu_quota is not None and not 1 <= args.cpu_quota <= 100:
+        raise RuntimeError("--cpu-quota is a percent of one CPU, 1-100")
+    run.CPU_QUOTA = args.cpu_quota
     for d in (args.a, args.b):
         for name in ("clusterscope", "clusterscope-worker"):
             if not os.access(os.path.join(d, name), os.X_OK):

@@ -2,7 +2,8 @@
 # Syscalls per request/connection (strace -c) and hot spots (perf) of a round-robin cluster.
 # Usage: tests/bench/profile.sh [policy] [seconds]   (needs strace, perf, wrk)
 # Prints, for keep-alive and for Connection: close load, the syscall table of the master and
-# of worker 1 with the number of requests wrk completed meanwhile, then perf's top symbols.
+# of worker 1 with the number of requests wrk completed meanwhile, then perf's top symbols,
+# then the master's time by system call with a new connection per request.
 set -u
 policy=${1:-round-robin}
 secs=${2:-3}
@@ -52,4 +53,13 @@ if command -v perf >/dev/null; then
         perf report -q -i "$tmp/perf.data" --no-children --sort comm,sym --stdio 2>/dev/null \
             | grep -v '^$' | grep -v '^ *|' | grep -v '^ *-' | head -25
     done
+    # Where the master's own time goes per new connection (round-robin, least-connections):
+    # each system call with all it runs below it, the switches to and from it included.
+    perf record -q -g -o "$tmp/perf.master" -p "$master" -- sleep "$secs" >/dev/null 2>&1 &
+    pf=$!
+    load close >/dev/null
+    wait $pf
+    echo "== perf, close: the master's samples by system call (with what runs below it) and in task switches"
+    perf report -q -i "$tmp/perf.master" --children --sort sym --stdio 2>/dev/null \
+        | grep -E '^ +[0-9]' | grep -E '\[k\] (__x64_sys_[a-z0-9_]+|__sys_sendmsg|finish_task_switch[.a-z0-9]*|schedule)$' | head -12
 fi

@@ -57,8 +57,8 @@ def spawn(cmd, cpus, cgroup=None, **kw):
     is counted there too."""
     if cpus:
         cmd = ["taskset", "-c", cpus] + cmd
-    if cgroup:
-        cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup] + cmd
+    for group in ([cgroup] if cgroup else []) + ([_capped[cgroup]] if cgroup in _capped else []):
+        cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', group] + cmd
     p = subprocess.Popen(cmd, start_new_session=True, **kw)
     _groups.append(p.pid)
     if PGID_FILE:
@@ -86,12 +86,19 @@ def kill_all():
 # cpuacct mounted, as on this machine) and says which yardstick it used.
 
 _cgroups = []
+_capped = {}  # a server's cpuacct cgroup -> its cpu cgroup with the CFS quota
+CPU = "/sys/fs/cgroup/cpu"
+# Percent of one CPU each server may use (CFS bandwidth, 10 ms periods), or None: ab.py's
+# --cpu-quota, to measure the servers saturated although wrk cannot saturate them here.
+CPU_QUOTA = None
 
 
 def make_cgroup(name):
-    """A fresh cpuacct cgroup for one server; None when this machine will not make one."""
+    """A fresh cpuacct cgroup for one server; None when this machine will not make one.
+    With CPU_QUOTA set, also a cpu cgroup that caps the server (an error when it cannot)."""
+    leaf = re.sub(r"[^A-Za-z0-9_.-]", "-", name) + f"-{len(_cgroups)}"
     base = os.path.join(CPUACCT, f"clusterscope-bench-{os.getpid()}")
-    path = os.path.join(base, re.sub(r"[^A-Za-z0-9_.-]", "-", name) + f"-{len(_cgroups)}")
+    path = os.path.join(base, leaf)
     try:
         os.makedirs(path)
         with open(os.path.join(path, "cpuacct.usage")) as f:
@@ -99,6 +106,15 @@ def make_cgroup(name):
     except OSError:
         return None
     _cgroups.append(path)
+    if CPU_QUOTA:
+        capped = os.path.join(CPU, f"clusterscope-bench-{os.getpid()}", leaf)
+        os.makedirs(capped)
+        _cgroups.append(capped)
+        with open(os.path.join(capped, "cpu.cfs_period_us"), "w") as f:
+            f.write("10000")
+        with open(os.path.join(capped, "cpu.cfs_quota_us"), "w") as f:
+            f.write(str(int(10000 * CPU_QUOTA / 100)))
+        _capped[path] = capped
     return path
 
 

@@ -1,6 +1,7 @@
 #include "metrics/procstat.h"
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -214,7 +215,17 @@ void TestProcStat::statFileReadsOneProcessUntilItIsGone()
             ::waitpid(child, nullptr, 0);
         }
     });
+    // A process read without its run time (the master's exec workers) costs one descriptor.
+    const auto openFds = [] { return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                                   std::filesystem::directory_iterator {}); };
+    const auto fdsBefore = openFds();
+    const cs::ProcStatFile statOnly(child, false);
+    QCOMPARE(openFds(), fdsBefore + 1);
+    QVERIFY(statOnly.read());
+    QVERIFY(!statOnly.runNanos());
     const cs::ProcStatFile file(child);
+    QCOMPARE(openFds(), fdsBefore + 3);
+    QVERIFY(file.runNanos());
     const auto first = file.read();
     QVERIFY(first);
     QCOMPARE(first->pid, int(child));
@@ -244,7 +255,9 @@ void TestProcStat::runTimeGrowsOnlyWhileItRuns()
         // Waits for a byte, then burns CPU for good.
         char byte;
         while (::read(toChild[0], &byte, 1) != 1) { }
-        for (volatile std::uint64_t i = 0;; i = i + 1) { }
+        volatile std::uint64_t spins = 0;
+        for (;;)
+            spins = spins + 1;
     }
     ::close(toChild[0]);
     const auto cleanup = qScopeGuard([&] {

@@ -38,7 +38,15 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 cache_value() { sed -n "s/^$1:[A-Z]*=//p" "$cache" | head -n1; }
-source_dir=$(realpath -m "$(cache_value CMAKE_HOME_DIRECTORY)")
+# The trees as the build named them (a checkout reached through a symlink keeps the link in
+# its paths: cmake -S "$(pwd)") and as they are on disk: a path under either is the project's.
+# (Neither may be empty: "/" would count every file as the project's.)
+source_named=$(cache_value CMAKE_HOME_DIRECTORY)
+[ -n "$source_named" ] || die "CMakeCache.txt names no CMAKE_HOME_DIRECTORY"
+source_named=$(realpath -m -s "$source_named")
+source_dir=$(realpath -m "$source_named")
+build_named=$(sed -n 's/^# For build in directory: //p' "$cache" | head -n1)
+build_named=$(realpath -m -s "${build_named:-$build}")
 ninja=$(cache_value CMAKE_MAKE_PROGRAM)
 [ -x "$ninja" ] || die "CMAKE_MAKE_PROGRAM '$ninja' is not a program"
 
@@ -52,7 +60,10 @@ fi
 echo "checking against $(wc -l <"$tmp/list") packages: $(tr '\n' ' ' <"$tmp/list")"
 
 # --- the files used: "path<TAB>how it was used", absolute paths outside the source and build trees
-outside() { awk -v s="$source_dir/" -v b="$build/" 'index($1, "/") == 1 && index($1, s) != 1 && index($1, b) != 1'; }
+outside() {
+    awk -v s="$source_dir/" -v b="$build/" -v sn="$source_named/" -v bn="$build_named/" \
+        'index($1, "/") == 1 && index($1, s) != 1 && index($1, b) != 1 && index($1, sn) != 1 && index($1, bn) != 1'
+}
 used=$tmp/used
 
 # Package configs: find_package(NAME) records NAME_DIR and read NAMEConfig.cmake or

@@ -20,6 +20,8 @@ pass() { echo "PASS: $*"; }
 die() { echo "FAIL: $*" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cs-package.XXXXXX") || die "cannot make a temporary directory"
+# As the kernel names it: processes_under compares it with /proc/PID/exe, which has no symlinks.
+tmp=$(cd "$tmp" && pwd -P) || die "cannot enter $tmp"
 master_pid=""
 # Everything this test started is killed and removed on every way out, failures included.
 cleanup() {
@@ -129,7 +131,8 @@ done
 # With the project's hardening flags (the top CMakeLists.txt) lintian 2.116 has nothing to say,
 # not even an info.
 # Running as root, lintian says it "is not recommended" on stderr: harmless here.
-if lintian --fail-on none --display-info "$deb" >"$tmp/lintian.log" 2>"$tmp/lintian.err"; then
+# Its own temporary files go into ours: it leaves one (mldbm-elf-*) in $TMPDIR every run.
+if TMPDIR="$tmp" lintian --fail-on none --display-info "$deb" >"$tmp/lintian.log" 2>"$tmp/lintian.err"; then
     grep -E '^[WI]: ' "$tmp/lintian.log"
     if grep -q '^E: ' "$tmp/lintian.log"; then
         grep '^E: ' "$tmp/lintian.log" >&2

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,6 +134,36 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args)
 {
 }
 
+namespace {
+
+// A master that is killed cannot remove its control socket, and one is named after each
+// ephemeral port: the suite left some twenty a run in the user's own runtime folder. The
+// path is the one the master printed; the socket goes only once nothing answers there.
+void removeStaleControlSocket(const std::string& stderrText)
+{
+    const std::string marker = "clusterscope: control socket ";
+    const auto at = stderrText.find(marker);
+    if (at == std::string::npos)
+        return;
+    const auto begin = at + marker.size();
+    const std::string path = stderrText.substr(begin, stderrText.find(" (", begin) - begin);
+    sockaddr_un address {};
+    if (path.empty() || path.size() >= sizeof(address.sun_path))
+        return;
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    const bool refused = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0
+        && errno == ECONNREFUSED;
+    ::close(fd);
+    if (refused)
+        ::unlink(path.c_str());
+}
+
+} // namespace
+
 ChildProcess::~ChildProcess()
 {
     if (m_pid > 0 && !m_status) {
@@ -140,6 +171,10 @@ ChildProcess::~ChildProcess()
         ::kill(m_pid, SIGKILL);
         int status = 0;
         ::waitpid(m_pid, &status, 0);
+    }
+    if (m_pid > 0) {
+        drain();
+        removeStaleControlSocket(m_stderr);
     }
     if (m_out >= 0)
         ::close(m_out);

@@ -1,10 +1,12 @@
 #include "charts/latencychart.h"
 
+#include "models/slotpalette.h"
 #include "models/timeseriesmodel.h"
 
 #include <cmath>
 
 #include <QChart>
+#include <QImage>
 #include <QLineSeries>
 #include <QTest>
 
@@ -142,6 +144,38 @@ private Q_SLOTS:
         model.append(6, { 0.002, 0.004 });
         chart.refresh(6);
         QCOMPARE(chart.lineNames(), (QStringList { QStringLiteral("p50"), QStringLiteral("p99") }));
+    }
+
+    // A fast server's p50 and p99 are often the same whole microsecond: both lines must show,
+    // not the p99 alone over a median a learner would then think missing.
+    void equalPercentilesBothShow()
+    {
+        TimeSeriesModel model;
+        model.setSeriesNames({ QStringLiteral("p50"), QStringLiteral("p99") });
+        for (int i = 0; i <= 50; ++i)
+            model.append(i, { 0.001, 0.001 });
+        LatencyChart chart(&model);
+        chart.resize(420, 260);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.refresh(50);
+        const QImage image = chart.grab().toImage();
+        const auto pixelsOf = [&](const QColor& color) {
+            int n = 0;
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x) {
+                    const QColor c = image.pixelColor(x, y);
+                    n += std::abs(c.red() - color.red()) + std::abs(c.green() - color.green())
+                            + std::abs(c.blue() - color.blue()) < 24;
+                }
+            return n;
+        };
+        const int median = pixelsOf(latencyColor(Percentile::P50));
+        const int tail = pixelsOf(latencyColor(Percentile::P99));
+        // 50 s of a 60 s view: lines some 250 pixels long (the median hidden under the p99 showed
+        // 84 pixels, its legend swatch and edges; now over 600).
+        qInfo("p50 %d px, p99 %d px", median, tail);
+        QVERIFY2(median > 300 && tail > 150, qPrintable(QStringLiteral("p50 %1 px, p99 %2 px").arg(median).arg(tail)));
     }
 };
 

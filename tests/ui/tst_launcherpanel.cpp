@@ -1,10 +1,12 @@
 // The launcher's limits are the settings table's: the form cannot hold a port, a worker count
 // or a metrics port the command line would refuse, nor refuse one it takes.
+#include "scheduling/policy.h"
 #include "settings/settingtable.h"
 #include "testsettings.h"
 #include "widgets/launcherpanel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QIntValidator>
 #include <QLabel>
 #include <QLineEdit>
@@ -22,6 +24,7 @@ private Q_SLOTS:
     void cpusAndPinRoundTrip();
     void badCpusAreRefusedUnderTheField_data();
     void badCpusAreRefusedUnderTheField();
+    void policyTooltipSaysWhatANewConnectionCosts();
 };
 
 void TestLauncherPanel::spinBoxesSpanTheTablesRanges_data()
@@ -136,6 +139,26 @@ void TestLauncherPanel::badCpusAreRefusedUnderTheField()
     // Editing the field takes the sentence away.
     QTest::keyClick(panel.findChild<QLineEdit*>(QStringLiteral("cpusEdit")), Qt::Key_Backspace);
     QVERIFY(panel.errorText().isEmpty());
+}
+
+// Choosing a policy tells what it costs, not only how it spreads: a learner comparing
+// round-robin with reuseport should not think the hand-off comes free.
+void TestLauncherPanel::policyTooltipSaysWhatANewConnectionCosts()
+{
+    cs::ui::LauncherPanel panel;
+    auto* combo = panel.findChild<QComboBox*>(QStringLiteral("policyCombo"));
+    QVERIFY(combo);
+    for (cs::Policy policy : cs::kAllPolicies) {
+        const int index = combo->findData(int(policy));
+        QVERIFY(index >= 0);
+        combo->setCurrentIndex(index);
+        const QString tip = combo->toolTip();
+        QVERIFY2(tip.contains(QString::fromUtf8(cs::policyExplanation(policy))), qPrintable(tip));
+        QVERIFY2(tip.contains(QString::fromUtf8(cs::policyCost(policy))), qPrintable(tip));
+    }
+    // The hand-off's cost is named where it is paid.
+    combo->setCurrentIndex(combo->findData(int(cs::Policy::RoundRobin)));
+    QVERIFY(combo->toolTip().contains(QStringLiteral("wakes the master")));
 }
 
 QTEST_MAIN(TestLauncherPanel)

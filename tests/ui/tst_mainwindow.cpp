@@ -27,6 +27,9 @@
 #include <QApplication>
 #include <QChart>
 #include <QComboBox>
+#include <QDialog>
+#include <QScreen>
+#include <QTextBrowser>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QFile>
@@ -1025,6 +1028,44 @@ private Q_SLOTS:
         QVERIFY2(tip.contains(QStringLiteral("reset")), qPrintable(tip));
         policy->setCurrentIndex(policy->findData(int(Policy::ReusePort)));
         QVERIFY(policy->toolTip().contains(QStringLiteral("reset")));
+    }
+
+    // Help > Scheduling policies: every policy with its spread and its cost, in a dialog that
+    // fits the screen (a message box of that text ran past a 700-pixel screen, OK out of reach).
+    void policiesHelpFitsTheScreenAndNamesEachCost()
+    {
+        MainWindow window(testOptions());
+        window.show();
+        auto* action = window.findChild<QAction*>(QStringLiteral("policiesHelpAction"));
+        QVERIFY(action);
+        QString text;
+        QRect frame;
+        QTimer look;
+        look.setInterval(20);
+        connect(&look, &QTimer::timeout, this, [&] {
+            // Whatever dialog comes up is read and closed, so a wrong one fails rather than hangs.
+            auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+            if (!dialog)
+                return;
+            if (auto* browser = dialog->findChild<QTextBrowser*>())
+                text = browser->toPlainText();
+            else if (auto* box = qobject_cast<QMessageBox*>(dialog))
+                text = box->text();
+            frame = dialog->frameGeometry();
+            dialog->accept();
+        });
+        look.start();
+        action->trigger(); // returns when the dialog is accepted
+        look.stop();
+        QVERIFY(!text.isEmpty());
+        for (Policy policy : kAllPolicies) {
+            QVERIFY2(text.contains(QString::fromUtf8(policyName(policy))), qPrintable(text));
+            QVERIFY2(text.contains(QString::fromUtf8(policyCost(policy))), qPrintable(text));
+        }
+        const QRect room = window.screen()->availableGeometry();
+        QVERIFY2(frame.height() <= room.height() && frame.width() <= room.width(),
+                 qPrintable(QStringLiteral("%1x%2 on a %3x%4 screen").arg(frame.width()).arg(frame.height())
+                                .arg(room.width()).arg(room.height())));
     }
 };
 

@@ -3,7 +3,9 @@
 // mouse and key events offscreen.
 #include "charts/workerratechart.h"
 
+#include "charts/chartstyle.h"
 #include "charts/timeview.h"
+#include "charts/workerresourcechart.h"
 #include "models/timeseriesmodel.h"
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QSet>
 #include <QTest>
 #include <QValueAxis>
 #include <QWheelEvent>
@@ -301,6 +304,43 @@ private Q_SLOTS:
         // Far from every line: nothing.
         QTest::mouseMove(chart.viewport(), QPoint(chart.positionOf(10, 0).x(), int(chart.plotRect().top()) + 2));
         QVERIFY(chart.hoverText().isEmpty());
+    }
+
+    // Every tick of a value axis reads differently: a 0-1 axis labelled in whole numbers read
+    // 0, 0, 0, 1, 1, 1 (the memory chart before the first sample, or under 1 MiB).
+    void axisTicksReadAsDistinctNumbers()
+    {
+        const auto labels = [](const QValueAxis& axis) {
+            QStringList out;
+            for (int i = 0; i < axis.tickCount(); ++i) {
+                const double value = axis.min() + i * (axis.max() - axis.min()) / (axis.tickCount() - 1);
+                out << QString::asprintf(axis.labelFormat().toLatin1().constData(), value);
+            }
+            return out;
+        };
+        const auto distinct = [](const QStringList& list) { return QSet<QString>(list.begin(), list.end()).size() == list.size(); };
+        for (const double value : { 0.0, 0.3, 0.9, 1.0, 1.4, 2.2, 7.0, 12.0, 240.0, 0.04 }) {
+            QValueAxis axis;
+            axis.setLabelFormat(QStringLiteral("%.0f %%"));
+            setNiceRange(&axis, value, 0.01);
+            const QStringList ticks = labels(axis);
+            QVERIFY2(distinct(ticks), qPrintable(QString::number(value) + QStringLiteral(": ") + ticks.join(u' ')));
+            QVERIFY2(ticks.last().endsWith(QStringLiteral(" %")), qPrintable(ticks.last())); // the rest kept
+        }
+        // Whole numbers where the step is whole.
+        QValueAxis whole;
+        whole.setLabelFormat(QStringLiteral("%.1f"));
+        setNiceRange(&whole, 240, 10);
+        QCOMPARE(labels(whole).last(), QStringLiteral("250"));
+        // The memory chart before any sample.
+        TimeSeriesModel memory;
+        TimeSeriesModel cpu;
+        WorkerResourceChart chart(&memory, &cpu);
+        chart.refresh(0);
+        for (QAbstractAxis* axis : chart.chart()->axes(Qt::Vertical)) {
+            const QStringList ticks = labels(*qobject_cast<QValueAxis*>(axis));
+            QVERIFY2(distinct(ticks), qPrintable(ticks.join(u' ')));
+        }
     }
 };
 

@@ -1,6 +1,8 @@
 #include "models/workertablemodel.h"
+#include "widgets/workertableview.h"
 
 #include <QAbstractItemModelTester>
+#include <QHeaderView>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTest>
@@ -171,6 +173,34 @@ private Q_SLOTS:
         QCOMPARE(core.data().toString(), text);
         if (!tip.isEmpty())
             QCOMPARE(core.data(Qt::ToolTipRole).toString(), tip);
+    }
+
+    // A busy worker's figures show whole, not elided: a worker answering 250,000 keep-alive
+    // requests a second read "129…" in a column sized for five digits.
+    void everyColumnHoldsABusyWorkersFigures()
+    {
+        WorkerSample w = worker(88, 250000, 123456789);
+        w.state = WorkerState::BackingOff;
+        w.uptimeSeconds = 3599;
+        w.restarts = 99;
+        w.openConnections = 9999;
+        w.cpuPercent = 100;
+        w.rssBytes = 999ull << 20;
+        w.core = 99;
+        auto s = snapshotWith({ w });
+        WorkerTableModel model;
+        model.setSnapshot(s);
+        WorkerTableView view(&model);
+        view.resize(1600, 400);
+        for (int c = 0; c < WorkerTableModel::ColumnCount - 1; ++c) { // the last one stretches
+            const QString text = model.index(0, c).data().toString();
+            QVERIFY2(!text.isEmpty(), qPrintable(QStringLiteral("column %1 is empty").arg(c)));
+            const int needed = view.fontMetrics().horizontalAdvance(text) + 8;
+            QVERIFY2(view.columnWidth(c) >= needed,
+                     qPrintable(QStringLiteral("column %1 (%2) is %3 px wide for \"%4\", which needs %5")
+                                    .arg(c).arg(model.headerData(c, Qt::Horizontal).toString())
+                                    .arg(view.columnWidth(c)).arg(text).arg(needed)));
+        }
     }
 
     void formatsForPeople_data()

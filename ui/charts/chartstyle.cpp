@@ -8,6 +8,7 @@
 #include <QFont>
 #include <QGraphicsLayout>
 #include <QLegend>
+#include <QRegularExpression>
 #include <QValueAxis>
 
 namespace cs::ui {
@@ -97,6 +98,14 @@ void setNiceRange(QValueAxis* axis, double value, double floor)
         intervals = 4;
     axis->setRange(0, top);
     axis->setTickCount(intervals + 1);
+    // As many decimals as the step needs: a 0-1 axis in whole numbers read 0, 0, 0, 1, 1, 1.
+    const double step = top / intervals;
+    const int decimals = step >= 1 ? 0 : int(std::ceil(-std::log10(step) - 1e-9));
+    static const QRegularExpression fixed(QStringLiteral("%\\.\\d+f"));
+    QString format = axis->labelFormat();
+    format.replace(fixed, QStringLiteral("%.%1f").arg(decimals));
+    if (format != axis->labelFormat())
+        axis->setLabelFormat(format);
 }
 
 } // namespace cs::ui

@@ -21,7 +21,9 @@ QColor heatColor(const QPalette& palette, double share);
 /// Text that reads on `background`: the palette's dark or light text, whichever contrasts.
 QColor textOn(const QPalette& palette, const QColor& background);
 /// Sets a value axis to [0, niceCeiling(value, floor)] with a tick count that lands every
-/// tick on a round number; does nothing when the range is already that (no relayout).
+/// tick on a round number, labelled with as many decimals as a tick step needs (a "%.Nf" in the
+/// axis' label format is adjusted, the rest of it kept); does nothing when the range is
+/// already that (no relayout).
 void setNiceRange(QValueAxis* axis, double value, double floor);
 
 } // namespace cs::ui

@@ -12,6 +12,10 @@
 
 namespace cs::ui {
 
+namespace {
+constexpr qreal kMedianWidth = 5.0; // the p99 line is 2
+} // namespace
+
 LatencyScale latencyScale(double lowMs, double highMs)
 {
     LatencyScale scale;
@@ -84,6 +88,10 @@ void LatencyChart::refresh(double now)
         m_model->seriesCount(),
         [&](int i) { return under[i] ? tr("%1 < 1 µs").arg(m_model->seriesName(i)) : m_model->seriesName(i); },
         [](int i) { return latencyColor(i == 0 ? Percentile::P50 : Percentile::P99); });
+    // The median under the p99 line and wider: where the two are equal (a fast server, whole
+    // microseconds) the p50 shows on both sides of it instead of vanishing beneath it.
+    if (!m_lines.isEmpty() && m_lines[0]->property("csWidth").toReal() != kMedianWidth)
+        setLinePen(m_lines[0], m_lines[0]->property("csColor").value<QColor>(), kMedianWidth);
     const LatencyScale scale = latencyScale(low, high);
     for (int i = 0; i < m_lines.size(); ++i) {
         if (scale.perMs != 1)

@@ -75,7 +75,7 @@ TimeChart::TimeChart(const QString& title, const QString& yTitle, QWidget* paren
     if (m_y) {
         m_y->setLabelFormat(QStringLiteral("%.0f"));
         m_y->setTickCount(6);
-        m_y->setRange(0, 1);
+        m_y->setRange(0, 10); // whole steps for the whole-number labels, until there is data
     }
     // The hovered point, drawn over the lines; not a legend entry.
     m_hoverDot->setMarkerSize(9);
@@ -139,12 +139,8 @@ void TimeChart::restyle()
     applyAxisStyle(m_x, palette());
     applyAxisStyle(m_yAxis, palette());
     // setTheme recolours series: put our colours back.
-    for (QLineSeries* line : std::as_const(m_lines)) {
-        QPen pen = line->pen();
-        pen.setColor(line->property("csColor").value<QColor>());
-        pen.setWidthF(line->property("csWidth").toReal());
-        line->setPen(pen);
-    }
+    for (QLineSeries* line : std::as_const(m_lines))
+        setLinePen(line, line->property("csColor").value<QColor>(), line->property("csWidth").toReal());
     m_hoverDot->setColor(palette().color(QPalette::Text));
     m_hoverDot->setBorderColor(palette().color(QPalette::Base));
     for (QLegendMarker* marker : m_chart->legend()->markers(m_hoverDot))
@@ -298,21 +294,26 @@ QString TimeChart::title() const
     return m_chart->title();
 }
 
-QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal width)
+void TimeChart::setLinePen(QLineSeries* line, const QColor& color, qreal width)
 {
-    auto* line = new QLineSeries;
-    line->setName(name);
     line->setProperty("csColor", color);
     line->setProperty("csWidth", width);
-    m_chart->addSeries(line);
-    line->attachAxis(m_x);
-    line->attachAxis(m_yAxis);
     // Bevel joins and flat caps: round ones made the stroker trace an arc at every vertex,
     // which cost the most of drawing an hour of 16 workers (a point per pixel column).
     QPen pen(color, width);
     pen.setCapStyle(Qt::FlatCap);
     pen.setJoinStyle(Qt::BevelJoin);
     line->setPen(pen);
+}
+
+QLineSeries* TimeChart::makeLine(const QString& name, const QColor& color, qreal width)
+{
+    auto* line = new QLineSeries;
+    line->setName(name);
+    m_chart->addSeries(line);
+    line->attachAxis(m_x);
+    line->attachAxis(m_yAxis);
+    setLinePen(line, color, width);
     line->setVisible(m_note->isHidden()); // a line added under a note stays hidden with the others
     // The dot stays on top of the lines.
     m_chart->removeSeries(m_hoverDot);

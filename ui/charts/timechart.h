@@ -114,6 +114,9 @@ protected:
     /// shows each slot's colour).
     void fitLegend();
     QLineSeries* makeLine(const QString& name, const QColor& color, qreal width = 2.0);
+    /// A line's pen (flat caps, bevel joins), its colour and width kept where restyle() finds
+    /// them again after a theme change.
+    static void setLinePen(QLineSeries* line, const QColor& color, qreal width);
 
     QChart* m_chart;
     QValueAxis* m_x; ///< the time axis (a category axis: its labels are "m:ss" ticks)

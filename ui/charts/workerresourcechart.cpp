@@ -6,7 +6,6 @@
 
 #include <QChart>
 #include <QLineSeries>
-#include <QPen>
 #include <QValueAxis>
 
 namespace cs::ui {
@@ -56,12 +55,7 @@ void WorkerResourceChart::refresh(double now)
         line->attachAxis(m_cpuAxis);
         QColor pale = line->property("csColor").value<QColor>();
         pale.setAlphaF(0.6f);
-        line->setProperty("csColor", pale);
-        line->setProperty("csWidth", 1.2);
-        QPen pen = line->pen();
-        pen.setWidthF(1.2);
-        pen.setColor(pale);
-        line->setPen(pen);
+        setLinePen(line, pale, 1.2);
         unlist(i);
     }
     QList<QList<QPointF>> memory;

@@ -644,7 +644,8 @@ void LauncherPanel::updateExplanation()
 {
     const auto policy = Policy(m_policy->currentData().toInt());
     QString text = qs(policyExplanation(policy));
-    m_policy->setToolTip(tr("How connections reach the workers: %1\n\n%2").arg(text, qs(policySpread(policy))));
+    m_policy->setToolTip(tr("How connections reach the workers: %1\n\n%2\n\n%3")
+                             .arg(text, qs(policySpread(policy)), qs(policyCost(policy))));
     if (ownProgram())
         text += QLatin1Char('\n') + tr("Round-robin and least-connections: %1").arg(tr(kNeedsBuiltIn).toLower());
     m_explanation->setText(text);

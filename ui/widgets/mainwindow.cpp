@@ -33,6 +33,7 @@
 #include "widgets/timeviewbar.h"
 #include "widgets/workertableview.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -41,6 +42,8 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -59,6 +62,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTextBrowser>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -470,18 +474,33 @@ void MainWindow::buildMenus()
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* policies = help->addAction(tr("&Scheduling policies"));
+    policies->setObjectName(QStringLiteral("policiesHelpAction"));
     connect(policies, &QAction::triggered, this, [this] {
         QString text = tr("<p>How connections reach the workers, and what shapes the spread you see:</p><ul>");
         for (Policy policy : kAllPolicies)
-            text += QStringLiteral("<li><b>%1</b> — %2<br>%3</li>")
+            text += QStringLiteral("<li><b>%1</b> — %2<br>%3<br>%4</li>")
                         .arg(QString::fromLatin1(policyName(policy)), QString::fromUtf8(policyExplanation(policy)),
-                             QString::fromUtf8(policySpread(policy)));
+                             QString::fromUtf8(policySpread(policy)), QString::fromUtf8(policyCost(policy)));
         text += tr("</ul><p>Every policy places <i>connections</i>, not requests. With keep-alive a "
                    "connection stays with its worker for the whole run, so the share per worker follows "
                    "a few early decisions; choose <i>New connection</i> in the load panel to see each "
                    "policy's spread over many. Start a cluster, run some load, and compare the "
                    "<i>Share per worker</i> chart and its Jain index between policies.</p>");
-        QMessageBox::information(this, tr("Scheduling policies"), text);
+        // Four policies with their spread and cost are taller than a 700-pixel screen: the
+        // text scrolls inside a dialog that fits the screen, OK always in view.
+        QDialog dialog(this);
+        dialog.setObjectName(QStringLiteral("policiesHelp"));
+        dialog.setWindowTitle(tr("Scheduling policies"));
+        auto* browser = new QTextBrowser(&dialog);
+        browser->setHtml(text);
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok, &dialog);
+        connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+        auto* layout = new QVBoxLayout(&dialog);
+        layout->addWidget(browser);
+        layout->addWidget(buttons);
+        const QRect room = (screen() ? screen() : QApplication::primaryScreen())->availableGeometry();
+        dialog.resize(std::min(760, room.width() * 9 / 10), std::min(820, room.height() * 9 / 10));
+        dialog.exec();
     });
     QAction* about = help->addAction(tr("&About Clusterscope"));
     connect(about, &QAction::triggered, this, [this] {

@@ -51,7 +51,7 @@ WorkerTableView::WorkerTableView(WorkerTableModel* model, QWidget* parent)
             longestState = name;
     const QString widest[WorkerTableModel::ColumnCount] = {
         QStringLiteral("#88"), QStringLiteral("4194304"), longestState, QStringLiteral("59 m 59 s"), QStringLiteral("99"),
-        QStringLiteral("99999"), QStringLiteral("99999999"), QStringLiteral("9999"), QStringLiteral("100.0 %"),
+        QStringLiteral("999999"), QStringLiteral("999999999"), QStringLiteral("9999"), QStringLiteral("100.0 %"),
         QStringLiteral("999.9 MiB"), QStringLiteral("99"),
     };
     const int swatch = style()->pixelMetric(QStyle::PM_SmallIconSize, nullptr, this) + 6;
