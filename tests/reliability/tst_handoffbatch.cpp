@@ -80,14 +80,37 @@ void TestHandoffBatch::burstIsServedOnceEach()
     QCOMPARE(onlineWorkerPids(master, kWorkers).size(), std::size_t { kWorkers });
     const auto fdsBefore = openFds(master.pid());
 
+    // The master's counts: every connection handed off once, and taken by its worker.
+    auto totals = [&]() {
+        const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(lastJsonLine(master)));
+        qint64 handedOff = 0, accepted = 0;
+        for (const auto& w : doc.object().value(QStringLiteral("workers")).toArray()) {
+            handedOff += w.toObject().value(QStringLiteral("handedOff")).toInteger();
+            accepted += w.toObject().value(QStringLiteral("accepted")).toInteger();
+        }
+        return std::pair { handedOff, accepted };
+    };
+    auto allHandedOffAndTaken = [&] {
+        QVERIFY2(waitFor([&] { return totals() == std::pair<qint64, qint64> { kConnections, kConnections }; }, 10s),
+                 qPrintable(QStringLiteral("handed off %1, accepted %2 of %3")
+                                .arg(totals().first).arg(totals().second).arg(kConnections)));
+    };
+
     // Connect them all first: the kernel completes each handshake into the accept queue, so
-    // the master finds many waiting per wake-up and batches them. Then one request on each.
+    // the master finds many waiting per wake-up and batches them. Then, once every one is with
+    // its worker, one request on each. A request sent sooner may be answered and closed while
+    // the master still places the rest, and least-connections rightly gives those to the worker
+    // that closed most: a master that lags (a loaded machine) then skews the shares (CI saw
+    // 186 of 600 for one of 4 workers), and the burst's placement is no longer what is tested.
     Sockets clients;
     for (int i = 0; i < kConnections; ++i) {
         const int fd = connectLoopback(port);
         QVERIFY2(fd >= 0, qPrintable(QStringLiteral("connection %1 refused").arg(i)));
         clients.fds.push_back(fd);
     }
+    allHandedOffAndTaken();
+    if (QTest::currentTestFailed())
+        return;
     for (int fd : clients.fds)
         QVERIFY(sendAll(fd, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     std::map<int, int> perWorker;
@@ -109,20 +132,10 @@ void TestHandoffBatch::burstIsServedOnceEach()
         QVERIFY2(count >= kConnections / kWorkers * 8 / 10 && count <= kConnections / kWorkers * 12 / 10,
                  qPrintable(QStringLiteral("worker %1 served %2 of %3").arg(slot).arg(count).arg(kConnections)));
 
-    // The master's counts agree: every connection handed off once, and taken by its worker.
-    auto totals = [&]() {
-        const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(lastJsonLine(master)));
-        qint64 handedOff = 0, accepted = 0;
-        for (const auto& w : doc.object().value(QStringLiteral("workers")).toArray()) {
-            handedOff += w.toObject().value(QStringLiteral("handedOff")).toInteger();
-            accepted += w.toObject().value(QStringLiteral("accepted")).toInteger();
-        }
-        return std::pair { handedOff, accepted };
-    };
-    QVERIFY2(waitFor([&] { return totals() == std::pair<qint64, qint64> { kConnections, kConnections }; }, 5s),
-             qPrintable(QStringLiteral("handed off %1, accepted %2 of %3")
-                            .arg(totals().first).arg(totals().second).arg(kConnections)));
-    // And it kept no copy of any socket.
+    // None handed off twice, and the master kept no copy of any socket.
+    allHandedOffAndTaken();
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY2(waitFor([&] { return openFds(master.pid()).size() == fdsBefore.size(); }, 5s),
              qPrintable(QStringLiteral("master fds %1 before, %2 after")
                             .arg(fdsBefore.size()).arg(openFds(master.pid()).size())));
